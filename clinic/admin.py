@@ -1,0 +1,63 @@
+"""Django admin: staff accounts and directories for the clinic admin. Client records are not
+registered here: they are read only through the app's views, which check access and audit."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from clinic.models import AuditEntry, Physician, Therapist, User
+
+
+class TherapistInline(admin.StackedInline):
+    model = Therapist
+    can_delete = False
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active")
+    fieldsets = (
+        (None, {"fields": ("username", "password", "role")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "role", "email", "password1", "password2"),
+            },
+        ),
+    )
+    inlines = [TherapistInline]
+
+    def get_inlines(self, request, obj):
+        return [TherapistInline] if obj is not None and obj.role == "therapist" else []
+
+
+@admin.register(Physician)
+class PhysicianAdmin(admin.ModelAdmin):
+    list_display = ("last_name", "first_name", "specialty", "organisation", "user")
+    search_fields = ("last_name", "first_name", "organisation")
+    raw_id_fields = ("user",)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only everywhere."""
+
+    list_display = ("at", "actor_label", "action", "client", "object_type", "ip_address")
+    list_filter = ("action",)
+    list_select_related = ("client",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "Clinic"
+
+    def ready(self):
+        from clinic import signals  # noqa: F401  (login/logout audit receivers)

@@ -1,0 +1,33 @@
+"""Navigation per role, so base.html shows each user only the places they may go."""
+
+from django.urls import reverse
+
+from clinic.roles import Role, role_of
+
+NAVIGATION = {
+    Role.ADMIN: [
+        ("Dashboard", "dashboard_admin"),
+        ("Clients", "client_list"),
+        ("Audit trail", "audit_log"),
+        ("Staff accounts", "admin:clinic_user_changelist"),
+    ],
+    Role.THERAPIST: [("Dashboard", "dashboard_therapist"), ("Clients", "client_list")],
+    Role.FRONT_DESK: [("Dashboard", "dashboard_front_desk"), ("Clients", "client_list")],
+    Role.CLIENT: [("My care", "portal"), ("My contact details", "portal_contacts")],
+    Role.PHYSICIAN: [("My patients", "physician_dashboard")],
+}
+
+
+def navigation(request):
+    role = role_of(getattr(request, "user", None))
+    items = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name in NAVIGATION.get(role, [])
+    ]
+    return {"nav_items": items, "clinic_name": _clinic_name()}
+
+
+def _clinic_name():
+    from django.conf import settings
+
+    return settings.CLINIC_NAME

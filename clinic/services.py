@@ -1,0 +1,68 @@
+"""Writes of the core app. Each service is one transaction and writes its audit entry."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import loader
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from clinic import audit
+from clinic.models import Client
+from clinic.roles import Role, role_of
+
+CLIENT_CONTACT_FIELDS = (
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+)
+
+
+@transaction.atomic
+def client_update_contacts(*, actor, client: Client, data: dict) -> Client:
+    """A client edits their own contact details; staff may edit anyone's."""
+    role = role_of(actor)
+    own = role == Role.CLIENT and client.user_id == actor.pk
+    if not own and role not in {Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK}:
+        raise PermissionDenied("You may change only your own contact details.")
+    changed = [name for name in CLIENT_CONTACT_FIELDS if getattr(client, name) != data[name]]
+    for name in changed:
+        setattr(client, name, data[name])
+    if changed:
+        client.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            actor=actor,
+            action="update",
+            client=client,
+            target=client,
+            detail="contact details: " + ", ".join(changed),
+        )
+    return client
+
+
+def password_reset_email_send(*, user_id, domain: str, use_https: bool) -> bool:
+    """Render and send one reset link. The token is made here, at send time, so no token
+    ever travels through the broker. Returns False when the account cannot reset."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or not user.has_usable_password():
+        return False
+    context = {
+        "email": user.email,
+        "domain": domain,
+        "site_name": domain,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if use_https else "http",
+    }
+    subject = loader.render_to_string("registration/password_reset_subject.txt", context)
+    body = loader.render_to_string("registration/password_reset_email.txt", context)
+    EmailMultiAlternatives("".join(subject.splitlines()), body, None, [user.email]).send()
+    return True

@@ -1,0 +1,28 @@
+"""Core Celery tasks: thin, take ids, call a service."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+from clinic import services
+
+# Only failures that a later attempt can cure are retried.
+TRANSIENT_MAIL_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_password_reset_email(user_id: str, domain: str, use_https: bool) -> bool:
+    return services.password_reset_email_send(user_id=user_id, domain=domain, use_https=use_https)

@@ -1,0 +1,1 @@
+"""Models of intake arrive with their issue; the app exists so the layout is fixed."""
