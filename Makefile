@@ -1,0 +1,39 @@
+# The two commands: `make run` (demo on SQLite, tasks in-process) and `make test`.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+# `make run` is the embedded demo: SQLite, eager tasks, email to the console.
+DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL DJANGO_DEBUG=true
+
+.PHONY: run test worker web check lint
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Production shape (needs DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS).
+worker: $(STAMP)
+	$(VENV)/bin/celery -A clinic worker --beat --loglevel=INFO --queues=default,email,pdf
+
+web: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/gunicorn clinic.wsgi --bind 0.0.0.0:$(PORT) --workers 3
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,141 @@
+"""Every URL so far x every role: who gets the page, who gets 403/404, who must sign in.
+A new URL pattern fails `test_every_url_is_in_the_matrix` until it is added here."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = [
+    "admin",
+    "therapist",
+    "frontdesk",
+    "client_user",
+    "physician_user",
+    "therapist2",
+    "client2_user",
+    "physician2_user",
+]
+
+
+def _everyone(code):
+    return dict.fromkeys(ROLES, code)
+
+
+def _only(code_for_role: dict, other=403):
+    return {role: code_for_role.get(role, other) for role in ROLES}
+
+
+STAFF_200 = {"admin": 200, "therapist": 200, "frontdesk": 200, "therapist2": 200}
+
+# url name -> (kwargs maker, expected status per role); 302 for anonymous is checked apart.
+MATRIX = {
+    "home": (None, _everyone(302)),
+    "dashboard_admin": (None, _only({"admin": 200})),
+    "dashboard_therapist": (None, _only({"therapist": 200, "therapist2": 200})),
+    "dashboard_front_desk": (None, _only({"frontdesk": 200})),
+    "portal": (None, _only({"client_user": 200, "client2_user": 200})),
+    "portal_contacts": (None, _only({"client_user": 200, "client2_user": 200})),
+    "physician_dashboard": (None, _only({"physician_user": 200, "physician2_user": 200})),
+    "client_list": (None, _only(STAFF_200)),
+    # `client`'s record: staff read it; `physician` has sharing consent, `physician2` not.
+    "client_detail": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({**STAFF_200, "physician_user": 200, "physician2_user": 404}),
+    ),
+    "audit_log": (None, _only({"admin": 200})),
+}
+PUBLIC = {"healthz"}  # no client data, no sign-in
+
+
+def _url(name, cast):
+    maker, _ = MATRIX[name]
+    return reverse(name, kwargs=maker(cast) if maker else None)
+
+
+def _named_patterns(resolver=None, namespace=None):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's own admin, staff-only by is_staff
+            yield from _named_patterns(entry, entry.namespace)
+        elif isinstance(entry, URLPattern) and entry.name and not namespace:
+            yield entry
+
+
+AUTH_VIEWS = {
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+def test_every_url_is_in_the_matrix():
+    names = {pattern.name for pattern in _named_patterns()}
+    assert names - AUTH_VIEWS - PUBLIC - set(MATRIX) == set()
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_role_access(client, cast, name, role):
+    client.force_login(getattr(cast, role))
+    response = client.get(_url(name, cast))
+    assert response.status_code == MATRIX[name][1][role], (name, role)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_anonymous_is_sent_to_login(client, cast, name):
+    url = _url(name, cast)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_home_sends_each_role_to_its_dashboard(client, cast, role):
+    user = getattr(cast, role)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response["Location"] == reverse(user.dashboard_url_name)
+
+
+def test_forbidden_page_says_why(client, cast):
+    client.force_login(cast.frontdesk)
+    response = client.get(reverse("audit_log"))
+    assert response.status_code == 403
+    assert b"not available to your role" in response.content
+
+
+def test_unknown_client_id_is_404_page(client, cast):
+    client.force_login(cast.therapist)
+    response = client.get("/clients/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+def test_malformed_id_is_404_not_500(client, cast):
+    client.force_login(cast.therapist)
+    assert client.get("/clients/12345/").status_code == 404
+
+
+def test_revoked_consent_ends_physician_access_at_once(client, cast):
+    from django.utils import timezone
+
+    client.force_login(cast.physician_user)
+    url = reverse("client_detail", kwargs={"client_id": cast.client.pk})
+    assert client.get(url).status_code == 200
+    cast.client.care_team.update(sharing_revoked_at=timezone.now())
+    assert client.get(url).status_code == 404
+
+
+def test_inactive_user_sees_nothing(client, cast):
+    cast.therapist.is_active = False
+    cast.therapist.save()
+    client.force_login(cast.therapist)
+    assert client.get(reverse("client_list")).status_code == 302
