@@ -32,6 +32,8 @@ def client_update_contacts(*, actor, client: Client, data: dict) -> Client:
     own = role == Role.CLIENT and client.user_id == actor.pk
     if not own and role not in {Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK}:
         raise PermissionDenied("You may change only your own contact details.")
+    # Compare with the stored row (a bound ModelForm has already changed `client` in memory).
+    client = Client.objects.select_for_update().get(pk=client.pk)
     changed = [name for name in CLIENT_CONTACT_FIELDS if getattr(client, name) != data[name]]
     for name in changed:
         setattr(client, name, data[name])
