@@ -12,6 +12,7 @@ $(PY):
 	python3 -m venv $(VENV)
 
 $(STAMP): requirements.txt | $(PY)
+	bash .ci/system-packages.sh
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
