@@ -45,7 +45,10 @@ def test_database_refuses_to_rewrite_the_audit_trail(cast):
         "UPDATE clinic_auditentry SET detail = 'forged' WHERE id = %s",
         "DELETE FROM clinic_auditentry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
     assert AuditEntry.objects.get(pk=entry.pk).detail == ""
