@@ -79,6 +79,29 @@ class CareTeamMemberQuerySet(ClientDataQuerySet):
         return self.filter(sharing_consented_at__isnull=False, sharing_revoked_at__isnull=True)
 
 
+class AppointmentQuerySet(ClientDataQuerySet):
+    """Appointments: clinic staff and the client themself; physicians never see the schedule."""
+
+    readers = APPOINTMENT_READERS
+
+    def active(self) -> AppointmentQuerySet:
+        return self.exclude(status="cancelled")
+
+    def overlapping(self, starts_at, ends_at) -> AppointmentQuerySet:
+        return self.active().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class SeriesQuerySet(ClientDataQuerySet):
+    readers = APPOINTMENT_READERS
+
+
+class WaitlistEntryQuerySet(ClientDataQuerySet):
+    readers = APPOINTMENT_READERS
+
+    def open(self) -> WaitlistEntryQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
 class PhysicianQuerySet(models.QuerySet):
     """Physicians are directory entries (name, practice), readable by staff; a physician sees
     their own entry and a client the physicians on their own care team."""

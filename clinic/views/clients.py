@@ -1,26 +1,18 @@
-"""Core views: clients (demographics), the client's own contact details, the audit trail,
-and the health check. Thin: parse, call a service or `visible_to`, render."""
+"""Clients (demographics) for staff, and the client's own contact details. Thin views:
+parse, call a service or `visible_to`, render."""
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from clinic import audit, services
-from clinic.forms import AuditFilterForm, ClientContactsForm, ClientSearchForm
-from clinic.models import AuditEntry, CareTeamMember, Client
+from clinic.forms import ClientContactsForm, ClientSearchForm
+from clinic.models import CareTeamMember, Client
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
 
-logger = logging.getLogger(__name__)
 SEARCH_LIMIT = 50
 
 
@@ -77,61 +69,3 @@ def portal_contacts(request):
     if request.method == "GET":
         audit.record(actor=request.user, action="view", client=client, target=client)
     return render(request, "clinic/portal_contacts.html", {"form": form, "client": client})
-
-
-@role_required(Role.ADMIN)
-def audit_log(request):
-    form = AuditFilterForm(request.GET or None, user=request.user)
-    entries = AuditEntry.objects.visible_to(request.user).select_related("actor", "client")
-    if form.is_valid():
-        entries = form.apply(entries)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "clinic/audit_log.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "filtered_client": form.cleaned_data.get("client") if form.is_valid() else None,
-        },
-    )
-
-
-def _database_status() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # any failure means "down"; the reason goes to the log only
-        logger.warning("healthz: database down: %s", exc.__class__.__name__)
-        return "down"
-    return "ok"
-
-
-def _broker_status() -> str:
-    if not settings.REDIS_URL:
-        return "eager"  # no broker configured: tasks run in-process
-    import redis
-
-    try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-        )
-        client.ping()
-    except redis.RedisError as exc:
-        logger.warning("healthz: broker down: %s", exc.__class__.__name__)
-        return "down"
-    return "ok"
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    status = {"database": _database_status(), "broker": _broker_status()}
-    healthy = "down" not in status.values()
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", **status}, status=200 if healthy else 503
-    )

@@ -1,4 +1,4 @@
-"""Core models: people and roles, the care team with its sharing consent, and the audit trail."""
+"""People and roles, and the care team with its sharing consent."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from clinic.querysets import (
-    AuditEntryQuerySet,
-    CareTeamMemberQuerySet,
-    ClientQuerySet,
-    PhysicianQuerySet,
-)
+from clinic.querysets import CareTeamMemberQuerySet, ClientQuerySet, PhysicianQuerySet
 from clinic.roles import Role
 
 
@@ -56,6 +51,8 @@ class Therapist(UUIDModel):
     credentials = models.CharField(max_length=60, blank=True, help_text="e.g. LMT, CMMT")
     license_number = models.CharField(max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
+    # Secret for the therapist's iCalendar feed URL; None means the feed is off.
+    calendar_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -100,6 +97,8 @@ class Client(UUIDModel):
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Digits of `phone`, so "5550101" finds "555-0101" (kept in step by save()).
+    phone_digits = models.CharField(max_length=40, blank=True, editable=False)
     address = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
@@ -116,10 +115,25 @@ class Client(UUIDModel):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="client_name_idx")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="client_name_idx"),
+            models.Index(fields=["date_of_birth"], name="client_dob_idx"),
+            models.Index(fields=["phone_digits"], name="client_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        self.phone_digits = "".join(ch for ch in self.phone if ch.isdigit())
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        super().save(*args, **kwargs)
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}.{self.last_name[:1]}."
 
 
 class CareTeamMember(UUIDModel):
@@ -156,58 +170,3 @@ class CareTeamMember(UUIDModel):
     @property
     def is_sharing(self) -> bool:
         return self.sharing_consented_at is not None and self.sharing_revoked_at is None
-
-
-class AuditEntry(models.Model):
-    """Who read or changed which client's data, what, when and from where. Append-only:
-    the model refuses updates and deletes, and on PostgreSQL a trigger does too."""
-
-    class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        LIST = "list", "Listed"
-        DOWNLOAD = "download", "Downloaded"
-        CREATE = "create", "Created"
-        UPDATE = "update", "Updated"
-        DELETE = "delete", "Deleted"
-        SIGN = "sign", "Signed"
-        LOGIN = "login", "Logged in"
-        LOGIN_FAILED = "login_failed", "Failed login"
-        LOGOUT = "logout", "Logged out"
-        PASSWORD = "password", "Password changed or reset"
-
-    # A sequential key keeps the trail in insertion order; it never appears in a URL.
-    id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField(max_length=150, help_text="username at the time, or 'system'")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    action = models.CharField(max_length=20, choices=Action.choices)
-    client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    object_type = models.CharField(max_length=60, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    detail = models.CharField(max_length=300, blank=True)
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(fields=["client", "-at"], name="audit_client_idx"),
-            models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
-        ]
-        verbose_name_plural = "audit entries"
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("Audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit entries are append-only")

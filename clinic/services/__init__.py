@@ -1,0 +1,10 @@
+"""Writes of the core app, one module per sub-domain. Each service is one transaction, takes
+the acting user, checks permission and writes its audit entry."""
+
+from clinic.services.people import (
+    CLIENT_CONTACT_FIELDS,
+    client_update_contacts,
+    password_reset_email_send,
+)
+
+__all__ = ["CLIENT_CONTACT_FIELDS", "client_update_contacts", "password_reset_email_send"]

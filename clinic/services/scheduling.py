@@ -1,0 +1,319 @@
+"""Booking, rescheduling, cancelling and status changes of appointments, and recurring series.
+
+Double booking is prevented three ways, from friendliest to strictest: the service locks the
+therapist (and room) row and checks overlaps, so users get a message naming the conflict; on
+PostgreSQL an exclusion constraint refuses any overlap that slips past; on SQLite every write
+transaction is IMMEDIATE, so writers queue. Either way the answer is `SlotTaken`, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic import audit
+from clinic.clinic_time import at_local, local
+from clinic.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    Client,
+    Room,
+    Therapist,
+    TimeOff,
+    WorkingHours,
+)
+from clinic.roles import STAFF_ROLES, role_of
+
+Status = Appointment.Status
+OVERLAP_CONSTRAINTS = ("appointment_therapist_no_overlap", "appointment_room_no_overlap")
+
+
+class SlotTaken(ValidationError):
+    """The time overlaps another appointment of the therapist, the room or the client."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    therapist: Therapist
+    appointment_type: AppointmentType
+    starts_at: dt.datetime
+    room: Room | None = None
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.appointment_type.duration_minutes)
+
+
+def _require_staff(actor) -> None:
+    if role_of(actor) not in STAFF_ROLES:
+        raise PermissionDenied("Only clinic staff can change the schedule.")
+
+
+def _fmt(moment: dt.datetime) -> str:
+    return f"{local(moment):%a %b %-d, %H:%M}"
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def slot_problems(slot: Slot, *, client: Client | None = None, ignore=None) -> dict[str, str]:
+    """Every reason the slot cannot be booked, keyed by the form field it belongs to.
+    `ignore` is the appointment being moved (it does not conflict with itself)."""
+    problems: dict[str, str] = {}
+    if slot.starts_at <= timezone.now():
+        problems["starts_at"] = "That time has already passed. Choose a time in the future."
+        return problems
+    if not slot.therapist.is_active:
+        problems["therapist"] = f"{slot.therapist} no longer takes appointments."
+        return problems
+    hours_problem = _outside_hours(slot)
+    if hours_problem:
+        problems["starts_at"] = hours_problem
+        return problems
+    taken = _overlap_problem(slot, client=client, ignore=ignore)
+    if taken:
+        problems[taken[0]] = taken[1]
+    return problems
+
+
+def _outside_hours(slot: Slot) -> str | None:
+    start, end = local(slot.starts_at), local(slot.ends_at)
+    if start.date() != end.date():
+        return "An appointment must start and end on the same day."
+    hours = list(WorkingHours.objects.filter(therapist=slot.therapist, weekday=start.weekday()))
+    if not hours:
+        return f"{slot.therapist.user.get_full_name()} does not work on {start:%A}s."
+    if not any(h.start_time <= start.time() and end.time() <= h.end_time for h in hours):
+        spans = ", ".join(f"{h.start_time:%H:%M}-{h.end_time:%H:%M}" for h in hours)
+        return (
+            f"Outside {slot.therapist.user.get_full_name()}'s working hours on {start:%A}s "
+            f"({spans}). The appointment would run {start:%H:%M}-{end:%H:%M}."
+        )
+    away = TimeOff.objects.filter(
+        therapist=slot.therapist, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at
+    ).first()
+    if away:
+        reason = f" ({away.reason})" if away.reason else ""
+        return f"{slot.therapist.user.get_full_name()} is away then{reason}."
+    return None
+
+
+def _overlap_problem(slot: Slot, *, client, ignore) -> tuple[str, str] | None:
+    others = Appointment.objects.overlapping(slot.starts_at, slot.ends_at)
+    if ignore is not None:
+        others = others.exclude(pk=ignore.pk)
+    clash = others.filter(therapist=slot.therapist).first()
+    if clash:
+        return "starts_at", (
+            f"That time is taken: {slot.therapist.user.get_full_name()} has an appointment "
+            f"{_fmt(clash.starts_at)}-{local(clash.ends_at):%H:%M}."
+        )
+    if slot.room is not None and others.filter(room=slot.room).exists():
+        return "room", f"That time is taken: {slot.room} is in use then. Choose another room."
+    if client is not None and others.filter(client=client).exists():
+        return "starts_at", "That time is taken: the client already has an appointment then."
+    return None
+
+
+def _lock(slot: Slot) -> None:
+    """Serialise bookings per therapist, then per room (always in this order: no deadlock)."""
+    Therapist.objects.select_for_update().filter(pk=slot.therapist.pk).exists()
+    if slot.room is not None:
+        Room.objects.select_for_update().filter(pk=slot.room.pk).exists()
+
+
+def _raise_problems(problems: dict[str, str]) -> None:
+    if not problems:
+        return
+    error = (
+        SlotTaken
+        if any(m.startswith("That time is taken") for m in problems.values())
+        else ValidationError
+    )
+    raise error(problems)
+
+
+def _save_guarded(appointment: Appointment) -> None:
+    """Save, turning the database's overlap refusal into SlotTaken."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        if any(name in str(exc) for name in OVERLAP_CONSTRAINTS):
+            raise SlotTaken({"starts_at": "That time is taken. Choose another time."}) from None
+        raise
+
+
+# --- services -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appointment_book(
+    *, actor, client: Client, slot: Slot, front_desk_note: str = "", series=None
+) -> Appointment:
+    _require_staff(actor)
+    _lock(slot)
+    _raise_problems(slot_problems(slot, client=client))
+    appointment = Appointment(
+        client=client,
+        therapist=slot.therapist,
+        room=slot.room,
+        appointment_type=slot.appointment_type,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        front_desk_note=front_desk_note,
+        series=series,
+        created_by=actor,
+    )
+    _save_guarded(appointment)
+    audit.record(
+        actor=actor, action="create", client=client, target=appointment,
+        detail=f"booked {slot.appointment_type.name} {_fmt(slot.starts_at)}",
+    )  # fmt: skip
+    _notify_client(appointment)
+    return appointment
+
+
+def _notify_client(appointment: Appointment) -> None:
+    if appointment.client.email:
+        from clinic.tasks import send_appointment_confirmation
+
+        transaction.on_commit(lambda: send_appointment_confirmation.delay(str(appointment.pk)))
+
+
+def series_dates(
+    first_starts_at: dt.datetime, count: int, interval_weeks: int
+) -> list[dt.datetime]:
+    """Weekly occurrences that keep the clinic's wall-clock time across daylight saving."""
+    first = local(first_starts_at)
+    return [
+        at_local(first.date() + dt.timedelta(weeks=n * interval_weeks), first.time())
+        for n in range(count)
+    ]
+
+
+class SeriesConflicts(ValidationError):
+    """Some dates of a series cannot be booked; `conflicts` lists (start, reason) per date."""
+
+    def __init__(self, conflicts: list[tuple[dt.datetime, str]]):
+        self.conflicts = conflicts
+        super().__init__(f"{len(conflicts)} of the dates cannot be booked; nothing was saved.")
+
+
+@transaction.atomic
+def series_book(
+    *, actor, client: Client, slot: Slot, count: int, interval_weeks: int = 1,
+    front_desk_note: str = "",
+) -> list[Appointment]:  # fmt: skip
+    """Book every date or none: conflicts for all dates are listed before anything is saved."""
+    _require_staff(actor)
+    if not 2 <= count <= 52:
+        raise ValidationError({"repeat_count": "A series has between 2 and 52 sessions."})
+    _lock(slot)
+    slots = [
+        Slot(slot.therapist, slot.appointment_type, starts_at, slot.room)
+        for starts_at in series_dates(slot.starts_at, count, interval_weeks)
+    ]
+    conflicts = [
+        (s.starts_at, " ".join(problems.values()))
+        for s in slots
+        if (problems := slot_problems(s, client=client))
+    ]
+    if conflicts:
+        raise SeriesConflicts(conflicts)
+    series = AppointmentSeries.objects.create(
+        client=client, therapist=slot.therapist, interval_weeks=interval_weeks, count=count,
+        created_by=actor,
+    )  # fmt: skip
+    return [
+        appointment_book(
+            actor=actor, client=client, slot=s, front_desk_note=front_desk_note, series=series
+        )
+        for s in slots
+    ]
+
+
+@transaction.atomic
+def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Appointment:
+    _require_staff(actor)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != Status.BOOKED:
+        state = appointment.get_status_display().lower()
+        raise ValidationError(f"Only a booked appointment can be moved; this one is {state}.")
+    _lock(slot)
+    _raise_problems(slot_problems(slot, client=appointment.client, ignore=appointment))
+    before = _fmt(appointment.starts_at)
+    appointment.therapist, appointment.room = slot.therapist, slot.room
+    appointment.appointment_type = slot.appointment_type
+    appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
+    appointment.reminder_sent_at = None  # the new time deserves its own reminder
+    _save_guarded(appointment)
+    audit.record(
+        actor=actor, action="update", client=appointment.client, target=appointment,
+        detail=f"moved from {before} to {_fmt(slot.starts_at)}",
+    )  # fmt: skip
+    _notify_client(appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appointment:
+    _require_staff(actor)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the appointment is cancelled."})
+    if appointment.status not in (Status.BOOKED, Status.CHECKED_IN):
+        raise ValidationError(
+            f"This appointment is already {appointment.get_status_display().lower()}."
+        )
+    appointment.status = Status.CANCELLED
+    appointment.cancel_reason = reason[:300]
+    appointment.cancelled_at = timezone.now()
+    appointment.save(update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"])
+    audit.record(
+        actor=actor, action="update", client=appointment.client, target=appointment,
+        detail=f"cancelled: {reason[:200]}",
+    )  # fmt: skip
+    return appointment
+
+
+# Allowed status changes other than cancelling (which needs a reason) and whether the
+# appointment must have started first.
+TRANSITIONS: dict[tuple[str, str], bool] = {
+    (Status.BOOKED, Status.CHECKED_IN): False,
+    (Status.CHECKED_IN, Status.BOOKED): False,  # undo a check-in made by mistake
+    (Status.BOOKED, Status.NO_SHOW): True,
+    (Status.NO_SHOW, Status.BOOKED): False,  # undo
+    (Status.BOOKED, Status.COMPLETED): True,
+    (Status.CHECKED_IN, Status.COMPLETED): False,
+}
+
+
+@transaction.atomic
+def appointment_set_status(*, actor, appointment: Appointment, status: str) -> Appointment:
+    _require_staff(actor)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    key = (appointment.status, status)
+    if key not in TRANSITIONS:
+        raise ValidationError(
+            f"A {appointment.get_status_display().lower()} appointment cannot be marked "
+            f"{Status(status).label.lower()}."
+        )
+    if TRANSITIONS[key] and appointment.starts_at > timezone.now():
+        raise ValidationError(
+            f"The appointment has not started yet; it can be marked {Status(status).label.lower()} "
+            "from its start time."
+        )
+    appointment.status = status
+    appointment.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor, action="update", client=appointment.client, target=appointment,
+        detail=f"status: {Status(status).label.lower()}",
+    )  # fmt: skip
+    return appointment
