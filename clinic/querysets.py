@@ -39,18 +39,36 @@ class ClientQuerySet(models.QuerySet):
         return self.none()
 
     def search(self, text: str) -> ClientQuerySet:
+        """Name words, a phone number (any punctuation) or a birth date (YYYY-MM-DD or
+        MM/DD/YYYY)."""
         text = text.strip()
         if not text:
             return self
+        born = _parse_birth_date(text)
+        if born is not None:
+            return self.filter(date_of_birth=born)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 3 and not any(ch.isalpha() for ch in text):
+            return self.filter(phone_digits__contains=digits)
         query = models.Q()
         for word in text.split():
             query &= (
                 models.Q(first_name__icontains=word)
                 | models.Q(last_name__icontains=word)
                 | models.Q(preferred_name__icontains=word)
-                | models.Q(phone__icontains=word)
             )
         return self.filter(query)
+
+
+def _parse_birth_date(text: str):
+    import datetime as dt
+
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 class ClientDataQuerySet(models.QuerySet):
@@ -100,6 +118,26 @@ class WaitlistEntryQuerySet(ClientDataQuerySet):
 
     def open(self) -> WaitlistEntryQuerySet:
         return self.filter(resolved_at__isnull=True)
+
+    def matching(self, appointment) -> WaitlistEntryQuerySet:
+        """Open entries the (freed) time of `appointment` would suit."""
+        from clinic.clinic_time import local
+
+        start, end = local(appointment.starts_at), local(appointment.ends_at)
+        return (
+            self.open()
+            .exclude(client_id=appointment.client_id)
+            .filter(
+                models.Q(therapist__isnull=True) | models.Q(therapist_id=appointment.therapist_id),
+                models.Q(appointment_type__isnull=True)
+                | models.Q(appointment_type_id=appointment.appointment_type_id),
+                earliest_date__lte=start.date(),
+                latest_date__gte=start.date(),
+                earliest_time__lte=start.time(),
+                latest_time__gte=end.time(),
+            )
+            .select_related("client", "therapist__user", "appointment_type")
+        )
 
 
 class PhysicianQuerySet(models.QuerySet):

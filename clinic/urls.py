@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
-from clinic.views import audit, clients, health
+from clinic.views import appointments, audit, clients, feeds, health
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -37,17 +37,48 @@ dashboard_patterns = [
 client_patterns = [
     path("portal/contacts/", clients.portal_contacts, name="portal_contacts"),
     path("clients/", clients.client_list, name="client_list"),
+    path("clients/new/", clients.client_new, name="client_new"),
     path("clients/<uuid:client_id>/", clients.client_detail, name="client_detail"),
+    path("clients/<uuid:client_id>/edit/", clients.client_edit, name="client_edit"),
 ]
 
 # Appointments, series and the waitlist (clinic/views/appointments.py).
-appointment_patterns: list = []
+appointment_patterns = [
+    path("appointments/new/", appointments.appointment_new, name="appointment_new"),
+    path(
+        "appointments/<uuid:appointment_id>/",
+        appointments.appointment_detail,
+        name="appointment_detail",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/reschedule/",
+        appointments.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/cancel/",
+        appointments.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/status/",
+        appointments.appointment_status,
+        name="appointment_status",
+    ),
+    path("waitlist/", appointments.waitlist_list, name="waitlist"),
+    path("clients/<uuid:client_id>/waitlist/new/", appointments.waitlist_new, name="waitlist_new"),
+    path(
+        "waitlist/<uuid:entry_id>/resolve/", appointments.waitlist_resolve, name="waitlist_resolve"
+    ),
+]
 
 # Calendars, free-slot finder, working hours and time off (clinic/views/schedule.py).
 schedule_patterns: list = []
 
 # iCalendar feeds (clinic/views/feeds.py).
-feed_patterns: list = []
+feed_patterns = [
+    path("calendar/<str:token>.ics", feeds.therapist_calendar_feed, name="therapist_calendar_feed"),
+]
 
 urlpatterns = [
     *dashboard_patterns,

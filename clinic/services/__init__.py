@@ -3,8 +3,23 @@ the acting user, checks permission and writes its audit entry."""
 
 from clinic.services.people import (
     CLIENT_CONTACT_FIELDS,
+    CLIENT_FIELDS,
+    client_create,
+    client_possible_duplicates,
+    client_update,
     client_update_contacts,
     password_reset_email_send,
 )
+from clinic.services.reminders import appointment_confirmation_send, reminders_send_due
 
-__all__ = ["CLIENT_CONTACT_FIELDS", "client_update_contacts", "password_reset_email_send"]
+__all__ = [
+    "CLIENT_CONTACT_FIELDS",
+    "CLIENT_FIELDS",
+    "appointment_confirmation_send",
+    "client_create",
+    "client_possible_duplicates",
+    "client_update",
+    "client_update_contacts",
+    "password_reset_email_send",
+    "reminders_send_due",
+]

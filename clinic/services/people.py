@@ -68,3 +68,58 @@ def password_reset_email_send(*, user_id, domain: str, use_https: bool) -> bool:
     body = loader.render_to_string("registration/password_reset_email.txt", context)
     EmailMultiAlternatives("".join(subject.splitlines()), body, None, [user.email]).send()
     return True
+
+
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    *CLIENT_CONTACT_FIELDS,
+    "primary_physician",
+    "referral_source",
+)
+
+
+def client_possible_duplicates(*, first_name: str, last_name: str, date_of_birth, exclude=None):
+    """Clients with the same name and birth date: likely the same person registered twice."""
+    matches = Client.objects.filter(
+        first_name__iexact=first_name.strip(),
+        last_name__iexact=last_name.strip(),
+        date_of_birth=date_of_birth,
+    )
+    return matches.exclude(pk=exclude.pk) if exclude is not None else matches
+
+
+def _require_registry_role(actor) -> None:
+    if role_of(actor) not in {Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK}:
+        raise PermissionDenied("Only clinic staff can register or edit clients.")
+
+
+@transaction.atomic
+def client_create(*, actor, data: dict) -> Client:
+    _require_registry_role(actor)
+    client = Client(**{name: data[name] for name in CLIENT_FIELDS if name in data})
+    client.full_clean()
+    client.save()
+    audit.record(actor=actor, action="create", client=client, target=client, detail="registered")
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor, client: Client, data: dict) -> Client:
+    _require_registry_role(actor)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    changed = [
+        name for name in CLIENT_FIELDS if name in data and getattr(client, name) != data[name]
+    ]
+    for name in changed:
+        setattr(client, name, data[name])
+    if changed:
+        client.full_clean()
+        client.save()
+        audit.record(
+            actor=actor, action="update", client=client, target=client,
+            detail="changed: " + ", ".join(changed),
+        )  # fmt: skip
+    return client

@@ -27,6 +27,32 @@ def _only(code_for_role: dict, other=403):
 
 
 STAFF_200 = {"admin": 200, "therapist": 200, "frontdesk": 200, "therapist2": 200}
+STAFF_405 = dict.fromkeys(STAFF_200, 405)
+
+
+def _appointment(cast):
+    from clinic.tests.factories import AppointmentFactory
+
+    if not hasattr(cast, "appointment"):
+        cast.appointment = AppointmentFactory(
+            client=cast.client, therapist=cast.therapist.therapist_profile
+        )
+    return cast.appointment
+
+
+def _waitlist_entry(cast):
+    import datetime as dt
+
+    from clinic.models import WaitlistEntry
+
+    return WaitlistEntry.objects.create(
+        client=cast.client,
+        earliest_date=dt.date.today(),
+        latest_date=dt.date.today() + dt.timedelta(days=30),
+        earliest_time=dt.time(9),
+        latest_time=dt.time(17),
+    )
+
 
 # url name -> (kwargs maker, expected status per role); 302 for anonymous is checked apart.
 MATRIX = {
@@ -44,8 +70,37 @@ MATRIX = {
         _only({**STAFF_200, "physician_user": 200, "physician2_user": 404}),
     ),
     "audit_log": (None, _only({"admin": 200})),
+    # Scheduling: staff only; clients and physicians are refused by role.
+    "client_new": (None, _only(STAFF_200)),
+    "client_edit": (lambda cast: {"client_id": cast.client.pk}, _only(STAFF_200)),
+    "appointment_new": (None, _only(STAFF_200)),
+    "appointment_detail": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only(STAFF_200),
+    ),
+    # POST-only actions: a GET by staff is 405, anyone else is refused before that.
+    "appointment_reschedule": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only(STAFF_405),
+    ),
+    "appointment_cancel": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only(STAFF_405),
+    ),
+    "appointment_status": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only(STAFF_405),
+    ),
+    "waitlist": (None, _only(STAFF_200)),
+    "waitlist_new": (lambda cast: {"client_id": cast.client.pk}, _only(STAFF_200)),
+    "waitlist_resolve": (lambda cast: {"entry_id": _waitlist_entry(cast).pk}, _only(STAFF_405)),
 }
-PUBLIC = {"healthz"}  # no client data, no sign-in
+PUBLIC = {
+    "healthz",  # no client data, no sign-in
+    # Token-authenticated, not session: the secret in the URL is the credential
+    # (clinic/tests/test_ical.py checks unknown and revoked tokens).
+    "therapist_calendar_feed",
+}
 
 
 def _url(name, cast):

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from clinic import audit, services
-from clinic.forms import ClientContactsForm, ClientSearchForm
-from clinic.models import CareTeamMember, Client
+from clinic.forms import ClientContactsForm, ClientForm, ClientSearchForm
+from clinic.models import Appointment, CareTeamMember, Client, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
 
@@ -54,8 +55,54 @@ def client_detail(request, client_id):
     return render(
         request,
         "clinic/client_detail.html",
-        {"client": client, "care_team": care_team.select_related("physician")},
+        {
+            "client": client,
+            "care_team": care_team.select_related("physician"),
+            **_schedule_context(request.user, client),
+        },
     )
+
+
+def _schedule_context(user, client) -> dict:
+    """Upcoming and recent appointments and open waitlist entries; empty for roles that may
+    not see the schedule (physicians), because `visible_to` returns nothing for them."""
+    appointments = (
+        Appointment.objects.visible_to(user)
+        .filter(client=client)
+        .select_related("therapist__user", "appointment_type", "room")
+    )
+    now = timezone.now()
+    return {
+        "upcoming": appointments.filter(starts_at__gte=now).order_by("starts_at")[:20],
+        "recent": appointments.filter(starts_at__lt=now).order_by("-starts_at")[:10],
+        "waitlist": WaitlistEntry.objects.visible_to(user)
+        .open()
+        .filter(client=client)
+        .select_related("therapist__user", "appointment_type"),
+    }
+
+
+@role_required(*STAFF_ROLES)
+def client_new(request):
+    form = ClientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        client = services.client_create(actor=request.user, data=form.cleaned_data)
+        messages.success(request, f"{client} is registered.")
+        return redirect("client_detail", client_id=client.pk)
+    return render(request, "clinic/client_form.html", {"form": form, "client": None})
+
+
+@role_required(*STAFF_ROLES)
+def client_edit(request, client_id):
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+    form = ClientForm(request.POST or None, instance=client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.client_update(actor=request.user, client=client, data=form.cleaned_data)
+        messages.success(request, "Client details saved.")
+        return redirect("client_detail", client_id=client.pk)
+    if request.method == "GET":
+        audit.record(actor=request.user, action="view", client=client, target=client)
+    return render(request, "clinic/client_form.html", {"form": form, "client": client})
 
 
 @role_required(Role.CLIENT)

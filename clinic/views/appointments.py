@@ -1,0 +1,249 @@
+"""Booking, the appointment page (check in, no-show, complete, move, cancel), and the waitlist.
+Thin views: a form parses, a service decides, a conflict is shown at the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from clinic import audit
+from clinic.clinic_time import local
+from clinic.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
+from clinic.models import Appointment, Client, WaitlistEntry
+from clinic.permissions import role_required
+from clinic.roles import STAFF_ROLES
+from clinic.services import scheduling, waitlist
+from clinic.services.scheduling import SeriesConflicts, SlotTaken
+
+CONFLICT = 409  # the slot is taken: the form is shown again with the reason
+
+
+def _booking_initial(request) -> dict:
+    """Pre-fill from the query string (ids and a time only: never names)."""
+    initial = {
+        "client": request.GET.get("client"),
+        "therapist": request.GET.get("therapist"),
+        "appointment_type": request.GET.get("type"),
+    }
+    try:
+        start = dt.datetime.strptime(request.GET.get("start", ""), "%Y-%m-%dT%H:%M")
+        initial.update(date=start.date(), time=start.time())
+    except ValueError:
+        pass
+    return {key: value for key, value in initial.items() if value}
+
+
+@role_required(*STAFF_ROLES)
+def appointment_new(request):
+    form = BookingForm(request.POST or None, initial=_booking_initial(request), user=request.user)
+    client = _client_for_form(form, request)
+    context = {"form": form, "client": client, "conflicts": None}
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "appointments/book.html", context)
+    data = form.cleaned_data
+    try:
+        if data["repeat"]:
+            booked = scheduling.series_book(
+                actor=request.user, client=data["client"], slot=form.slot(),
+                count=data["repeat_count"], interval_weeks=data["interval_weeks"],
+                front_desk_note=data["front_desk_note"],
+            )  # fmt: skip
+        else:
+            booked = [
+                scheduling.appointment_book(
+                    actor=request.user,
+                    client=data["client"],
+                    slot=form.slot(),
+                    front_desk_note=data["front_desk_note"],
+                )  # fmt: skip
+            ]
+    except SeriesConflicts as conflicts:
+        context["conflicts"] = [(local(start), reason) for start, reason in conflicts.conflicts]
+        return render(request, "appointments/book.html", context, status=CONFLICT)
+    except ValidationError as error:
+        form.add_service_errors(error)
+        status = CONFLICT if isinstance(error, SlotTaken) else 200
+        return render(request, "appointments/book.html", context, status=status)
+    first = booked[0]
+    count = f"{len(booked)} appointments" if len(booked) > 1 else "Appointment"
+    messages.success(
+        request,
+        f"{count} booked for {first.client}, first on {local(first.starts_at):%a %b %-d at %H:%M}.",
+    )
+    return redirect("appointment_detail", appointment_id=first.pk)
+
+
+def _client_for_form(form, request):
+    client_id = form.data.get("client") if form.is_bound else form.initial.get("client")
+    if not client_id:
+        return None
+    try:
+        return Client.objects.visible_to(request.user).filter(pk=client_id).first()
+    except ValidationError:  # not a UUID
+        return None
+
+
+@role_required(*STAFF_ROLES)
+def appointment_detail(request, appointment_id):
+    appointment = _get_appointment(request, appointment_id)
+    audit.record(actor=request.user, action="view", client=appointment.client, target=appointment)
+    return _render_detail(request, appointment)
+
+
+def _get_appointment(request, appointment_id) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.visible_to(request.user).select_related(
+            "client", "therapist__user", "room", "appointment_type", "series"
+        ),
+        pk=appointment_id,
+    )
+
+
+def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=None, status=200):
+    local_start = local(appointment.starts_at)
+    reschedule_form = reschedule_form or RescheduleForm(
+        initial={
+            "therapist": appointment.therapist_id,
+            "appointment_type": appointment.appointment_type_id,
+            "date": local_start.date(),
+            "time": local_start.time(),
+            "room": appointment.room_id,
+        }
+    )
+    matches = []
+    if appointment.status == Appointment.Status.CANCELLED:
+        matches = list(WaitlistEntry.objects.visible_to(request.user).matching(appointment))
+    return render(
+        request,
+        "appointments/detail.html",
+        {
+            "appointment": appointment,
+            "reschedule_form": reschedule_form,
+            "cancel_form": cancel_form or CancelForm(),
+            "waitlist_matches": matches,
+            "actions": _status_actions(appointment),
+        },
+        status=status,
+    )
+
+
+def _status_actions(appointment) -> list[tuple[str, str]]:
+    labels = {
+        Appointment.Status.CHECKED_IN: "Check in",
+        Appointment.Status.NO_SHOW: "Mark no-show",
+        Appointment.Status.COMPLETED: "Mark completed",
+        Appointment.Status.BOOKED: "Undo: back to booked",
+    }
+    return [
+        (target, labels[target])
+        for (source, target) in scheduling.TRANSITIONS
+        if source == appointment.status
+    ]
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def appointment_reschedule(request, appointment_id):
+    appointment = _get_appointment(request, appointment_id)
+    form = RescheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            scheduling.appointment_reschedule(
+                actor=request.user, appointment=appointment, slot=form.slot()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            status = CONFLICT if isinstance(error, SlotTaken) else 200
+            return _render_detail(request, appointment, reschedule_form=form, status=status)
+        messages.success(request, "Appointment moved.")
+        return redirect("appointment_detail", appointment_id=appointment.pk)
+    return _render_detail(request, appointment, reschedule_form=form)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def appointment_cancel(request, appointment_id):
+    appointment = _get_appointment(request, appointment_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            scheduling.appointment_cancel(
+                actor=request.user, appointment=appointment, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return _render_detail(request, appointment, cancel_form=form)
+        messages.success(
+            request, "Appointment cancelled. Waitlist matches for the freed time are listed below."
+        )
+        return redirect("appointment_detail", appointment_id=appointment.pk)
+    return _render_detail(request, appointment, cancel_form=form)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def appointment_status(request, appointment_id):
+    appointment = _get_appointment(request, appointment_id)
+    status = request.POST.get("status", "")
+    if status not in Appointment.Status.values:
+        messages.error(request, "Unknown status.")
+    else:
+        try:
+            scheduling.appointment_set_status(
+                actor=request.user, appointment=appointment, status=status
+            )
+            messages.success(request, f"Marked {Appointment.Status(status).label.lower()}.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("appointment_detail", appointment_id=appointment.pk)
+
+
+# --- waitlist -----------------------------------------------------------------------------------
+
+
+@role_required(*STAFF_ROLES)
+def waitlist_new(request, client_id):
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+    form = WaitlistForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            waitlist.waitlist_add(actor=request.user, client=client, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{client} is on the waitlist.")
+            return redirect("client_detail", client_id=client.pk)
+    return render(request, "appointments/waitlist_form.html", {"form": form, "client": client})
+
+
+@role_required(*STAFF_ROLES)
+def waitlist_list(request):
+    entries = (
+        WaitlistEntry.objects.visible_to(request.user)
+        .open()
+        .select_related("client", "therapist__user", "appointment_type")
+        .order_by("earliest_date", "created_at")
+    )
+    audit.record(actor=request.user, action="list", detail="waitlist")
+    return render(request, "appointments/waitlist.html", {"entries": entries})
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def waitlist_resolve(request, entry_id):
+    entry = get_object_or_404(WaitlistEntry.objects.visible_to(request.user), pk=entry_id)
+    try:
+        waitlist.waitlist_resolve(actor=request.user, entry=entry)
+        messages.success(request, f"Waitlist entry for {entry.client} closed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("waitlist")
+    return redirect(back)
