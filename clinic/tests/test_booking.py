@@ -26,7 +26,9 @@ def desk(client, cast):
     for weekday in range(7):
         WorkingHoursFactory(therapist=therapist, weekday=weekday)
     client.force_login(cast.frontdesk)
-    cast.treatment = AppointmentType.objects.get(name="Treatment")
+    cast.treatment, _ = AppointmentType.objects.get_or_create(
+        name="Treatment", defaults={"duration_minutes": 60}
+    )
     cast.next_week = today() + dt.timedelta(days=7)
     return client
 
