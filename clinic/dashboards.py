@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from clinic import audit
-from clinic.models import AuditEntry, CareTeamMember, Client, User
+from clinic.clinic_time import day_bounds, today
+from clinic.models import Appointment, AuditEntry, CareTeamMember, Client, User, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import Role
 
@@ -40,16 +42,60 @@ def admin_dashboard(request):
     )
 
 
+def _todays_appointments(user):
+    start, end = day_bounds(today())
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "therapist__user", "appointment_type", "room")
+        .order_by("starts_at")
+    )
+
+
 @role_required(Role.THERAPIST)
 def therapist_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-updated_at")
-    return render(request, "dashboards/therapist.html", {"recent_clients": recent[:RECENT]})
+    todays = _todays_appointments(request.user).filter(therapist__user=request.user)
+    return render(
+        request,
+        "dashboards/therapist.html",
+        {"recent_clients": recent[:RECENT], "todays": todays},
+    )
+
+
+FREED_SLOTS_SHOWN = 5
+
+
+def _freed_slots(user) -> list[tuple]:
+    """Upcoming cancelled appointments whose time someone on the waitlist could take.
+    At most FREED_SLOTS_SHOWN are checked, so the page's query count stays bounded."""
+    cancelled = (
+        Appointment.objects.visible_to(user)
+        .filter(status=Appointment.Status.CANCELLED, starts_at__gt=timezone.now())
+        .select_related("therapist__user", "appointment_type")
+        .order_by("-cancelled_at")[:FREED_SLOTS_SHOWN]
+    )
+    entries = WaitlistEntry.objects.visible_to(user)
+    freed = []
+    for appointment in cancelled:
+        matches = list(entries.matching(appointment)[:3])
+        if matches:
+            freed.append((appointment, matches))
+    return freed
 
 
 @role_required(Role.FRONT_DESK)
 def front_desk_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-created_at")
-    return render(request, "dashboards/front_desk.html", {"recent_clients": recent[:RECENT]})
+    return render(
+        request,
+        "dashboards/front_desk.html",
+        {
+            "recent_clients": recent[:RECENT],
+            "todays": _todays_appointments(request.user),
+            "freed_slots": _freed_slots(request.user),
+        },
+    )
 
 
 @role_required(Role.CLIENT)

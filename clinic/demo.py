@@ -8,7 +8,18 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import CareTeamMember, Client, Physician, Therapist, User
+from clinic.clinic_time import at_local, today
+from clinic.models import (
+    Appointment,
+    AppointmentType,
+    CareTeamMember,
+    Client,
+    Physician,
+    Room,
+    Therapist,
+    User,
+    WorkingHours,
+)
 from clinic.roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -124,5 +135,81 @@ def seed(stdout=None) -> None:
             physician=physicians[physician_login],
             defaults={"relationship": relationship, "sharing_consented_at": timezone.now()},
         )
+    booked = _seed_schedule(users)
     if stdout:
-        stdout.write(f"clinic: {len(ACCOUNTS)} accounts, {len(CLIENTS)} clients")
+        stdout.write(
+            f"clinic: {len(ACCOUNTS)} accounts, {len(CLIENTS)} clients, {booked} new appointments"
+        )
+
+
+ROOMS = ["Cedar room", "Maple room"]
+# therapist username -> (weekdays, start, end)
+HOURS = {
+    "therapist": (range(0, 5), dt.time(9), dt.time(17)),
+    "therapist2": (range(1, 6), dt.time(10), dt.time(18)),
+}
+# therapist, room, weekday -> [(hour, minute, client last name)]; each client keeps a regular slot.
+WEEKLY_SLOTS = {
+    ("therapist", 0): {0: [(9, 0, "Whitfield"), (13, 0, "Sorensen")], 2: [(10, 0, "Raman")],
+                       3: [(9, 0, "Papadakis"), (14, 30, "Raman")], 4: [(11, 0, "Sorensen")]},
+    ("therapist2", 1): {1: [(10, 0, "Bell"), (15, 0, "Haldane")], 3: [(10, 0, "Bell")],
+                        5: [(11, 0, "Haldane")]},
+}  # fmt: skip
+
+
+def _seed_schedule(users) -> int:
+    """Working hours, rooms and two weeks of appointments (last week and next), created once:
+    if a demo therapist already has appointments, the schedule is left as it is."""
+    rooms = [Room.objects.get_or_create(name=name)[0] for name in ROOMS]
+    types = {t.name: t for t in AppointmentType.objects.all()}
+    created = 0
+    for (username, room_index), by_weekday in WEEKLY_SLOTS.items():
+        therapist = users[username].therapist_profile
+        weekdays, start, end = HOURS[username]
+        for weekday in weekdays:
+            WorkingHours.objects.get_or_create(
+                therapist=therapist, weekday=weekday, start_time=start, end_time=end
+            )
+        if Appointment.objects.filter(therapist=therapist).exists():
+            continue
+        created += _seed_two_weeks(therapist, rooms[room_index], types, by_weekday)
+    return created
+
+
+def _seed_two_weeks(therapist, room, types, by_weekday) -> int:
+    clients = {c.last_name: c for c in Client.objects.all()}
+    first_seen: set[str] = set()
+    monday = today() - dt.timedelta(days=today().weekday() + 7)
+    rows = []
+    for offset in range(14):
+        day = monday + dt.timedelta(days=offset)
+        for hour, minute, last_name in by_weekday.get(day.weekday(), []):
+            kind = "Treatment" if last_name in first_seen else "Initial assessment"
+            first_seen.add(last_name)
+            starts_at = at_local(day, dt.time(hour, minute))
+            rows.append(
+                Appointment(
+                    client=clients[last_name],
+                    therapist=therapist,
+                    room=room,
+                    appointment_type=types[kind],
+                    starts_at=starts_at,
+                    ends_at=starts_at + dt.timedelta(minutes=types[kind].duration_minutes),
+                    status=_demo_status(starts_at, len(rows)),
+                )  # fmt: skip
+            )
+    for row in rows:
+        if row.status == Appointment.Status.CANCELLED:
+            row.cancel_reason, row.cancelled_at = "Client unwell", row.starts_at
+    Appointment.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _demo_status(starts_at, index: int) -> str:
+    if starts_at > timezone.now():
+        return Appointment.Status.BOOKED
+    if index == 3:
+        return Appointment.Status.NO_SHOW
+    if index == 5:
+        return Appointment.Status.CANCELLED
+    return Appointment.Status.COMPLETED

@@ -7,7 +7,16 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 
 from clinic.demo import ACCOUNTS, DEMO_PASSWORD
-from clinic.models import CareTeamMember, Client, Physician, Therapist, User
+from clinic.models import (
+    Appointment,
+    CareTeamMember,
+    Client,
+    Physician,
+    Room,
+    Therapist,
+    User,
+    WorkingHours,
+)
 
 
 def test_healthz_up_without_broker(client, db, settings):
@@ -44,7 +53,8 @@ def test_healthz_shows_no_client_data(client, cast, settings):
 
 
 def _counts():
-    return tuple(m.objects.count() for m in (User, Client, Therapist, Physician, CareTeamMember))
+    models = (User, Client, Therapist, Physician, CareTeamMember, Room, WorkingHours, Appointment)
+    return tuple(m.objects.count() for m in models)
 
 
 @pytest.mark.django_db
@@ -54,6 +64,7 @@ def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts() == first
     assert first[0] == len(ACCOUNTS)
+    assert first[-1] >= 14  # two weeks of appointments for the demo therapists
 
 
 @pytest.mark.django_db
