@@ -4,7 +4,7 @@ registered here: they are read only through the app's views, which check access 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from clinic.models import AuditEntry, Physician, Therapist, User
+from clinic.models import AppointmentType, AuditEntry, Physician, Room, Therapist, User
 
 
 class TherapistInline(admin.StackedInline):
@@ -61,3 +61,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(admin.ModelAdmin):
+    """The clinic admin sets which types exist and how long each lasts."""
+
+    list_display = ("name", "duration_minutes", "is_active")
+    list_editable = ("duration_minutes", "is_active")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active")
+    list_editable = ("is_active",)

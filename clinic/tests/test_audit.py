@@ -118,3 +118,19 @@ def test_audit_page_queries_do_not_grow_with_rows(
     client.force_login(cast.admin)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("audit_log")).status_code == 200
+
+
+def test_admin_edits_appointment_type_durations(client, cast):
+    from clinic.models import AppointmentType
+
+    cast.admin.is_staff = cast.admin.is_superuser = True
+    cast.admin.save()
+    client.force_login(cast.admin)
+    treatment = AppointmentType.objects.get(name="Treatment")
+    response = client.post(
+        reverse("admin:clinic_appointmenttype_change", args=[treatment.pk]),
+        {"name": "Treatment", "duration_minutes": "75", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    treatment.refresh_from_db()
+    assert treatment.duration_minutes == 75
