@@ -1,5 +1,6 @@
-"""On PostgreSQL, trigram indexes let a name fragment (ILIKE '%ind%') use an index instead of
-reading every client row; the same for phone digits. SQLite (the demo) has no such index and does not need one."""
+"""On PostgreSQL, trigram indexes let a name fragment (ILIKE '%ind%') use an index instead
+of reading every client row; the same for phone digits. SQLite (the demo) has no such
+index and does not need one."""
 
 from django.db import migrations
 
