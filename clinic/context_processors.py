@@ -7,12 +7,21 @@ from clinic.roles import Role, role_of
 NAVIGATION = {
     Role.ADMIN: [
         ("Dashboard", "dashboard_admin"),
+        ("Schedule", "schedule_day"),
         ("Clients", "client_list"),
         ("Audit trail", "audit_log"),
         ("Staff accounts", "admin:clinic_user_changelist"),
     ],
-    Role.THERAPIST: [("Dashboard", "dashboard_therapist"), ("Clients", "client_list")],
-    Role.FRONT_DESK: [("Dashboard", "dashboard_front_desk"), ("Clients", "client_list")],
+    Role.THERAPIST: [
+        ("Dashboard", "dashboard_therapist"),
+        ("Schedule", "schedule_day"),
+        ("Clients", "client_list"),
+    ],
+    Role.FRONT_DESK: [
+        ("Dashboard", "dashboard_front_desk"),
+        ("Schedule", "schedule_day"),
+        ("Clients", "client_list"),
+    ],
     Role.CLIENT: [("My care", "portal"), ("My contact details", "portal_contacts")],
     Role.PHYSICIAN: [("My patients", "physician_dashboard")],
 }

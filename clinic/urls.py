@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
-from clinic.views import appointments, audit, clients, feeds, health
+from clinic.views import appointments, audit, clients, feeds, health, schedule
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -73,7 +73,20 @@ appointment_patterns = [
 ]
 
 # Calendars, free-slot finder, working hours and time off (clinic/views/schedule.py).
-schedule_patterns: list = []
+schedule_patterns = [
+    path("schedule/day/", schedule.schedule_day, name="schedule_day"),
+    path(
+        "schedule/therapists/<uuid:therapist_id>/week/",
+        schedule.schedule_week,
+        name="schedule_week",
+    ),
+    path("schedule/free-slots/", schedule.free_slot_finder, name="free_slot_finder"),
+    path(
+        "schedule/therapists/<uuid:therapist_id>/hours/",
+        schedule.therapist_hours,
+        name="therapist_hours",
+    ),
+]
 
 # iCalendar feeds (clinic/views/feeds.py).
 feed_patterns = [

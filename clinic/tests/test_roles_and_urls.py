@@ -70,6 +70,17 @@ MATRIX = {
         _only({**STAFF_200, "physician_user": 200, "physician2_user": 404}),
     ),
     "audit_log": (None, _only({"admin": 200})),
+    # Calendars are for staff; a therapist manages only their own hours (`therapist`'s here).
+    "schedule_day": (None, _only(STAFF_200)),
+    "schedule_week": (
+        lambda cast: {"therapist_id": cast.therapist.therapist_profile.pk},
+        _only(STAFF_200),
+    ),
+    "free_slot_finder": (None, _only(STAFF_200)),
+    "therapist_hours": (
+        lambda cast: {"therapist_id": cast.therapist.therapist_profile.pk},
+        _only({"admin": 200, "therapist": 200, "frontdesk": 200}),
+    ),
     # Scheduling: staff only; clients and physicians are refused by role.
     "client_new": (None, _only(STAFF_200)),
     "client_edit": (lambda cast: {"client_id": cast.client.pk}, _only(STAFF_200)),
