@@ -123,6 +123,8 @@ globals().update(email_from_env("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic <clinic@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env_str("CLINIC_NAME", "Riverside Medical Massage")
+# Appointment reminders go out this many hours before the start.
+CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1)
 
 # Security. Production values (DJANGO_DEBUG=false) pass `manage.py check --deploy`.
 SESSION_COOKIE_HTTPONLY = True
@@ -163,6 +165,10 @@ CELERY_TASK_ROUTES = {
     "treatment_plans.tasks.*": {"queue": "pdf"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["send-due-reminders"] = {
+    "task": "clinic.tasks.send_due_reminders",
+    "schedule": 300.0,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
