@@ -1,5 +1,5 @@
-"""Test set-up shared by every app: the fixed cast of users, eager Celery for unit tests, and a
-real Celery worker (against PostgreSQL + Redis) for tests marked `integration`."""
+"""Test set-up shared by every app: the fixed cast of users, eager Celery for unit tests, and
+real Celery workers (against PostgreSQL + Redis) for tests marked `integration`."""
 
 from __future__ import annotations
 
@@ -67,14 +67,21 @@ def cast(db):
     return make_cast()
 
 
-# --- a real Celery worker ---------------------------------------------------------------------
+# --- real Celery workers ----------------------------------------------------------------------
 
 
 @dataclass
 class Worker:
     process: subprocess.Popen
-    mail_dir: Path
+    mail_dir: Path | None  # where the file email backend writes, when EMAIL_URL is file://
     log_path: Path
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text()[-3000:]
+
+    def assert_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"worker died: {self.log_tail()}")
 
     def wait_for_mail(self, timeout: float = 30.0) -> list[Path]:
         deadline = time.monotonic() + timeout
@@ -82,12 +89,9 @@ class Worker:
             files = sorted(self.mail_dir.glob("*.log"))
             if files:
                 return files
-            if self.process.poll() is not None:
-                raise AssertionError(f"worker died: {self.log_path.read_text()[-3000:]}")
+            self.assert_alive()
             time.sleep(0.2)
-        raise AssertionError(
-            f"no mail within {timeout}s; worker log:\n{self.log_path.read_text()[-3000:]}"
-        )
+        raise AssertionError(f"no mail within {timeout}s; worker log:\n{self.log_tail()}")
 
 
 def _database_url(db: dict) -> str:
@@ -98,40 +102,95 @@ def _database_url(db: dict) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+class WorkerPool:
+    """Starts real `celery worker` processes on the test database and Redis.
+
+    All workers consume the same queues, so a worker left over with other settings (say, a
+    file mail backend) would steal tasks meant for the next test's workers (say, SMTP). Hence
+    one group at a time: asking for another count or environment stops the running group
+    first; asking for the same again reuses it, so tests that share a set-up start it once.
+    """
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self._key: tuple | None = None
+        self._workers: list[Worker] = []
+
+    def start(self, count: int = 1, **extra_env: str) -> list[Worker]:
+        key = (count, tuple(sorted(extra_env.items())))
+        if key == self._key and all(w.process.poll() is None for w in self._workers):
+            return self._workers
+        self.stop()
+        import redis
+        from django.conf import settings
+
+        # Tasks left by an earlier group (retries, unfinished races) must not leak in.
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+        workers = [self._spawn(extra_env) for _ in range(count)]
+        self._workers, self._key = workers, key
+        for worker in workers:  # spawned together, so they boot in parallel
+            _wait_until_ready(worker.process, worker.log_path)
+        return workers
+
+    def stop(self) -> None:
+        for worker in self._workers:
+            worker.process.terminate()
+        for worker in self._workers:
+            try:
+                worker.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+        self._workers, self._key = [], None
+
+    def _spawn(self, extra_env: dict[str, str]) -> Worker:
+        from django.conf import settings
+
+        log_path = self._tmp.mktemp("worker-log") / "worker.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings_test",
+            "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+            "REDIS_URL": settings.REDIS_URL,
+            **extra_env,
+        }
+        email_url = env.get("EMAIL_URL", "")
+        mail_dir = (
+            Path(email_url.removeprefix("file://")) if email_url.startswith("file://") else None
+        )
+        command = [
+            sys.executable, "-m", "celery", "-A", "clinic", "worker", "--loglevel=INFO",
+            "--queues=default,email,pdf", "--concurrency=1", "--without-gossip",
+            "--without-mingle", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
+        ]  # fmt: skip
+        with log_path.open("w") as log:
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        return Worker(process=process, mail_dir=mail_dir, log_path=log_path)
+
+
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, tmp_path_factory):
-    """A real `celery worker` process on the test database (so tests using it need
-    `transactional_db`: the worker sees only committed rows)."""
+def celery_workers(django_db_setup, tmp_path_factory):
+    """`celery_workers(count, **env)` -> list of running workers with that extra environment,
+    e.g. `celery_workers(2, EMAIL_URL="smtp://127.0.0.1:2525")`. Tests using it need
+    `transactional_db`: workers see only committed rows."""
     reason = integration_missing()
     if reason:
         pytest.skip(reason)
-    import redis
-    from django.conf import settings
+    pool = WorkerPool(tmp_path_factory)
+    yield pool.start
+    pool.stop()
 
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    mail_dir = tmp_path_factory.mktemp("worker-mail")
-    log_path = tmp_path_factory.mktemp("worker-log") / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "clinic.settings_test",
-        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_URL": f"file://{mail_dir}",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "clinic", "worker", "--loglevel=INFO",
-        "--queues=default,email,pdf", "--concurrency=1", "--without-gossip",
-        "--without-mingle", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    _wait_until_ready(process, log_path)
-    yield Worker(process=process, mail_dir=mail_dir, log_path=log_path)
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+
+@pytest.fixture(scope="session")
+def _worker_mail_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("worker-mail")
+
+
+@pytest.fixture
+def celery_worker(celery_workers, _worker_mail_dir):
+    """One real worker whose mail lands as files in `worker.mail_dir` (see WorkerPool for
+    why it is restarted only when another test asked for different workers in between)."""
+    [worker] = celery_workers(1, EMAIL_URL=f"file://{_worker_mail_dir}")
+    return worker
 
 
 def _wait_until_ready(process: subprocess.Popen, log_path: Path, timeout: float = 60.0):
