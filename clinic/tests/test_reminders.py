@@ -1,0 +1,265 @@
+"""Confirmation and reminder mails (eager Celery, locmem mail backend)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
+from icalendar import Calendar
+
+from clinic import tasks
+from clinic.clinic_time import at_local, local, today
+from clinic.models import Appointment, AppointmentType
+from clinic.notifications import appointment_email
+from clinic.services import appointment_confirmation_send, reminders_send_due
+from clinic.services.reminders import _claim
+from clinic.services.scheduling import Slot, appointment_book, appointment_cancel
+from clinic.tests.factories import AppointmentFactory, ClientFactory, RoomFactory
+
+pytestmark = pytest.mark.django_db
+Status = Appointment.Status
+
+
+def _appointment(cast, *, starts_in=dt.timedelta(hours=3), email="kim@example.test", **extra):
+    starts_at = timezone.now() + starts_in
+    kind = AppointmentType.objects.get(name="Treatment")
+    return AppointmentFactory(
+        client=ClientFactory(user=None, first_name="Kim", last_name="Wolfe", email=email),
+        therapist=cast.therapist.therapist_profile, appointment_type=kind,
+        starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), **extra,
+    )  # fmt: skip
+
+
+def _ics_of(message) -> Calendar:
+    parsed = email.message_from_bytes(message.message().as_bytes())
+    [part] = [p for p in parsed.walk() if p.get_filename() == "appointment.ics"]
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "PUBLISH"
+    assert part.get_content_charset() == "utf-8"
+    return Calendar.from_ical(part.get_payload(decode=True))
+
+
+# --- the mail -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["confirmation", "reminder"])
+def test_mail_shows_local_time_therapist_place_and_how_to_cancel(cast, kind, settings):
+    settings.TIME_ZONE = "America/New_York"
+    therapist = cast.therapist.therapist_profile
+    therapist.user.first_name, therapist.user.last_name = "Dana", "O'Reed"
+    therapist.user.save()
+    appointment = _appointment(cast, room=RoomFactory(name="Room 2"))
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=dt.datetime(2027, 1, 12, 15, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 1, 12, 16, 0, tzinfo=dt.UTC),
+    )
+    appointment.refresh_from_db()
+
+    message = appointment_email(appointment, kind)
+
+    assert message.to == ["kim@example.test"]
+    assert not message.cc and not message.bcc
+    assert "Jan 12" in message.subject and "10:00" in message.subject
+    assert "Tuesday, January 12, 2027, 10:00-11:00 (EST)" in message.body
+    assert "Dana O'Reed" in message.body  # plain text: not HTML-escaped
+    assert "Riverside Medical Massage, Room 2" in message.body
+    assert "call the clinic" in message.body
+    [event] = _ics_of(message).walk("VEVENT")
+    assert str(event["UID"]) == f"{appointment.pk}@clinic"
+
+
+def test_unknown_kind_is_refused(cast):
+    with pytest.raises(ValueError, match="unknown"):
+        appointment_email(_appointment(cast), "invoice")
+
+
+# --- confirmation -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bookable(cast):
+    """A therapist who works all day on the day after tomorrow, and a slot then."""
+    from clinic.tests.factories import WorkingHoursFactory
+
+    therapist = cast.therapist.therapist_profile
+    day = today() + dt.timedelta(days=2)
+    WorkingHoursFactory(
+        therapist=therapist, weekday=day.weekday(), start_time=dt.time(8), end_time=dt.time(18)
+    )
+    kind = AppointmentType.objects.get(name="Treatment")
+    cast.client.email = "client@example.test"
+    cast.client.save()
+    return Slot(therapist, kind, at_local(day, dt.time(10)))
+
+
+def test_booking_sends_a_confirmation_after_commit(
+    cast, bookable, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
+    [message] = mail.outbox
+    assert message.to == ["client@example.test"]
+    assert "confirmed" in message.subject
+    assert f"{local(bookable.starts_at):%H:%M}" in message.body
+    [event] = _ics_of(message).walk("VEVENT")
+    assert str(event["UID"]) == f"{appointment.pk}@clinic"
+    assert event["STATUS"] == "CONFIRMED"
+
+
+def test_booking_for_a_client_without_email_sends_nothing(
+    cast, bookable, django_capture_on_commit_callbacks
+):
+    cast.client.email = ""
+    cast.client.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
+    assert mail.outbox == []
+
+
+def test_confirmation_is_skipped_when_cancelled_before_the_task_ran(cast, bookable):
+    appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
+    appointment_cancel(actor=cast.frontdesk, appointment=appointment, reason="Client called")
+    assert appointment_confirmation_send(appointment_id=str(appointment.pk)) is False
+    assert mail.outbox == []
+
+
+def test_confirmation_of_an_unknown_appointment_is_a_no_op(db):
+    assert (
+        appointment_confirmation_send(appointment_id="00000000-0000-0000-0000-000000000000")
+        is False
+    )
+
+
+def test_confirmation_task_takes_a_string_id(cast):
+    appointment = _appointment(cast)
+    assert tasks.send_appointment_confirmation.delay(str(appointment.pk)).get() is True
+    assert len(mail.outbox) == 1
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def test_due_reminder_is_sent_once(cast):
+    appointment = _appointment(cast)
+    assert reminders_send_due() == 1
+    assert reminders_send_due() == 0
+    [message] = mail.outbox
+    assert message.subject.startswith("Reminder")
+    assert message.to == ["kim@example.test"]
+    [event] = _ics_of(message).walk("VEVENT")
+    assert str(event["UID"]) == f"{appointment.pk}@clinic"
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is not None
+
+
+def test_the_window_is_clinic_reminder_hours(cast, settings):
+    settings.CLINIC_REMINDER_HOURS = 24
+    appointment = _appointment(cast, starts_in=dt.timedelta(hours=30))
+    starts_at = appointment.starts_at
+    assert reminders_send_due(now=starts_at - dt.timedelta(hours=24, seconds=1)) == 0
+    assert reminders_send_due(now=starts_at - dt.timedelta(hours=24)) == 1
+
+
+def test_outside_the_window_nothing_is_sent(cast):
+    _appointment(cast, starts_in=dt.timedelta(hours=25))
+    assert reminders_send_due() == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"status": Status.CANCELLED},
+        {"status": Status.CHECKED_IN},
+        {"starts_in": -dt.timedelta(minutes=10)},  # already started
+        {"email": ""},
+    ],
+    ids=["cancelled", "checked-in", "started", "no-email"],
+)
+def test_not_due_appointments_get_no_reminder(cast, extra):
+    appointment = _appointment(cast, **extra)
+    assert reminders_send_due() == 0
+    assert mail.outbox == []
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is None
+
+
+def test_only_one_claim_wins(cast):
+    appointment = _appointment(cast)
+    now = timezone.now()
+    assert _claim(appointment.pk, now=now) is True
+    assert _claim(appointment.pk, now=now) is False
+
+
+def test_a_claimed_reminder_is_not_sent_again(cast):
+    _appointment(cast, reminder_sent_at=timezone.now())
+    assert reminders_send_due() == 0
+
+
+def _failing_send(error):
+    def send_messages(self, messages):
+        raise error
+
+    return send_messages
+
+
+def test_a_transient_failure_releases_the_claim(cast, monkeypatch):
+    appointment = _appointment(cast)
+    monkeypatch.setattr(
+        EmailBackend, "send_messages", _failing_send(smtplib.SMTPServerDisconnected("gone"))
+    )
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        reminders_send_due()
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is None
+
+    monkeypatch.undo()
+    assert reminders_send_due() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_refused_address_keeps_the_claim(cast, monkeypatch):
+    appointment = _appointment(cast)
+    refused = smtplib.SMTPRecipientsRefused({"kim@example.test": (550, b"no such user")})
+    monkeypatch.setattr(EmailBackend, "send_messages", _failing_send(refused))
+    assert reminders_send_due() == 0
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is not None  # not retried every five minutes
+
+
+def test_rescheduling_asks_for_a_new_reminder(cast, bookable, django_capture_on_commit_callbacks):
+    from clinic.services.scheduling import appointment_reschedule
+
+    appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
+    Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=timezone.now())
+    later = Slot(
+        bookable.therapist, bookable.appointment_type, bookable.starts_at + dt.timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_reschedule(actor=cast.frontdesk, appointment=appointment, slot=later)
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is None
+    assert [m.subject for m in mail.outbox if "confirmed" in m.subject]
+
+
+def test_reminder_task_runs_the_service(cast):
+    _appointment(cast)
+    _appointment(cast, starts_in=dt.timedelta(hours=5), email="other@example.test")
+    assert tasks.send_due_reminders.delay().get() == 2
+
+
+def test_tasks_retry_only_transient_mail_errors_with_backoff_and_jitter():
+    for task in (tasks.send_due_reminders, tasks.send_appointment_confirmation):
+        assert task.autoretry_for == tasks.TRANSIENT_MAIL_ERRORS
+        assert task.retry_backoff and task.retry_jitter
+
+
+def test_beat_runs_the_reminders_every_five_minutes(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["send-due-reminders"]
+    assert entry == {"task": "clinic.tasks.send_due_reminders", "schedule": 300.0}
+    assert settings.CELERY_TASK_ROUTES["clinic.tasks.send_*"] == {"queue": "email"}
