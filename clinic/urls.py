@@ -100,6 +100,7 @@ urlpatterns = [
     *appointment_patterns,
     *schedule_patterns,
     *feed_patterns,
+    path("", include("intake.urls")),
     path("audit/", audit.audit_log, name="audit_log"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

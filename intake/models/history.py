@@ -1,0 +1,137 @@
+"""Health history, one immutable row per version: a change makes a new version, and every
+earlier version stays readable with who made it and when."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import models
+
+from clinic.models import Client, Physician, UUIDModel
+from intake import conditions
+from intake.querysets import HealthHistoryQuerySet, ReferralLetterQuerySet
+
+ICD10_PATTERN = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
+
+
+def validate_icd10(value: str) -> None:
+    if value and not ICD10_PATTERN.match(value.upper()):
+        raise ValidationError(
+            "Not an ICD-10 code. Codes look like M54.2 or S63.5 (a letter, two digits, "
+            "then optionally a dot and up to four characters)."
+        )
+
+
+def validate_condition_keys(value) -> None:
+    unknown = set(value or []) - conditions.KEYS
+    if unknown:
+        raise ValidationError(f"Unknown conditions: {', '.join(sorted(unknown))}")
+
+
+def _private_storage():
+    return storages["private"]
+
+
+class ReferralLetter(UUIDModel):
+    """An uploaded referral letter, kept in private storage (no URL); served only by a view
+    that checks access and writes an audit entry."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="referral_letters")
+    file = models.FileField(storage=_private_storage, upload_to="referrals/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReferralLetterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class HealthHistory(UUIDModel):
+    """One version of a client's health history (the intake form). Rows are never updated,
+    except to record the therapist's review of that version."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="health_histories")
+    version = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    # Why they come, and what they want.
+    reason_for_visit = models.TextField()
+    client_goals = models.TextField(blank=True, verbose_name="Your goals")
+    occupation = models.CharField(max_length=120, blank=True)
+    activities = models.TextField(blank=True, help_text="Sports, hobbies, daily activities.")
+
+    # Referral.
+    referring_physician = models.ForeignKey(
+        Physician, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    referring_physician_name = models.CharField(
+        max_length=200, blank=True, help_text="If the physician is not in the list."
+    )
+    diagnosis = models.TextField(blank=True, help_text="As written by the referring physician.")
+    icd10_code = models.CharField(
+        max_length=8, blank=True, validators=[validate_icd10], verbose_name="ICD-10 code"
+    )
+    referral_letter = models.ForeignKey(
+        ReferralLetter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # History.
+    injuries_and_surgeries = models.JSONField(
+        default=list, blank=True, help_text='[{"what": "...", "date": "YYYY-MM-DD"}]'
+    )
+    medications = models.TextField(blank=True, help_text="One per line, with the dose.")
+    allergies = models.TextField(blank=True, help_text="Include oils, lotions and latex.")
+    conditions = models.JSONField(default=list, blank=True, validators=[validate_condition_keys])
+    pregnancy_due_date = models.DateField(null=True, blank=True)
+    recent_surgery_date = models.DateField(null=True, blank=True)
+    recent_surgery_site = models.CharField(max_length=120, blank=True)
+    other_conditions = models.TextField(blank=True)
+
+    # Pain.
+    pain_description = models.TextField(blank=True)
+    pain_regions = models.JSONField(
+        default=dict, blank=True, help_text="Body-chart region key -> intensity 0-10."
+    )
+
+    objects = HealthHistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client", "-version"]
+        verbose_name_plural = "health histories"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "version"], name="health_history_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Health history v{self.version} of {self.client}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
+
+    @property
+    def flags(self) -> list[conditions.Condition]:
+        return [conditions.BY_KEY[key] for key in self.conditions if key in conditions.BY_KEY]
+
+    def has(self, key: str) -> bool:
+        return key in self.conditions
