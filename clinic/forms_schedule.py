@@ -58,6 +58,11 @@ class WorkingHoursForm(forms.Form):
 
 
 class BaseWorkingHoursFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+
     def kept_forms(self) -> list[WorkingHoursForm]:
         """Filled-in rows not marked for deletion; blank spare rows have no cleaned data."""
         return [
@@ -67,8 +72,7 @@ class BaseWorkingHoursFormSet(forms.BaseFormSet):
         ]
 
     def clean(self):
-        if any(self.errors):
-            return
+        # Checked even when another row has an error, so every problem shows at once.
         kept = self.kept_forms()
         intervals = [form.interval() for form in kept]
         clashes = interval_overlaps(intervals)

@@ -242,7 +242,13 @@ def _slot_links(results, form_data) -> list[tuple[dt.date, list[tuple[str, str |
 def free_slot_finder(request):
     form = FreeSlotForm(request.GET or None, user=request.user)
     start_day = max(_day_param(request), today())
-    context = {"form": form, "date_form": _finder_date_form(start_day), "results": None}
+    context = {
+        "form": form,
+        "date_form": _finder_date_form(start_day),
+        "results": None,
+        "tz_name": clinic_tz().key,
+        "finder_days": FINDER_DAYS,
+    }
     if form.is_valid():
         data = form.cleaned_data
         results = selectors.free_slots(
