@@ -152,7 +152,7 @@ def test_weekly_series_books_every_date_in_one_step(desk, cast):
     assert len({a.series_id for a in appointments}) == 1
     gaps = {
         local(b.starts_at).date() - local(a.starts_at).date()
-        for a, b in zip(appointments, appointments[1:])
+        for a, b in zip(appointments, appointments[1:], strict=False)
     }
     assert gaps == {dt.timedelta(weeks=1)}
 

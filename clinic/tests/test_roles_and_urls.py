@@ -28,6 +28,15 @@ def _only(code_for_role: dict, other=403):
 
 STAFF_200 = {"admin": 200, "therapist": 200, "frontdesk": 200, "therapist2": 200}
 STAFF_405 = dict.fromkeys(STAFF_200, 405)
+CLINICIANS_200 = {"admin": 200, "therapist": 200, "therapist2": 200}
+
+
+def _history(cast):
+    from intake.tests.factories import HealthHistoryFactory
+
+    if not hasattr(cast, "history"):
+        cast.history = HealthHistoryFactory(client=cast.client)
+    return cast.history
 
 
 def _appointment(cast):
@@ -105,6 +114,23 @@ MATRIX = {
     "waitlist": (None, _only(STAFF_200)),
     "waitlist_new": (lambda cast: {"client_id": cast.client.pk}, _only(STAFF_200)),
     "waitlist_resolve": (lambda cast: {"entry_id": _waitlist_entry(cast).pk}, _only(STAFF_405)),
+    # Health history: clinicians read and write; the front desk never; a consented physician
+    # reads the summary; the client reads and edits their own in the portal.
+    "health_history": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({**CLINICIANS_200, "physician_user": 200, "physician2_user": 404}),
+    ),
+    "health_history_edit": (lambda cast: {"client_id": cast.client.pk}, _only(CLINICIANS_200)),
+    "health_history_version": (
+        lambda cast: {"history_id": _history(cast).pk},
+        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+    ),
+    "health_history_review": (
+        lambda cast: {"history_id": _history(cast).pk},
+        _only(dict.fromkeys(CLINICIANS_200, 405)),
+    ),
+    "portal_health_history": (None, _only({"client_user": 200, "client2_user": 200})),
+    "portal_health_history_edit": (None, _only({"client_user": 200, "client2_user": 200})),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in

@@ -1,0 +1,121 @@
+"""Writes of the health history. Every save is a new immutable version; the client may change
+their own until the therapist has reviewed it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import audit
+from clinic.models import Client
+from clinic.roles import CLINICIAN_ROLES, Role, role_of
+from intake.models import HealthHistory
+
+HISTORY_FIELDS = (
+    "reason_for_visit",
+    "client_goals",
+    "occupation",
+    "activities",
+    "referring_physician",
+    "referring_physician_name",
+    "diagnosis",
+    "icd10_code",
+    "referral_letter",
+    "injuries_and_surgeries",
+    "medications",
+    "allergies",
+    "conditions",
+    "pregnancy_due_date",
+    "recent_surgery_date",
+    "recent_surgery_site",
+    "other_conditions",
+    "pain_description",
+    "pain_regions",
+)
+REVIEWED_MESSAGE = (
+    "Your therapist has reviewed your health history, so it can no longer be changed here. "
+    "Please tell your therapist at your next visit, or call the clinic."
+)
+
+
+def client_may_edit(history: HealthHistory | None) -> bool:
+    return history is None or not history.is_reviewed
+
+
+def _check_may_write(actor, client: Client, latest: HealthHistory | None) -> None:
+    role = role_of(actor)
+    if role in CLINICIAN_ROLES:
+        return
+    if role == Role.CLIENT and client.user_id == actor.pk:
+        if not client_may_edit(latest):
+            raise PermissionDenied(REVIEWED_MESSAGE)
+        return
+    raise PermissionDenied("You may not change this health history.")
+
+
+def _values(history: HealthHistory) -> dict:
+    return {name: getattr(history, name) for name in HISTORY_FIELDS}
+
+
+@transaction.atomic
+def health_history_save(*, actor, client: Client, data: dict) -> HealthHistory:
+    """Save a new version (or return the latest unchanged when nothing differs)."""
+    Client.objects.select_for_update().filter(pk=client.pk).exists()  # one writer per client
+    latest = HealthHistory.objects.filter(client=client).order_by("-version").first()
+    _check_may_write(actor, client, latest)
+    values = {name: _value(name, data, latest) for name in HISTORY_FIELDS}
+    if latest is not None and _values(latest) == values:
+        return latest
+    history = HealthHistory(
+        client=client, version=(latest.version + 1) if latest else 1, created_by=actor, **values
+    )
+    history.full_clean()
+    history.save()
+    changed = ", ".join(changed_fields(latest, history))
+    detail = f"health history v{history.version}" + (f": {changed}" if changed else "")
+    audit.record(
+        actor=actor, action="create" if latest is None else "update", client=client,
+        target=history, detail=detail,
+    )  # fmt: skip
+    return history
+
+
+def _value(name: str, data: dict, latest: HealthHistory | None):
+    """What the form gave, else what the last version said, else the field's default."""
+    if name in data:
+        return data[name]
+    if latest is not None:
+        return getattr(latest, name)
+    return HealthHistory._meta.get_field(name).get_default()
+
+
+@transaction.atomic
+def health_history_review(*, actor, history: HealthHistory) -> HealthHistory:
+    if role_of(actor) not in CLINICIAN_ROLES:
+        raise PermissionDenied("Only a therapist can review a health history.")
+    history = HealthHistory.objects.select_for_update().get(pk=history.pk)
+    latest = HealthHistory.objects.filter(client=history.client).order_by("-version").first()
+    if latest.pk != history.pk:
+        raise ValidationError("A newer version exists; review that one.")
+    if history.is_reviewed:
+        raise ValidationError("This version is already reviewed.")
+    history.reviewed_by, history.reviewed_at = actor, timezone.now()
+    history.save(update_fields=["reviewed_by", "reviewed_at"])
+    audit.record(
+        actor=actor, action="sign", client=history.client, target=history,
+        detail=f"reviewed health history v{history.version}",
+    )  # fmt: skip
+    return history
+
+
+def changed_fields(before: HealthHistory | None, after: HealthHistory) -> list[str]:
+    """Labels of the fields that differ between two versions (for the version page)."""
+    if before is None:
+        return []
+    old, new = _values(before), _values(after)
+    return [
+        str(HealthHistory._meta.get_field(name).verbose_name).capitalize()
+        for name in HISTORY_FIELDS
+        if old[name] != new[name]
+    ]

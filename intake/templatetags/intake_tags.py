@@ -1,0 +1,24 @@
+"""Health alerts and the before-treatment checklist, for every clinical page of a client."""
+
+from __future__ import annotations
+
+from django import template
+
+from intake.selectors import current_health_history, missing_for_care
+
+register = template.Library()
+
+
+@register.inclusion_tag("intake/_health_alerts.html", takes_context=True)
+def health_alerts(context, client):
+    """The flags of the current health history; nothing for roles that may not see it."""
+    history = current_health_history(user=context["request"].user, client=client)
+    return {"history": history, "client": client}
+
+
+@register.inclusion_tag("intake/_care_readiness.html", takes_context=True)
+def care_readiness(context, client):
+    user = context["request"].user
+    if user.role not in {"admin", "therapist", "front_desk"}:
+        return {"show": False}
+    return {"show": True, "missing": missing_for_care(client), "client": client, "user": user}

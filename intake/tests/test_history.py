@@ -1,0 +1,193 @@
+"""The versioned health history (intake form), its review, alerts, and the readiness gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import AuditEntry
+from intake.models import HealthHistory
+from intake.selectors import missing_for_care
+from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+
+
+def _answers(**extra):
+    data = {
+        "reason_for_visit": "Neck and upper-back pain from desk work",
+        "client_goals": "Work a full day without neck pain",
+        "occupation": "Office manager",
+        "activities": "Walking, gardening",
+        "referring_physician": "",
+        "referring_physician_name": "",
+        "diagnosis": "Cervicalgia",
+        "icd10_code": "m54.2",
+        "medications": "Warfarin 5 mg daily",
+        "allergies": "Lavender oil",
+        "conditions": ["anticoagulants"],
+        "pregnancy_due_date": "",
+        "recent_surgery_date": "",
+        "recent_surgery_site": "",
+        "other_conditions": "",
+        "pain_description": "Dull ache, worse in the afternoon",
+        "injuries-TOTAL_FORMS": "2",
+        "injuries-INITIAL_FORMS": "0",
+        "injuries-MIN_NUM_FORMS": "0",
+        "injuries-MAX_NUM_FORMS": "20",
+        "injuries-0-kind": "injury",
+        "injuries-0-what": "Whiplash, car accident",
+        "injuries-0-date": "2019-06-01",
+        "injuries-1-kind": "injury",
+        "injuries-1-what": "",
+        "injuries-1-date": "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_client_fills_in_the_intake_from_the_portal(client, cast):
+    client.force_login(cast.client_user)
+    response = client.post(reverse("portal_health_history_edit"), _answers())
+    assert response.status_code == 302
+    history = HealthHistory.objects.get(client=cast.client)
+    assert history.version == 1 and history.created_by == cast.client_user
+    assert history.icd10_code == "M54.2"
+    assert history.conditions == ["anticoagulants"]
+    assert history.injuries_and_surgeries == [
+        {"kind": "injury", "what": "Whiplash, car accident", "date": "2019-06-01"}
+    ]
+    assert AuditEntry.objects.filter(
+        action="create", client=cast.client, object_id=str(history.pk)
+    ).exists()
+
+
+def test_each_change_makes_a_new_version_and_keeps_the_old(client, cast):
+    client.force_login(cast.client_user)
+    client.post(reverse("portal_health_history_edit"), _answers())
+    client.post(reverse("portal_health_history_edit"), _answers(allergies="Lavender oil, latex"))
+    v1, v2 = HealthHistory.objects.filter(client=cast.client).order_by("version")
+    assert (v1.allergies, v2.allergies) == ("Lavender oil", "Lavender oil, latex")
+    page = client.get(reverse("health_history_version", args=[v2.pk])).content.decode()
+    assert "Changed since version 1" in page and "<strong>Allergies</strong>" in page
+    assert (
+        "Lavender oil"
+        in client.get(reverse("health_history_version", args=[v1.pk])).content.decode()
+    )
+
+
+def test_saving_the_same_answers_makes_no_new_version(client, cast):
+    client.force_login(cast.therapist)
+    url = reverse("health_history_edit", args=[cast.client.pk])
+    client.post(url, _answers())
+    client.post(url, _answers())
+    assert HealthHistory.objects.filter(client=cast.client).count() == 1
+
+
+def test_after_review_the_client_can_no_longer_edit(client, cast):
+    client.force_login(cast.client_user)
+    client.post(reverse("portal_health_history_edit"), _answers())
+    history = HealthHistory.objects.get()
+    client.force_login(cast.therapist)
+    assert client.post(reverse("health_history_review", args=[history.pk])).status_code == 302
+    history.refresh_from_db()
+    assert history.reviewed_by == cast.therapist
+    client.force_login(cast.client_user)
+    response = client.get(reverse("portal_health_history_edit"), follow=True)
+    assert b"can no longer be changed here" in response.content
+    client.post(reverse("portal_health_history_edit"), _answers(allergies="changed"))
+    assert HealthHistory.objects.count() == 1
+    # The therapist still can, and that makes version 2 (not yet reviewed).
+    client.force_login(cast.therapist)
+    client.post(reverse("health_history_edit", args=[cast.client.pk]), _answers(allergies="latex"))
+    assert HealthHistory.objects.order_by("-version").first().version == 2
+
+
+@pytest.mark.parametrize(
+    "change,field_message",
+    [
+        ({"conditions": ["pregnancy"]}, "Please give the due date"),
+        ({"conditions": ["recent_surgery"]}, "Please give the date of the surgery"),
+        ({"recent_surgery_date": "2999-01-01"}, "cannot be in the future"),
+        ({"icd10_code": "neck"}, "Not an ICD-10 code"),
+        ({"reason_for_visit": ""}, "This field is required"),
+        ({"injuries-0-date": "2999-01-01"}, "This date is in the future"),
+        ({"conditions": ["not-a-condition"]}, "Select a valid choice"),
+    ],
+)
+def test_bad_answers_are_marked_at_the_field_and_kept(client, cast, change, field_message):
+    client.force_login(cast.client_user)
+    response = client.post(reverse("portal_health_history_edit"), _answers(**change))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert field_message in html
+    assert "Warfarin 5 mg daily" in html and "Whiplash, car accident" in html
+    assert not HealthHistory.objects.exists()
+
+
+def test_front_desk_never_sees_the_health_history(client, cast):
+    HealthHistoryFactory(client=cast.client, conditions=["anticoagulants"], medications="Warfarin")
+    client.force_login(cast.frontdesk)
+    assert client.get(reverse("health_history", args=[cast.client.pk])).status_code == 403
+    page = client.get(reverse("client_detail", args=[cast.client.pk])).content.decode()
+    assert "Health alerts" not in page and "anticoagulant" not in page.lower()
+    assert "a signed consent to treatment" in page  # the front desk sees what is missing
+
+
+def test_health_alerts_stand_on_the_client_page_for_the_therapist(client, cast):
+    HealthHistoryFactory(
+        client=cast.client,
+        conditions=["anticoagulants", "recent_surgery"],
+        recent_surgery_date=dt.date(2026, 9, 14),
+        recent_surgery_site="right forearm",
+        allergies="Latex",
+    )
+    client.force_login(cast.therapist)
+    page = client.get(reverse("client_detail", args=[cast.client.pk])).content.decode()
+    assert "Health alerts" in page
+    assert "Takes anticoagulants" in page
+    assert "2026-09-14, right forearm" in page and "Allergies: Latex" in page
+
+
+def test_physician_sees_a_summary_only_while_consent_stands(client, cast):
+    HealthHistoryFactory(
+        client=cast.client, occupation="Office manager", pain_description="secret-pain-words"
+    )
+    client.force_login(cast.physician_user)
+    url = reverse("health_history", args=[cast.client.pk])
+    page = client.get(url).content.decode()
+    assert "Health summary" in page and "Neck pain" in page
+    assert "secret-pain-words" not in page and "Office manager" not in page
+    cast.client.care_team.update(sharing_revoked_at=timezone.now())
+    assert client.get(url).status_code == 404
+
+
+def test_another_client_cannot_open_a_version(client, cast):
+    history = HealthHistoryFactory(client=cast.client)
+    client.force_login(cast.client2_user)
+    assert client.get(reverse("health_history_version", args=[history.pk])).status_code == 404
+
+
+def test_the_gate_lists_what_is_missing_before_treatment(cast):
+    assert [m.what for m in missing_for_care(cast.client)] == [
+        "a health history (intake form)",
+        "a signed consent to treatment",
+    ]
+    HealthHistoryFactory(client=cast.client)
+    consent = TreatmentConsentFactory(client=cast.client)
+    assert missing_for_care(cast.client) == []
+    consent.revoked_at = timezone.now()
+    consent.save()
+    assert [m.what for m in missing_for_care(cast.client)] == ["a signed consent to treatment"]
+
+
+@pytest.mark.parametrize("versions", [3, 40])
+def test_history_page_queries_do_not_grow_with_versions(
+    client, cast, versions, django_assert_max_num_queries
+):
+    for n in range(versions):
+        HealthHistoryFactory(client=cast.client, version=n + 1)
+    client.force_login(cast.therapist)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("health_history", args=[cast.client.pk])).status_code == 200

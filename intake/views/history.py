@@ -1,0 +1,162 @@
+"""Health history pages: the intake form (client in the portal, therapist in the clinic), the
+current version, earlier versions with who and when, and the therapist's review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from clinic import audit
+from clinic.models import Client
+from clinic.permissions import role_required
+from clinic.roles import CLINICIAN_ROLES, Role
+from intake import conditions
+from intake.forms.history import (
+    HealthHistoryForm,
+    InjuryFormSet,
+    injuries_from,
+    injuries_initial,
+)
+from intake.models import HealthHistory
+from intake.selectors import current_health_history
+from intake.services import history as history_services
+
+CLINICAL_VIEWERS = (Role.ADMIN, Role.THERAPIST, Role.PHYSICIAN)
+
+
+def _client(request, client_id) -> Client:
+    return get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+
+
+def _own_client(request) -> Client:
+    return get_object_or_404(Client.objects.visible_to(request.user))
+
+
+@role_required(*CLINICAL_VIEWERS)
+def health_history(request, client_id):
+    client = _client(request, client_id)
+    return _show(request, client)
+
+
+@role_required(Role.CLIENT)
+def portal_health_history(request):
+    return _show(request, _own_client(request))
+
+
+def _show(request, client):
+    current = current_health_history(user=request.user, client=client)
+    if current is not None:
+        audit.record(actor=request.user, action="view", client=client, target=current)
+    versions = (
+        HealthHistory.objects.visible_to(request.user)
+        .filter(client=client)
+        .select_related("created_by", "reviewed_by")
+        .order_by("-version")
+    )
+    return render(
+        request,
+        "intake/history_detail.html",
+        {
+            "client": client,
+            "history": current,
+            "versions": versions if request.user.role != Role.PHYSICIAN else [],
+            "summary_only": request.user.role == Role.PHYSICIAN,
+            "client_may_edit": history_services.client_may_edit(current),
+            "groups": conditions.grouped(),
+        },
+    )
+
+
+@role_required(*CLINICIAN_ROLES)
+def health_history_edit(request, client_id):
+    client = _client(request, client_id)
+    return _edit(request, client, done=("health_history", {"client_id": client.pk}))
+
+
+@role_required(Role.CLIENT)
+def portal_health_history_edit(request):
+    client = _own_client(request)
+    latest = current_health_history(user=request.user, client=client)
+    if not history_services.client_may_edit(latest):
+        messages.info(request, history_services.REVIEWED_MESSAGE)
+        return redirect("portal_health_history")
+    return _edit(request, client, done=("portal_health_history", {}))
+
+
+def _edit(request, client, *, done):
+    latest = current_health_history(user=request.user, client=client)
+    form = HealthHistoryForm(
+        request.POST or None, instance=_unsaved_copy(latest), user=request.user
+    )
+    injuries = InjuryFormSet(
+        request.POST or None, prefix="injuries", initial=injuries_initial(latest)
+    )
+    if request.method == "POST" and form.is_valid() and injuries.is_valid():
+        data = {**form.cleaned_data, "injuries_and_surgeries": injuries_from(injuries)}
+        try:
+            saved = history_services.health_history_save(
+                actor=request.user, client=client, data=data
+            )
+        except PermissionDenied as refused:
+            messages.error(request, str(refused))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Health history saved (version {saved.version}).")
+            return redirect(done[0], **done[1])
+    return render(
+        request,
+        "intake/history_form.html",
+        {"client": client, "form": form, "injuries": injuries, "latest": latest,
+         "groups": conditions.grouped()},
+    )  # fmt: skip
+
+
+def _unsaved_copy(latest: HealthHistory | None) -> HealthHistory | None:
+    """The form starts from the latest version's values but must never write to that row."""
+    if latest is None:
+        return None
+    copy = HealthHistory.objects.get(pk=latest.pk)
+    copy.pk = None
+    copy._state.adding = True
+    return copy
+
+
+@role_required(Role.ADMIN, Role.THERAPIST, Role.CLIENT)
+def health_history_version(request, history_id):
+    history = get_object_or_404(
+        HealthHistory.objects.visible_to(request.user).select_related(
+            "client", "created_by", "reviewed_by", "referring_physician"
+        ),
+        pk=history_id,
+    )
+    previous = (
+        HealthHistory.objects.filter(client=history.client, version__lt=history.version)
+        .order_by("-version")
+        .first()
+    )
+    audit.record(actor=request.user, action="view", client=history.client, target=history)
+    return render(
+        request,
+        "intake/history_version.html",
+        {
+            "history": history,
+            "client": history.client,
+            "changed": history_services.changed_fields(previous, history),
+            "previous": previous,
+        },
+    )
+
+
+@role_required(*CLINICIAN_ROLES)
+@require_POST
+def health_history_review(request, history_id):
+    history = get_object_or_404(HealthHistory.objects.visible_to(request.user), pk=history_id)
+    try:
+        history_services.health_history_review(actor=request.user, history=history)
+        messages.success(request, f"Version {history.version} marked as reviewed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("health_history", client_id=history.client_id)
