@@ -31,6 +31,12 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def current_ip() -> str | None:
+    """The IP address of the request being served, or None outside a request (tasks, shell):
+    lets services record where a signature came from without taking the request."""
+    return _request_ip.get()
+
+
 def bind_request(request) -> _Token:
     return _Token(_request_ip.set(client_ip(request)))
 
