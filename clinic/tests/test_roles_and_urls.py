@@ -63,6 +63,27 @@ def _waitlist_entry(cast):
     )
 
 
+def _consent(cast):
+    from intake.tests.factories import TreatmentConsentFactory
+
+    if not hasattr(cast, "consent"):
+        cast.consent = TreatmentConsentFactory(client=cast.client)
+    return cast.consent
+
+
+def _referral_letter(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from intake.services.uploads import referral_letter_store
+
+    if not hasattr(cast, "letter"):
+        pdf = SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%test\n", "application/pdf")
+        cast.letter = referral_letter_store(
+            actor=cast.therapist, client=cast.client, uploaded_file=pdf
+        )
+    return cast.letter
+
+
 # url name -> (kwargs maker, expected status per role); 302 for anonymous is checked apart.
 MATRIX = {
     "home": (None, _everyone(302)),
@@ -131,6 +152,41 @@ MATRIX = {
     ),
     "portal_health_history": (None, _only({"client_user": 200, "client2_user": 200})),
     "portal_health_history_edit": (None, _only({"client_user": 200, "client2_user": 200})),
+    # Consents: the client's own page; staff per client (front desk: status only); the signed
+    # consent and its withdrawal (GET = confirmation) for the client and clinicians. `client`
+    # owns the consent, `client2` is the same-role stranger; physicians never see consents.
+    "portal_consents": (None, _only({"client_user": 200, "client2_user": 200})),
+    "client_consents": (lambda cast: {"client_id": cast.client.pk}, _only(STAFF_200)),
+    "consent_detail": (
+        lambda cast: {"consent_id": _consent(cast).pk},
+        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+    ),
+    "consent_revoke": (
+        lambda cast: {"consent_id": _consent(cast).pk},
+        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+    ),
+    # `physician` shares care of `client` without a signed form: the confirmation page.
+    "care_team_sharing_stop": (
+        lambda cast: {"member_id": cast.client.care_team.get().pk},
+        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+    ),
+    # Referral letters: never the front desk; consented physicians may download.
+    "referral_letter_new": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+    ),
+    "referral_letter_download": (
+        lambda cast: {"letter_id": _referral_letter(cast).pk},
+        _only(
+            {
+                **CLINICIANS_200,
+                "client_user": 200,
+                "client2_user": 404,
+                "physician_user": 200,
+                "physician2_user": 404,
+            }
+        ),
+    ),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
