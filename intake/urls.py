@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from intake.views import assessments as assessment_views
 from intake.views import consents as consent_views
 from intake.views import history
 
@@ -33,7 +34,28 @@ history_patterns = [
 
 # Assessments: ROM, muscle tests, special tests, pain map, outcome measures
 # (intake/views/assessments.py).
-assessment_patterns: list = []
+assessment_patterns = [
+    path(
+        "clients/<uuid:client_id>/assessments/",
+        assessment_views.assessment_list,
+        name="assessment_list",
+    ),
+    path(
+        "clients/<uuid:client_id>/assessments/new/",
+        assessment_views.assessment_new,
+        name="assessment_new",
+    ),
+    path(
+        "assessments/<uuid:assessment_id>/",
+        assessment_views.assessment_detail,
+        name="assessment_detail",
+    ),
+    path(
+        "assessments/<uuid:assessment_id>/edit/",
+        assessment_views.assessment_edit,
+        name="assessment_edit",
+    ),
+]
 
 # Consents and referral letters (intake/views/consents.py).
 consent_patterns = [

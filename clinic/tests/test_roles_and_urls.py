@@ -84,6 +84,24 @@ def _referral_letter(cast):
     return cast.letter
 
 
+# Assessment summaries: clinicians, the client (own) and the consented physician.
+ASSESSMENT_READERS_200 = {
+    **CLINICIANS_200,
+    "client_user": 200,
+    "client2_user": 404,
+    "physician_user": 200,
+    "physician2_user": 404,
+}
+
+
+def _assessment(cast):
+    from intake.tests.factories import AssessmentFactory
+
+    if not hasattr(cast, "assessment"):
+        cast.assessment = AssessmentFactory(client=cast.client, assessed_by=cast.therapist)
+    return cast.assessment
+
+
 # url name -> (kwargs maker, expected status per role); 302 for anonymous is checked apart.
 MATRIX = {
     "home": (None, _everyone(302)),
@@ -186,6 +204,21 @@ MATRIX = {
                 "physician2_user": 404,
             }
         ),
+    ),
+    # Assessments (`therapist` made it): clinicians read; the author and the admin edit; the
+    # client (own) and a consented physician read the list and the summary.
+    "assessment_list": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only(ASSESSMENT_READERS_200),
+    ),
+    "assessment_new": (lambda cast: {"client_id": cast.client.pk}, _only(CLINICIANS_200)),
+    "assessment_detail": (
+        lambda cast: {"assessment_id": _assessment(cast).pk},
+        _only(ASSESSMENT_READERS_200),
+    ),
+    "assessment_edit": (
+        lambda cast: {"assessment_id": _assessment(cast).pk},
+        _only({"admin": 200, "therapist": 200}),  # therapist2 is not the author: 403
     ),
 }
 PUBLIC = {
