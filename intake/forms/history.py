@@ -11,6 +11,8 @@ from django.utils import timezone
 from clinic.forms import DateInput
 from clinic.models import Physician
 from intake import conditions
+from intake.fields import PainMapField
+from intake.forms.consents import ReferralLetterField
 from intake.models import HealthHistory
 
 
@@ -29,6 +31,8 @@ class ConditionsField(forms.MultipleChoiceField):
 
 class HealthHistoryForm(forms.ModelForm):
     conditions = ConditionsField()
+    referral_letter_file = ReferralLetterField(required=False)
+    pain_regions = PainMapField(required=False, label="Where it hurts")
 
     class Meta:
         model = HealthHistory
@@ -49,6 +53,7 @@ class HealthHistoryForm(forms.ModelForm):
             "recent_surgery_site",
             "other_conditions",
             "pain_description",
+            "pain_regions",
         ]
         widgets = {
             "reason_for_visit": forms.Textarea(attrs={"rows": 3}),

@@ -11,6 +11,7 @@ from clinic import audit
 from clinic.models import Client
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from intake.models import HealthHistory
+from intake.services.uploads import referral_letter_store
 
 HISTORY_FIELDS = (
     "reason_for_visit",
@@ -59,11 +60,15 @@ def _values(history: HealthHistory) -> dict:
 
 
 @transaction.atomic
-def health_history_save(*, actor, client: Client, data: dict) -> HealthHistory:
-    """Save a new version (or return the latest unchanged when nothing differs)."""
+def health_history_save(*, actor, client: Client, data: dict, referral_file=None) -> HealthHistory:
+    """Save a new version (or return the latest unchanged when nothing differs). A new
+    referral letter, when given, is stored privately and attached to the new version."""
     Client.objects.select_for_update().filter(pk=client.pk).exists()  # one writer per client
     latest = HealthHistory.objects.filter(client=client).order_by("-version").first()
     _check_may_write(actor, client, latest)
+    if referral_file is not None:
+        letter = referral_letter_store(actor=actor, client=client, uploaded_file=referral_file)
+        data = {**data, "referral_letter": letter}
     values = {name: _value(name, data, latest) for name in HISTORY_FIELDS}
     if latest is not None and _values(latest) == values:
         return latest

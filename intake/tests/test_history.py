@@ -32,6 +32,8 @@ def _answers(**extra):
         "recent_surgery_site": "",
         "other_conditions": "",
         "pain_description": "Dull ache, worse in the afternoon",
+        "pain_regions.back.neck": "6",
+        "pain_regions.back.shoulder.right": "4",
         "injuries-TOTAL_FORMS": "2",
         "injuries-INITIAL_FORMS": "0",
         "injuries-MIN_NUM_FORMS": "0",
@@ -55,6 +57,7 @@ def test_client_fills_in_the_intake_from_the_portal(client, cast):
     assert history.version == 1 and history.created_by == cast.client_user
     assert history.icd10_code == "M54.2"
     assert history.conditions == ["anticoagulants"]
+    assert history.pain_regions == {"back.neck": 6, "back.shoulder.right": 4}
     assert history.injuries_and_surgeries == [
         {"kind": "injury", "what": "Whiplash, car accident", "date": "2019-06-01"}
     ]
@@ -114,6 +117,7 @@ def test_after_review_the_client_can_no_longer_edit(client, cast):
         ({"reason_for_visit": ""}, "This field is required"),
         ({"injuries-0-date": "2999-01-01"}, "This date is in the future"),
         ({"conditions": ["not-a-condition"]}, "Select a valid choice"),
+        ({"pain_regions.back.neck": "11"}, "from 0 (no pain) to 10"),
     ],
 )
 def test_bad_answers_are_marked_at_the_field_and_kept(client, cast, change, field_message):
@@ -191,3 +195,33 @@ def test_history_page_queries_do_not_grow_with_versions(
     client.force_login(cast.therapist)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("health_history", args=[cast.client.pk])).status_code == 200
+
+
+def test_referral_letter_uploaded_with_the_intake_is_attached(client, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    letter = SimpleUploadedFile(
+        "referral.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "application/pdf"
+    )
+    client.force_login(cast.client_user)
+    response = client.post(
+        reverse("portal_health_history_edit"), {**_answers(), "referral_letter_file": letter}
+    )
+    assert response.status_code == 302
+    history = HealthHistory.objects.get()
+    assert history.referral_letter.original_name == "referral.pdf"
+    page = client.get(reverse("portal_health_history")).content.decode()
+    assert reverse("referral_letter_download", args=[history.referral_letter.pk]) in page
+
+
+def test_a_disguised_referral_letter_is_refused_at_the_field(client, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("letter.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    client.force_login(cast.client_user)
+    response = client.post(
+        reverse("portal_health_history_edit"), {**_answers(), "referral_letter_file": fake}
+    )
+    assert response.status_code == 200
+    assert "PDF" in response.content.decode()
+    assert not HealthHistory.objects.exists()

@@ -88,16 +88,20 @@ def portal_health_history_edit(request):
 def _edit(request, client, *, done):
     latest = current_health_history(user=request.user, client=client)
     form = HealthHistoryForm(
-        request.POST or None, instance=_unsaved_copy(latest), user=request.user
+        request.POST or None,
+        request.FILES or None,
+        instance=_unsaved_copy(latest),
+        user=request.user,
     )
     injuries = InjuryFormSet(
         request.POST or None, prefix="injuries", initial=injuries_initial(latest)
     )
     if request.method == "POST" and form.is_valid() and injuries.is_valid():
         data = {**form.cleaned_data, "injuries_and_surgeries": injuries_from(injuries)}
+        letter = data.pop("referral_letter_file", None) or None
         try:
             saved = history_services.health_history_save(
-                actor=request.user, client=client, data=data
+                actor=request.user, client=client, data=data, referral_file=letter
             )
         except PermissionDenied as refused:
             messages.error(request, str(refused))
