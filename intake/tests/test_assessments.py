@@ -562,3 +562,15 @@ def test_detail_query_count_does_not_grow(
         response = client.get(_detail(newest))
     assert len(response.context["rom_rows"]) == rom_per_side
     assert response.context["previous"] is not None
+
+
+@pytest.mark.parametrize("page", ["new", "detail", "list"])
+def test_pages_have_one_h1_and_no_inline_script_or_style(client, cast, assessment, page):
+    url = {"new": _new_url(cast), "detail": _detail(assessment), "list": _list(cast)}[page]
+    client.force_login(cast.therapist)
+    html = client.get(url).content.decode()
+    assert html.count("<h1") == 1
+    assert "style=" not in html
+    assert "<script>" not in html  # scripts come from static files only (CSP)
+    if page == "new":
+        assert "js/body-chart.js" in html and "css/intake.css" in html
