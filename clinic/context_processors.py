@@ -22,7 +22,12 @@ NAVIGATION = {
         ("Schedule", "schedule_day"),
         ("Clients", "client_list"),
     ],
-    Role.CLIENT: [("My care", "portal"), ("My contact details", "portal_contacts")],
+    Role.CLIENT: [
+        ("My care", "portal"),
+        ("Health history", "portal_health_history"),
+        ("Consents", "portal_consents"),
+        ("My contact details", "portal_contacts"),
+    ],
     Role.PHYSICIAN: [("My patients", "physician_dashboard")],
 }
 

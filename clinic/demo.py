@@ -158,7 +158,7 @@ WEEKLY_SLOTS = {
 
 
 def _seed_schedule(users) -> int:
-    """Working hours, rooms and two weeks of appointments (last week and next), created once:
+    """Working hours, rooms and three weeks of appointments (last, this and next), created once:
     if a demo therapist already has appointments, the schedule is left as it is."""
     rooms = [Room.objects.get_or_create(name=name)[0] for name in ROOMS]
     types = {t.name: t for t in AppointmentType.objects.all()}
@@ -181,7 +181,7 @@ def _seed_two_weeks(therapist, room, types, by_weekday) -> int:
     first_seen: set[str] = set()
     monday = today() - dt.timedelta(days=today().weekday() + 7)
     rows = []
-    for offset in range(14):
+    for offset in range(21):  # last week, this week and next week
         day = monday + dt.timedelta(days=offset)
         for hour, minute, last_name in by_weekday.get(day.weekday(), []):
             kind = "Treatment" if last_name in first_seen else "Initial assessment"

@@ -107,7 +107,8 @@ def _history(client, answers, reviewer) -> int:
     author = client.user or reviewer
     HealthHistory.objects.create(
         client=client, version=1, created_by=author, reviewed_by=reviewer,
-        reviewed_at=timezone.now(), **answers, **extra,
+        reviewed_at=timezone.now(), referring_physician=client.primary_physician,
+        **answers, **extra,
     )  # fmt: skip
     return 1
 

@@ -22,3 +22,11 @@ def care_readiness(context, client):
     if user.role not in {"admin", "therapist", "front_desk"}:
         return {"show": False}
     return {"show": True, "missing": missing_for_care(client), "client": client, "user": user}
+
+
+@register.simple_tag
+def pain_map(regions, title="Pain map"):
+    """The body chart drawn from stored intensities (read-only; the same SVG goes to PDFs)."""
+    from intake.body_chart import render_body_chart
+
+    return render_body_chart(regions or {}, interactive=False, title=title)
