@@ -15,6 +15,9 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK})
 CLINICIAN_ROLES = frozenset({Role.ADMIN, Role.THERAPIST})
+# Who writes clinical content (health history, assessments, consents on a client's behalf).
+# The clinic admin reads it but does not chart (DESIGN.md, access table).
+CLINICAL_WRITERS = frozenset({Role.THERAPIST})
 
 
 def role_of(user) -> str | None:

@@ -29,6 +29,7 @@ def _only(code_for_role: dict, other=403):
 STAFF_200 = {"admin": 200, "therapist": 200, "frontdesk": 200, "therapist2": 200}
 STAFF_405 = dict.fromkeys(STAFF_200, 405)
 CLINICIANS_200 = {"admin": 200, "therapist": 200, "therapist2": 200}
+THERAPISTS_200 = {"therapist": 200, "therapist2": 200}  # clinical writes: not the admin
 
 
 def _history(cast):
@@ -153,20 +154,20 @@ MATRIX = {
     "waitlist": (None, _only(STAFF_200)),
     "waitlist_new": (lambda cast: {"client_id": cast.client.pk}, _only(STAFF_200)),
     "waitlist_resolve": (lambda cast: {"entry_id": _waitlist_entry(cast).pk}, _only(STAFF_405)),
-    # Health history: clinicians read and write; the front desk never; a consented physician
-    # reads the summary; the client reads and edits their own in the portal.
+    # Health history: clinicians read, therapists write (the admin reads only); the front desk
+    # never; a consented physician reads the summary; the client edits their own in the portal.
     "health_history": (
         lambda cast: {"client_id": cast.client.pk},
         _only({**CLINICIANS_200, "physician_user": 200, "physician2_user": 404}),
     ),
-    "health_history_edit": (lambda cast: {"client_id": cast.client.pk}, _only(CLINICIANS_200)),
+    "health_history_edit": (lambda cast: {"client_id": cast.client.pk}, _only(THERAPISTS_200)),
     "health_history_version": (
         lambda cast: {"history_id": _history(cast).pk},
         _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
     ),
     "health_history_review": (
         lambda cast: {"history_id": _history(cast).pk},
-        _only(dict.fromkeys(CLINICIANS_200, 405)),
+        _only(dict.fromkeys(THERAPISTS_200, 405)),
     ),
     "portal_health_history": (None, _only({"client_user": 200, "client2_user": 200})),
     "portal_health_history_edit": (None, _only({"client_user": 200, "client2_user": 200})),
@@ -181,17 +182,17 @@ MATRIX = {
     ),
     "consent_revoke": (
         lambda cast: {"consent_id": _consent(cast).pk},
-        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+        _only({**THERAPISTS_200, "client_user": 200, "client2_user": 404}),
     ),
     # `physician` shares care of `client` without a signed form: the confirmation page.
     "care_team_sharing_stop": (
         lambda cast: {"member_id": cast.client.care_team.get().pk},
-        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+        _only({**THERAPISTS_200, "client_user": 200, "client2_user": 404}),
     ),
     # Referral letters: never the front desk; consented physicians may download.
     "referral_letter_new": (
         lambda cast: {"client_id": cast.client.pk},
-        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+        _only({**THERAPISTS_200, "client_user": 200, "client2_user": 404}),
     ),
     "referral_letter_download": (
         lambda cast: {"letter_id": _referral_letter(cast).pk},
@@ -205,20 +206,20 @@ MATRIX = {
             }
         ),
     ),
-    # Assessments (`therapist` made it): clinicians read; the author and the admin edit; the
+    # Assessments (`therapist` made it): clinicians read; only the author edits; the
     # client (own) and a consented physician read the list and the summary.
     "assessment_list": (
         lambda cast: {"client_id": cast.client.pk},
         _only(ASSESSMENT_READERS_200),
     ),
-    "assessment_new": (lambda cast: {"client_id": cast.client.pk}, _only(CLINICIANS_200)),
+    "assessment_new": (lambda cast: {"client_id": cast.client.pk}, _only(THERAPISTS_200)),
     "assessment_detail": (
         lambda cast: {"assessment_id": _assessment(cast).pk},
         _only(ASSESSMENT_READERS_200),
     ),
     "assessment_edit": (
         lambda cast: {"assessment_id": _assessment(cast).pk},
-        _only({"admin": 200, "therapist": 200}),  # therapist2 is not the author: 403
+        _only({"therapist": 200}),  # therapist2 is not the author: 403
     ),
 }
 PUBLIC = {

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from clinic import audit
 from clinic.models import Client
-from clinic.roles import CLINICIAN_ROLES, Role, role_of
+from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from intake.body_chart import REGION_KEYS
 from intake.models import Assessment, MuscleTest, RangeOfMotion, SpecialTest
 
@@ -33,9 +33,8 @@ LEFS_ITEMS, LEFS_MAX_ITEM = 20, 4
 
 
 def assessment_can_edit(user, assessment: Assessment) -> bool:
-    """The author edits their own assessment; the clinic admin may correct any."""
-    role = role_of(user)
-    return role == Role.ADMIN or (role == Role.THERAPIST and assessment.assessed_by_id == user.pk)
+    """Only its author edits an assessment (the admin reads clinical records, never charts)."""
+    return role_of(user) == Role.THERAPIST and assessment.assessed_by_id == user.pk
 
 
 @transaction.atomic
@@ -50,8 +49,8 @@ def assessment_create(
 ) -> Assessment:
     """Record an assessment. The first one for a client is the initial assessment; every later
     one is a reassessment (its kind follows from the history, not from the form)."""
-    if role_of(actor) not in CLINICIAN_ROLES:
-        raise PermissionDenied("Only therapists and the clinic admin record assessments.")
+    if role_of(actor) not in CLINICAL_WRITERS:
+        raise PermissionDenied("Only therapists record assessments.")
     _validate(data)
     # Lock the client row so two simultaneous first assessments cannot both be "initial".
     client = Client.objects.select_for_update().get(pk=client.pk)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.models import CareTeamMember, Client, Physician
-from clinic.roles import CLINICIAN_ROLES, STAFF_ROLES, Role, role_of
+from clinic.roles import CLINICAL_WRITERS, STAFF_ROLES, Role, role_of
 from intake.models import Consent, ConsentText
 from intake.models.consent import ConsentKind
 
@@ -51,12 +51,12 @@ def _check_signed_name(client: Client, signed_name: str) -> None:
 
 
 def _may_act_for(actor, client: Client) -> bool:
-    """The client themself, or a therapist or admin in the clinic (the front desk only reads
-    consent status, physicians never see consents)."""
+    """The client themself, or a therapist in the clinic (the admin and the front desk only
+    read consent status, physicians never see consents)."""
     role = role_of(actor)
     if role == Role.CLIENT:
         return client.user_id is not None and client.user_id == actor.pk
-    return role in CLINICIAN_ROLES
+    return role in CLINICAL_WRITERS
 
 
 def _require_may_act_for(actor, client: Client) -> None:

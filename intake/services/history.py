@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.models import Client
-from clinic.roles import CLINICIAN_ROLES, Role, role_of
+from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from intake.models import HealthHistory
 from intake.services.uploads import referral_letter_store
 
@@ -46,7 +46,7 @@ def client_may_edit(history: HealthHistory | None) -> bool:
 
 def _check_may_write(actor, client: Client, latest: HealthHistory | None) -> None:
     role = role_of(actor)
-    if role in CLINICIAN_ROLES:
+    if role in CLINICAL_WRITERS:
         return
     if role == Role.CLIENT and client.user_id == actor.pk:
         if not client_may_edit(latest):
@@ -97,7 +97,7 @@ def _value(name: str, data: dict, latest: HealthHistory | None):
 
 @transaction.atomic
 def health_history_review(*, actor, history: HealthHistory) -> HealthHistory:
-    if role_of(actor) not in CLINICIAN_ROLES:
+    if role_of(actor) not in CLINICAL_WRITERS:
         raise PermissionDenied("Only a therapist can review a health history.")
     history = HealthHistory.objects.select_for_update().get(pk=history.pk)
     latest = HealthHistory.objects.filter(client=history.client).order_by("-version").first()

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from clinic import audit
 from clinic.models import Client
-from clinic.roles import CLINICIAN_ROLES, Role, role_of
+from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from intake.models import ReferralLetter
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -88,8 +88,8 @@ def _digest(uploaded_file) -> tuple[str, int]:
 def _require_may_upload(actor, client: Client) -> None:
     role = role_of(actor)
     own = role == Role.CLIENT and client.user_id is not None and client.user_id == actor.pk
-    if not own and role not in CLINICIAN_ROLES:
-        raise PermissionDenied("Only the client, a therapist or an admin can add a letter.")
+    if not own and role not in CLINICAL_WRITERS:
+        raise PermissionDenied("Only the client or a therapist can add a letter.")
 
 
 @transaction.atomic

@@ -84,8 +84,10 @@ def test_only_therapists_and_admin_record_assessments(cast, role):
     assert not Assessment.objects.exists()
 
 
-def test_admin_may_record(cast):
-    assert _create(cast.admin, cast.client).assessed_by == cast.admin
+def test_admin_reads_but_does_not_record(cast):
+    with pytest.raises(PermissionDenied):
+        _create(cast.admin, cast.client)
+    assert not Assessment.objects.exists()
 
 
 def test_author_updates_and_rows_are_replaced(cast):
@@ -116,11 +118,12 @@ def test_another_therapist_may_not_update(cast):
     assert assessment.nprs == 6
 
 
-def test_admin_may_correct_any_assessment(cast):
+def test_admin_cannot_change_an_assessment(cast):
     assessment = _create(cast.therapist, cast.client)
-    assessment_update(actor=cast.admin, assessment=assessment, data=_data(nprs=2))
+    with pytest.raises(PermissionDenied):
+        assessment_update(actor=cast.admin, assessment=assessment, data=_data(nprs=2))
     assessment.refresh_from_db()
-    assert assessment.nprs == 2
+    assert assessment.nprs != 2
 
 
 @pytest.mark.parametrize(
@@ -415,12 +418,12 @@ def test_detail_and_list_check_ownership(client, cast, assessment, role, code):
 @pytest.mark.parametrize(
     "role,code",
     [
-        ("admin", 200), ("therapist", 200), ("therapist2", 403), ("frontdesk", 403),
+        ("admin", 403), ("therapist", 200), ("therapist2", 403), ("frontdesk", 403),
         ("client_user", 403), ("client2_user", 403),
         ("physician_user", 403), ("physician2_user", 403),
     ],
 )  # fmt: skip
-def test_edit_is_for_the_author_and_admin(client, cast, assessment, role, code):
+def test_edit_is_for_the_author_only(client, cast, assessment, role, code):
     client.force_login(getattr(cast, role))
     url = reverse("assessment_edit", args=[assessment.pk])
     assert client.get(url).status_code == code
@@ -430,9 +433,9 @@ def test_edit_is_for_the_author_and_admin(client, cast, assessment, role, code):
         assert assessment.nprs == 6
 
 
-@pytest.mark.parametrize("role,code", [("therapist2", 200), ("admin", 200), ("frontdesk", 403),
+@pytest.mark.parametrize("role,code", [("therapist2", 200), ("admin", 403), ("frontdesk", 403),
                                        ("client_user", 403), ("physician_user", 403)])  # fmt: skip
-def test_new_is_for_therapists_and_admin(client, cast, role, code):
+def test_new_is_for_therapists_only(client, cast, role, code):
     client.force_login(getattr(cast, role))
     assert client.get(_new_url(cast)).status_code == code
 

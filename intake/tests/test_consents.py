@@ -365,3 +365,22 @@ def test_consent_pages_do_not_grow_queries_with_rows(
     client.force_login(cast.therapist)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("client_consents", args=[cast.client.pk])).status_code == 200
+
+
+def test_the_admin_sees_consents_but_does_not_sign_or_withdraw(client, cast):
+    from django.urls import reverse
+
+    from intake.models import Consent
+    from intake.tests.factories import TreatmentConsentFactory
+
+    consent = TreatmentConsentFactory(client=cast.client)
+    client.force_login(cast.admin)
+    assert client.get(reverse("client_consents", args=[cast.client.pk])).status_code == 200
+    assert (
+        client.post(
+            reverse("client_consents", args=[cast.client.pk]), {"slot": "treatment"}
+        ).status_code
+        == 403
+    )
+    assert client.post(reverse("consent_revoke", args=[consent.pk])).status_code == 403
+    assert Consent.objects.get(pk=consent.pk).revoked_at is None

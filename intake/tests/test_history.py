@@ -225,3 +225,15 @@ def test_a_disguised_referral_letter_is_refused_at_the_field(client, cast):
     assert response.status_code == 200
     assert "PDF" in response.content.decode()
     assert not HealthHistory.objects.exists()
+
+
+def test_the_admin_reads_the_health_history_but_does_not_write_it(client, cast):
+    history = HealthHistoryFactory(client=cast.client)
+    client.force_login(cast.admin)
+    assert client.get(reverse("health_history", args=[cast.client.pk])).status_code == 200
+    assert (
+        client.post(reverse("health_history_edit", args=[cast.client.pk]), _answers()).status_code
+        == 403
+    )
+    assert client.post(reverse("health_history_review", args=[history.pk])).status_code == 403
+    assert HealthHistory.objects.count() == 1

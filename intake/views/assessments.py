@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from clinic import audit
 from clinic.models import Client
 from clinic.permissions import role_required
-from clinic.roles import CLINICIAN_ROLES, Role, role_of
+from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, Role, role_of
 from intake.body_chart import label_of, render_body_chart
 from intake.forms.assessments import LEFS_QUESTIONS, assessment_forms
 from intake.models import Assessment, RangeOfMotion, RomNorm
@@ -42,7 +42,7 @@ def assessment_list(request, client_id):
         {
             "client": client,
             "assessments": assessments,
-            "may_record": role_of(request.user) in CLINICIAN_ROLES,
+            "may_record": role_of(request.user) in CLINICAL_WRITERS,
         },
     )
 
@@ -70,7 +70,7 @@ def assessment_detail(request, assessment_id):
     )
 
 
-@role_required(Role.ADMIN, Role.THERAPIST)
+@role_required(Role.THERAPIST)
 def assessment_new(request, client_id):
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
     previous = _latest(request.user, client)
@@ -88,7 +88,7 @@ def assessment_new(request, client_id):
     return _render_form(request, forms, client=client, previous=previous)
 
 
-@role_required(Role.ADMIN, Role.THERAPIST)
+@role_required(Role.THERAPIST)
 def assessment_edit(request, assessment_id):
     assessment = _get_assessment(request, assessment_id)
     if not assessment_can_edit(request.user, assessment):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from clinic import audit
 from clinic.models import CareTeamMember, Client, Physician
 from clinic.permissions import role_required
-from clinic.roles import CLINICIAN_ROLES, STAFF_ROLES, Role, role_of
+from clinic.roles import CLINICAL_WRITERS, STAFF_ROLES, Role, role_of
 from intake.forms.consents import CareTeamMemberAddForm, ConsentSignForm, ReferralLetterUploadForm
 from intake.models import Consent, ConsentText, ReferralLetter
 from intake.models.consent import ConsentKind
@@ -24,7 +24,7 @@ from intake.services import consents as services
 from intake.services.uploads import referral_letter_store
 
 # Who may sign or withdraw: the client (own, by `visible_to`), therapists and admins.
-SIGNER_ROLES = (Role.ADMIN, Role.THERAPIST, Role.CLIENT)
+SIGNER_ROLES = (Role.THERAPIST, Role.CLIENT)
 
 
 @dataclass
@@ -130,10 +130,10 @@ def client_consents(request, client_id):
     """Therapists and admins sign on the client's behalf in clinic and withdraw; the front
     desk sees only whether each consent is signed."""
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
-    if request.method == "POST" and role_of(request.user) not in CLINICIAN_ROLES:
-        raise PermissionDenied("The front desk sees consent status only.")
+    if request.method == "POST" and role_of(request.user) not in CLINICAL_WRITERS:
+        raise PermissionDenied("Only a therapist signs or withdraws consents in the clinic.")
     care_team_form = None
-    if role_of(request.user) in CLINICIAN_ROLES:
+    if role_of(request.user) in CLINICAL_WRITERS:
         data = request.POST if request.POST.get("slot") == "care-team" else None
         care_team_form = _care_team_form(request.user, client, data)
         if data is not None and _care_team_add(request, client, care_team_form):
@@ -252,7 +252,7 @@ def _withdrawn_message(member) -> str:
 # --- referral letters -----------------------------------------------------------------------
 
 
-@role_required(Role.ADMIN, Role.THERAPIST, Role.CLIENT)
+@role_required(Role.THERAPIST, Role.CLIENT)
 def referral_letter_new(request, client_id):
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
     form = ReferralLetterUploadForm(request.POST or None, request.FILES or None)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.models import Client
 from clinic.permissions import role_required
-from clinic.roles import CLINICIAN_ROLES, Role
+from clinic.roles import CLINICAL_WRITERS, Role
 from intake import conditions
 from intake.forms.history import (
     HealthHistoryForm,
@@ -69,7 +69,7 @@ def _show(request, client):
     )
 
 
-@role_required(*CLINICIAN_ROLES)
+@role_required(*CLINICAL_WRITERS)
 def health_history_edit(request, client_id):
     client = _client(request, client_id)
     return _edit(request, client, done=("health_history", {"client_id": client.pk}))
@@ -154,7 +154,7 @@ def health_history_version(request, history_id):
     )
 
 
-@role_required(*CLINICIAN_ROLES)
+@role_required(*CLINICAL_WRITERS)
 @require_POST
 def health_history_review(request, history_id):
     history = get_object_or_404(HealthHistory.objects.visible_to(request.user), pk=history_id)
