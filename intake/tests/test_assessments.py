@@ -538,10 +538,9 @@ def _many_assessments(cast, count, rom_per_side):
     return last
 
 
-LIST_CAP = 5  # session, user, client, audit entry, assessments
-DETAIL_CAP = (
-    9  # session, user, audit entry, assessment, ROM, MMT, special tests, previous and its ROM
-)
+LIST_CAP = 6  # session, user, client, health alerts, audit entry, assessments
+# session, user, health alerts, audit entry, assessment, ROM, MMT, special tests, previous + ROM
+DETAIL_CAP = 10
 
 
 @pytest.mark.parametrize("count", [2, 25])

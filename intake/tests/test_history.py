@@ -237,3 +237,20 @@ def test_the_admin_reads_the_health_history_but_does_not_write_it(client, cast):
     )
     assert client.post(reverse("health_history_review", args=[history.pk])).status_code == 403
     assert HealthHistory.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "health_history",
+        "health_history_edit",
+        "assessment_list",
+        "assessment_new",
+        "client_consents",
+    ],
+)
+def test_health_alerts_stand_on_every_clinical_page(client, cast, url_name):
+    HealthHistoryFactory(client=cast.client, conditions=["dvt"])
+    client.force_login(cast.therapist)
+    page = client.get(reverse(url_name, args=[cast.client.pk])).content.decode()
+    assert "Health alerts" in page and "Deep vein thrombosis" in page
