@@ -101,6 +101,7 @@ urlpatterns = [
     *schedule_patterns,
     *feed_patterns,
     path("", include("intake.urls")),
+    path("", include("treatment_plans.urls")),
     path("audit/", audit.audit_log, name="audit_log"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

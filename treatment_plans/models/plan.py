@@ -1,0 +1,286 @@
+"""A treatment plan and its versions. Activating a version freezes it; changing an active plan
+starts a new draft version, so what the care team received stays readable as it was."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from clinic.models import CareTeamMember, Client, Physician, UUIDModel
+from intake.models import RomNorm
+from treatment_plans.models.catalogue import ContraindicationRule, Technique
+from treatment_plans.querysets import PlanPartQuerySet, PlanQuerySet, PlanVersionQuerySet
+
+
+def _private_storage():
+    return storages["private"]
+
+
+class TreatmentPlan(UUIDModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        DISCONTINUED = "discontinued", "Discontinued"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="plans")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plans"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=300, blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Plan for {self.client} ({self.get_status_display()})"
+
+
+class PlanVersion(UUIDModel):
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    health_goal = models.TextField(help_text="In plain language, what the client wants to regain.")
+    clinical_reason = models.TextField(blank=True, help_text="Clinical reason or diagnosis.")
+    referral = models.CharField(max_length=300, blank=True)
+    start_date = models.DateField()
+    sessions_per_week = models.DecimalField(
+        max_digits=3, decimal_places=1, validators=[MinValueValidator(0.1)]
+    )
+    planned_sessions = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    session_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15)])
+    review_dates = models.JSONField(default=list, blank=True)
+    other_treatments = models.TextField(
+        blank=True, help_text="e.g. physical therapy twice a week, what the physician advises."
+    )
+    home_care = models.TextField(blank=True, help_text="Exercises and stretches between sessions.")
+    body_mechanics = models.TextField(
+        blank=True, help_text="Education on posture and movement habits that feed the problem."
+    )
+
+    objects = PlanVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number"),
+            models.CheckConstraint(condition=Q(sessions_per_week__gt=0), name="plan_frequency_pos"),
+            models.CheckConstraint(condition=Q(planned_sessions__gt=0), name="plan_sessions_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.number}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.activated_at is None
+
+
+class PlanTechnique(UUIDModel):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="techniques")
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    target_areas = models.CharField(max_length=200)
+    rationale = models.TextField()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = PlanPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "technique__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "technique"], name="plan_technique_once"),
+        ]
+
+
+class Milestone(UUIDModel):
+    """A measurable step towards the goal: a range of motion, a pain score (NPRS), a function
+    score (PSFS), or free text judged by the therapist."""
+
+    class Kind(models.TextChoices):
+        ROM = "rom", "Range of motion"
+        NPRS = "nprs", "Pain (NPRS 0-10)"
+        PSFS = "psfs", "Function (PSFS 0-10)"
+        TEXT = "text", "Other (described)"
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = "gte", "at least"
+        AT_MOST = "lte", "at most"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "In progress"
+        MET = "met", "Met"
+        NOT_MET = "not_met", "Not met"
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    description = models.CharField(max_length=200, blank=True)
+    rom_norm = models.ForeignKey(
+        RomNorm, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    side = models.CharField(max_length=10, blank=True)
+    comparator = models.CharField(max_length=3, choices=Comparator.choices, blank=True)
+    target_value = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    baseline_value = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    by_session = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = PlanPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def summary(self) -> str:
+        """e.g. 'Cervical spine rotation (right) at least 70° by session 6'."""
+        if self.kind == self.Kind.TEXT:
+            text = self.description
+        else:
+            unit = "°" if self.kind == self.Kind.ROM else ""
+            text = (
+                f"{self.measure_label} {self.get_comparator_display()} {self.target_value:g}{unit}"
+            )
+        return f"{text} by session {self.by_session}" if self.by_session else text
+
+    @property
+    def measure_label(self) -> str:
+        if self.kind == self.Kind.ROM and self.rom_norm_id:
+            side = f" ({self.side})" if self.side else ""
+            return f"{self.rom_norm.joint} {self.rom_norm.movement.lower()}{side}"
+        if self.kind == self.Kind.PSFS and self.description:
+            return f"PSFS '{self.description}'"
+        return self.get_kind_display()
+
+    def is_met_by(self, value) -> bool | None:
+        if value is None or self.target_value is None:
+            return None
+        if self.comparator == self.Comparator.AT_LEAST:
+            return value >= self.target_value
+        return value <= self.target_value
+
+
+class ConflictOverride(UUIDModel):
+    """The therapist's written decision to go ahead despite a contraindication warning
+    (kept in the plan and printed in the PDF)."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="overrides")
+    rule = models.ForeignKey(ContraindicationRule, on_delete=models.PROTECT, related_name="+")
+    technique = models.ForeignKey(
+        Technique, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "rule", "technique"], name="override_once_per_conflict"
+            ),
+        ]
+
+
+class ClearanceRequest(UUIDModel):
+    """A question to the client's physician about a 'clearance' warning."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the physician"
+        APPROVED = "approved", "Approved"
+        RESTRICTED = "restricted", "Approved with restrictions"
+        DECLINED = "declined", "Declined"
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="clearances")
+    rule = models.ForeignKey(ContraindicationRule, on_delete=models.PROTECT, related_name="+")
+    technique = models.ForeignKey(
+        Technique, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    care_team_member = models.ForeignKey(
+        CareTeamMember, on_delete=models.PROTECT, related_name="clearance_requests"
+    )
+    question = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    response = models.TextField(blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class PlanPdf(UUIDModel):
+    """Our own record of a PDF job (Celery keeps no results): one row per version and progress
+    fingerprint, so rendering the same thing twice finds the row and does nothing new."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="pdfs")
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the content it shows.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(storage=_private_storage, upload_to="plans/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    render_seconds = models.FloatField(null=True, blank=True)
+    care_team_notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PlanPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "fingerprint"], name="plan_pdf_once"),
+        ]
+
+
+class PlanAcknowledgement(UUIDModel):
+    """A care-team physician confirming they received a plan version."""
+
+    version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    physician = models.ForeignKey(Physician, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanPartQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "physician"], name="plan_ack_once"),
+        ]

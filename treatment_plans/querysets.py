@@ -1,0 +1,39 @@
+"""Plan data plugs into the one access rule (clinic.querysets.ClientDataQuerySet)."""
+
+from __future__ import annotations
+
+from clinic.querysets import CLINICAL_READERS, ClientDataQuerySet
+from clinic.roles import Role, role_of
+
+
+class PlanQuerySet(ClientDataQuerySet):
+    """Plans: therapists and admin; the client and consented physicians see plans that have
+    an active (or finished) version, never a draft."""
+
+    readers = CLINICAL_READERS
+
+    def visible_to(self, user):
+        visible = super().visible_to(user)
+        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
+            visible = visible.filter(versions__activated_at__isnull=False).distinct()
+        return visible
+
+
+class PlanVersionQuerySet(ClientDataQuerySet):
+    """Versions: clients and physicians see activated versions only (no drafts)."""
+
+    client_lookup = "plan__client"
+    readers = CLINICAL_READERS
+
+    def visible_to(self, user):
+        visible = super().visible_to(user)
+        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
+            visible = visible.filter(activated_at__isnull=False)
+        return visible
+
+
+class PlanPartQuerySet(ClientDataQuerySet):
+    """Rows that hang off a plan version (techniques, milestones, overrides, PDFs...)."""
+
+    client_lookup = "version__plan__client"
+    readers = CLINICAL_READERS
