@@ -162,7 +162,6 @@ def test_consented_physician_downloads_until_sharing_is_withdrawn(client, cast):
     client.force_login(cast.physician_user)
     response = client.get(url)
     assert response.status_code == 200
-    response.close()
     care_team_sharing_stop(actor=cast.client_user, care_team_member=cast.client.care_team.get())
     assert client.get(url).status_code == 404
 
