@@ -160,8 +160,11 @@ CELERY_TASK_TIME_LIMIT = 180
 # Above the hard time limit, so a slow task is not redelivered while it still runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Task modules outside an app's tasks.py, so every worker registers them.
+CELERY_IMPORTS = ["treatment_plans.clearance"]
 CELERY_TASK_ROUTES = {
     "clinic.tasks.send_*": {"queue": "email"},
+    "treatment_plans.clearance.*": {"queue": "email"},
     "treatment_plans.tasks.*": {"queue": "pdf"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}

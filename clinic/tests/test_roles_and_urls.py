@@ -30,6 +30,26 @@ STAFF_200 = {"admin": 200, "therapist": 200, "frontdesk": 200, "therapist2": 200
 STAFF_405 = dict.fromkeys(STAFF_200, 405)
 CLINICIANS_200 = {"admin": 200, "therapist": 200, "therapist2": 200}
 THERAPISTS_200 = {"therapist": 200, "therapist2": 200}  # clinical writes: not the admin
+PLAN_READERS_200 = {
+    **CLINICIANS_200,
+    "client_user": 200,
+    "client2_user": 404,
+    "physician_user": 200,
+    "physician2_user": 404,
+}
+
+
+def _plan(cast):
+    from django.utils import timezone
+
+    from treatment_plans.tests.factories import PlanVersionFactory
+
+    if not hasattr(cast, "plan"):
+        version = PlanVersionFactory(
+            plan__client=cast.client, plan__therapist=cast.therapist, activated_at=timezone.now()
+        )
+        cast.plan = version.plan
+    return cast.plan
 
 
 def _history(cast):
@@ -221,6 +241,30 @@ MATRIX = {
         lambda cast: {"assessment_id": _assessment(cast).pk},
         _only({"therapist": 200}),  # therapist2 is not the author: 403
     ),
+    # Treatment plans: staff-clinicians read, therapists write; the client (own) and a
+    # consented physician read activated versions; the front desk never.
+    "plan_list": (lambda cast: {"client_id": cast.client.pk}, _only(PLAN_READERS_200)),
+    "plan_new": (lambda cast: {"client_id": cast.client.pk}, _only(THERAPISTS_200)),
+    "plan_detail": (lambda cast: {"plan_id": _plan(cast).pk}, _only(PLAN_READERS_200)),
+    # The shown version is active, so the editor sends therapists back to the plan.
+    "plan_edit": (
+        lambda cast: {"plan_id": _plan(cast).pk},
+        _only(dict.fromkeys(THERAPISTS_200, 302)),
+    ),
+    "plan_version_detail": (
+        lambda cast: {"version_id": _plan(cast).versions.get().pk},
+        _only(PLAN_READERS_200),
+    ),
+    **{
+        name: (lambda cast: {"plan_id": _plan(cast).pk}, _only(dict.fromkeys(THERAPISTS_200, 405)))
+        for name in (
+            "plan_activate",
+            "plan_new_version",
+            "plan_override",
+            "plan_clearance",
+            "plan_close",
+        )
+    },
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
