@@ -104,7 +104,19 @@ class TechniqueRowForm(forms.Form):
         return {k: data[k] for k in ("technique", "target_areas", "rationale")}
 
 
-class BaseTechniqueFormSet(forms.BaseFormSet):
+class RowsFormSet(forms.BaseFormSet):
+    """Every row is cleaned, even one equal to its initial value: otherwise an unchanged row
+    copied from the previous version would count as empty and silently vanish."""
+
+    def _construct_form(self, i, **kwargs):
+        kwargs["empty_permitted"] = False
+        return super()._construct_form(i, **kwargs)
+
+    def rows(self) -> list[dict]:
+        return [row for form in self.forms if (row := form.as_row()) is not None]
+
+
+class BaseTechniqueFormSet(RowsFormSet):
     def clean(self):
         if any(self.errors):
             return
@@ -183,9 +195,8 @@ class MilestoneRowForm(forms.Form):
         return row
 
 
-class BaseMilestoneFormSet(forms.BaseFormSet):
-    def rows(self) -> list[dict]:
-        return [row for form in self.forms if (row := form.as_row()) is not None]
+class BaseMilestoneFormSet(RowsFormSet):
+    pass
 
 
 MilestoneFormSet = forms.formset_factory(

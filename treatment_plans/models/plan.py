@@ -157,9 +157,8 @@ class Milestone(UUIDModel):
             text = self.description
         else:
             unit = "°" if self.kind == self.Kind.ROM else ""
-            text = (
-                f"{self.measure_label} {self.get_comparator_display()} {self.target_value:g}{unit}"
-            )
+            target = f"{self.target_value.normalize():f}" if self.target_value is not None else "?"
+            text = f"{self.measure_label} {self.get_comparator_display()} {target}{unit}"
         return f"{text} by session {self.by_session}" if self.by_session else text
 
     @property

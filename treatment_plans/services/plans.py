@@ -119,12 +119,13 @@ def plan_version_save(
     return version
 
 
-def activation_problems(version: PlanVersion) -> list[str]:
-    """Why the version cannot be activated now (empty: it can)."""
+def activation_problems(version: PlanVersion, conflicts=None) -> list[str]:
+    """Why the version cannot be activated now (empty: it can). `conflicts`: already computed
+    by the caller, to save the queries."""
     problems = [f"The client still needs {m.what}." for m in missing_for_care(version.plan.client)]
     if not version.techniques.exists():
         problems.append("The plan has no technique.")
-    for conflict in conflicts_for(version):
+    for conflict in conflicts_for(version) if conflicts is None else conflicts:
         if conflict.blocking:
             problems.append(
                 f"Unresolved contraindication: {conflict.subject} ({conflict.reason}) Remove the "

@@ -43,10 +43,23 @@ def _plan(request, plan_id) -> TreatmentPlan:
     )
 
 
+VERSION_ROWS = (
+    "techniques__technique",
+    "milestones__rom_norm",
+    "overrides__rule",
+    "overrides__decided_by",
+)
+
+
 def _shown_version(request, plan) -> PlanVersion | None:
     """Staff see the newest version (a draft if one exists); others the active one."""
     versions = PlanVersion.objects.visible_to(request.user).filter(plan=plan)
-    return versions.select_related("activated_by", "created_by").order_by("-number").first()
+    return (
+        versions.select_related("activated_by", "created_by")
+        .prefetch_related(*VERSION_ROWS)
+        .order_by("-number")
+        .first()
+    )
 
 
 @role_required(*READERS)
@@ -212,7 +225,7 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
             "conflicts": conflicts,
             "staff": staff,
             "writer": writer,
-            "problems": plan_services.activation_problems(version) if draft else [],
+            "problems": plan_services.activation_problems(version, conflicts) if draft else [],
             "versions": versions,
             "override_form": override_form,
             "clearance_form": clearance_form,
@@ -226,7 +239,10 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
 @role_required(*READERS)
 def plan_version_detail(request, version_id):
     version = get_object_or_404(
-        PlanVersion.objects.visible_to(request.user).select_related("plan__client"), pk=version_id
+        PlanVersion.objects.visible_to(request.user)
+        .select_related("plan__client", "created_by", "activated_by")
+        .prefetch_related(*VERSION_ROWS),
+        pk=version_id,
     )
     audit.record(actor=request.user, action="view", client=version.plan.client, target=version)
     return render(
