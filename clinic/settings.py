@@ -172,6 +172,12 @@ CELERY_BEAT_SCHEDULE["send-due-reminders"] = {
     "task": "clinic.tasks.send_due_reminders",
     "schedule": 300.0,
 }
+# Re-enqueues plan PDFs left pending by a lost message or a killed worker (the table, not the
+# queue, records what is owed).
+CELERY_BEAT_SCHEDULE["sweep-plan-pdfs"] = {
+    "task": "treatment_plans.tasks.sweep_plan_pdfs",
+    "schedule": 180.0,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

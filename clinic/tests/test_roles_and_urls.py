@@ -52,6 +52,19 @@ def _plan(cast):
     return cast.plan
 
 
+def _plan_pdf(cast):
+    """A ready PDF of `client`'s active plan version."""
+    from django.core.files.base import ContentFile
+
+    from treatment_plans.models import PlanPdf
+
+    if not hasattr(cast, "plan_pdf"):
+        pdf = PlanPdf(version=_plan(cast).versions.get(), fingerprint="f" * 64, status="ready")
+        pdf.file.save("matrix.pdf", ContentFile(b"%PDF-1.4\n%test\n"), save=True)
+        cast.plan_pdf = pdf
+    return cast.plan_pdf
+
+
 def _history(cast):
     from intake.tests.factories import HealthHistoryFactory
 
@@ -265,6 +278,21 @@ MATRIX = {
             "plan_close",
         )
     },
+    # Plan PDFs: downloads for plan readers (the front desk is refused by role); retry for
+    # therapists and the admin, acknowledgement for physicians (POST only: GET is 405).
+    "plan_pdf_download": (lambda cast: {"pdf_id": _plan_pdf(cast).pk}, _only(PLAN_READERS_200)),
+    "plan_version_pdf": (
+        lambda cast: {"version_id": _plan_pdf(cast).version_id},
+        _only(PLAN_READERS_200),
+    ),
+    "plan_pdf_retry": (
+        lambda cast: {"pdf_id": _plan_pdf(cast).pk},
+        _only(dict.fromkeys(CLINICIANS_200, 405)),
+    ),
+    "plan_version_acknowledge": (
+        lambda cast: {"version_id": _plan(cast).versions.get().pk},
+        _only({"physician_user": 405, "physician2_user": 405}),
+    ),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in

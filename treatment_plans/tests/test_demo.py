@@ -13,8 +13,9 @@ from treatment_plans.models import ConflictOverride, PlanPdf, TreatmentPlan
 
 
 @pytest.mark.django_db
-def test_demo_has_active_plans_with_pdfs_and_karens_override():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_demo_has_active_plans_with_pdfs_and_karens_override(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
     plans = TreatmentPlan.objects.select_related("client")
     assert {p.client.last_name for p in plans} == {"Whitfield", "Bell", "Raman", "Haldane"}
     assert {p.status for p in plans} == {"active"}
