@@ -1,0 +1,214 @@
+"""The plan summary as HTML, and HTML -> PDF with WeasyPrint.
+
+WeasyPrint is imported inside the functions that need it: it takes a noticeable time to
+import, and the web processes (which only serve stored PDFs) never need it.
+
+Rendering fetches nothing from the network. `StaticOnlyFetcher` serves our own static files
+from disk through Django's staticfiles finders and refuses every other URL, so plan text or a
+template holding `<img src="http://10.0.0.1/...">` cannot make the worker call anything
+(server-side request forgery) or wait on a slow host.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from clinic.charts import ProgressRow, progress_chart
+from clinic.models import CareTeamMember
+from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
+from treatment_plans.progress import MilestoneProgress, milestone_progress
+
+logger = logging.getLogger(__name__)
+
+# The document's base URL: relative and "/static/..." links resolve under this origin, which
+# the fetcher maps to files on disk. ".invalid" never resolves, should anything try.
+BASE_URL = "https://clinic-pdf.invalid/"
+TEMPLATE = "treatment_plans/pdf/plan.html"
+
+
+class RefusedURL(ValueError):
+    """A URL the PDF renderer may not fetch."""
+
+
+def static_file_for(url: str) -> Path:
+    """The file on disk behind one of our own static URLs, or RefusedURL."""
+    parts = urlsplit(url)
+    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+    ours = parts.scheme == "https" and parts.netloc == urlsplit(BASE_URL).netloc
+    if ours and parts.path.startswith(static_prefix):
+        return _found(unquote(parts.path.removeprefix(static_prefix)))
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        return _file_under_static(Path(unquote(parts.path)))
+    raise RefusedURL(f"refused to fetch {_scheme_and_host(url)}")
+
+
+def _found(relative: str) -> Path:
+    if ".." in Path(relative).parts:
+        raise RefusedURL("refused a static path that climbs out")
+    found = finders.find(relative)
+    if not found:
+        raise RefusedURL(f"no such static file: {relative}")
+    return Path(found)
+
+
+def _file_under_static(path: Path) -> Path:
+    # A file: URL is fine only when it names a file the static finders would serve anyway.
+    resolved = path.resolve()
+    for root in _static_roots():
+        if resolved.is_relative_to(root):
+            return _found(str(resolved.relative_to(root)))
+    raise RefusedURL("refused a file outside the static folders")
+
+
+def _static_roots() -> list[Path]:
+    # STATICFILES_DIRS entries are paths or (prefix, path) pairs.
+    entries = [
+        entry[1] if isinstance(entry, (tuple, list)) else entry
+        for entry in settings.STATICFILES_DIRS
+    ]
+    return [Path(entry).resolve() for entry in entries]
+
+
+def _scheme_and_host(url: str) -> str:
+    # Only scheme and host in messages: a path or query could carry anything.
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}"
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            try:
+                path = static_file_for(url)
+            except RefusedURL as refusal:
+                logger.warning("PDF render: %s", refusal)
+                raise
+            mime = "text/css" if path.suffix == ".css" else None
+            return URLFetcherResponse(
+                path.as_uri(), path.read_bytes(), {"Content-Type": mime} if mime else None
+            )
+
+    return StaticOnlyFetcher
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of `html`; only our static files may be fetched while rendering."""
+    import weasyprint
+
+    fetcher = _fetcher_class()(allowed_protocols=("https", "file"))
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf()
+
+
+def plan_html(version: PlanVersion, progress: list[MilestoneProgress] | None = None) -> str:
+    """The plan summary as HTML (autoescaped: plan text never becomes markup)."""
+    progress = milestone_progress(version) if progress is None else progress
+    return render_to_string(TEMPLATE, plan_context(version, progress))
+
+
+def plan_context(version: PlanVersion, progress: list[MilestoneProgress]) -> dict:
+    plan = version.plan
+    return {
+        "clinic_name": settings.CLINIC_NAME,
+        "version": version,
+        "plan": plan,
+        "client": plan.client,
+        "therapist": plan.therapist,
+        "care_team": CareTeamMember.objects.filter(client=plan.client)
+        .sharing()
+        .select_related("physician"),
+        "techniques": version.techniques.select_related("technique"),
+        "progress": progress,
+        "conflicts": conflict_rows(version),
+        "chart": progress_chart(
+            chart_rows(progress),
+            title="Milestone progress",
+            chart_id=f"progress-{version.pk}",
+        ),
+        "review_dates": _review_dates(version),
+        "generated_at": timezone.now(),
+    }
+
+
+def _review_dates(version: PlanVersion) -> list:
+    # Stored as ISO strings in JSON; a malformed one prints as written rather than vanishing.
+    return [parse_date(str(value)) or value for value in version.review_dates or []]
+
+
+def conflict_rows(version: PlanVersion) -> list[dict]:
+    """Contraindication conflicts with their override, plus any override whose conflict no
+    longer shows (the health history changed since): a written decision stays on paper."""
+    rows, covered = [], set()
+    for conflict in _conflicts(version):
+        override = conflict.override
+        if override is not None:
+            covered.add(override.pk)
+        rows.append(
+            {
+                "subject": conflict.subject,
+                "condition": conflict.rule.condition,
+                "severity": conflict.rule.get_severity_display(),
+                "reason": conflict.reason,
+                "override": override,
+            }
+        )
+    overrides = ConflictOverride.objects.filter(version=version).select_related(
+        "rule", "technique", "decided_by"
+    )
+    for override in overrides:
+        if override.pk not in covered:
+            rows.append(
+                {
+                    "subject": override.technique.name if override.technique else "All",
+                    "condition": override.rule.condition,
+                    "severity": override.rule.get_severity_display(),
+                    "reason": override.rule.reason,
+                    "override": override,
+                }
+            )
+    return rows
+
+
+def _conflicts(version: PlanVersion) -> list:
+    try:
+        from treatment_plans.contraindications import conflicts_for
+    except ImportError:  # the checks land in their own change; overrides still print
+        return []
+    return conflicts_for(version)
+
+
+def chart_rows(progress: list[MilestoneProgress]) -> list[ProgressRow]:
+    return [_chart_row(row) for row in progress if row.measurable]
+
+
+def _chart_row(row: MilestoneProgress) -> ProgressRow:
+    milestone = row.milestone
+    values = [float(v) for v in (row.baseline, row.latest, row.target) if v is not None]
+    if milestone.kind == Milestone.Kind.ROM:
+        normal = milestone.rom_norm.normal_degrees if milestone.rom_norm_id else 0
+        scale_max = max([normal, *values]) * 1.1
+    else:
+        scale_max = 10.0  # NPRS and PSFS are 0-10 scales
+    return ProgressRow(
+        label=milestone.measure_label,
+        baseline=_float(row.baseline),
+        latest=_float(row.latest),
+        target=_float(row.target),
+        scale_max=scale_max,
+        unit="°" if milestone.kind == Milestone.Kind.ROM else "",
+        lower_is_better=milestone.comparator == Milestone.Comparator.AT_MOST,
+    )
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
