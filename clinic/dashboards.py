@@ -13,6 +13,7 @@ from clinic.clinic_time import day_bounds, today
 from clinic.models import Appointment, AuditEntry, CareTeamMember, Client, User, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import Role
+from sessions_log.selectors import unsigned_overdue
 
 RECENT = 10
 
@@ -59,7 +60,11 @@ def therapist_dashboard(request):
     return render(
         request,
         "dashboards/therapist.html",
-        {"recent_clients": recent[:RECENT], "todays": todays},
+        {
+            "recent_clients": recent[:RECENT],
+            "todays": todays,
+            "overdue_notes": unsigned_overdue(user=request.user),
+        },
     )
 
 

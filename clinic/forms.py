@@ -319,3 +319,16 @@ class WaitlistForm(forms.ModelForm):
         if start and end and end <= start:
             self.add_error("latest_time", "The latest end must be after the earliest start.")
         return data
+
+
+class RowsFormSet(forms.BaseFormSet):
+    """A formset of optional rows whose forms each offer `as_row()` (None for a blank row).
+    Every row is cleaned, even one equal to its initial value: otherwise an unchanged row
+    copied from a previous version or note would count as empty and silently vanish."""
+
+    def _construct_form(self, i, **kwargs):
+        kwargs["empty_permitted"] = False
+        return super()._construct_form(i, **kwargs)
+
+    def rows(self) -> list[dict]:
+        return [row for form in self.forms if (row := form.as_row()) is not None]

@@ -102,6 +102,7 @@ urlpatterns = [
     *feed_patterns,
     path("", include("intake.urls")),
     path("", include("treatment_plans.urls")),
+    path("", include("sessions_log.urls")),
     path("audit/", audit.audit_log, name="audit_log"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -39,6 +39,16 @@ PLAN_READERS_200 = {
 }
 
 
+def _note(cast):
+    from django.utils import timezone
+
+    from sessions_log.tests.factories import SessionNoteFactory
+
+    if not hasattr(cast, "note"):
+        cast.note = SessionNoteFactory(appointment=_appointment(cast), signed_at=timezone.now())
+    return cast.note
+
+
 def _plan(cast):
     from django.utils import timezone
 
@@ -293,6 +303,18 @@ MATRIX = {
         lambda cast: {"version_id": _plan(cast).versions.get().pk},
         _only({"physician_user": 405, "physician2_user": 405}),
     ),
+    # Session notes: the treating therapist writes; clinicians read; the client (own) and a
+    # consented physician read signed notes (the pages hide SOAP text from physicians).
+    "note_edit": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only({"therapist": 200, "therapist2": 403}),
+    ),
+    "note_detail": (lambda cast: {"note_id": _note(cast).pk}, _only(PLAN_READERS_200)),
+    "note_addendum": (
+        lambda cast: {"note_id": _note(cast).pk},
+        _only(dict.fromkeys(THERAPISTS_200, 405)),
+    ),
+    "client_notes": (lambda cast: {"client_id": cast.client.pk}, _only(PLAN_READERS_200)),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from clinic.forms import DateInput
+from clinic.forms import DateInput, RowsFormSet
 from intake.models import RomNorm
 from treatment_plans.models import Milestone, PlanVersion, Technique
 
@@ -102,18 +102,6 @@ class TechniqueRowForm(forms.Form):
         if not data.get("technique"):
             return None
         return {k: data[k] for k in ("technique", "target_areas", "rationale")}
-
-
-class RowsFormSet(forms.BaseFormSet):
-    """Every row is cleaned, even one equal to its initial value: otherwise an unchanged row
-    copied from the previous version would count as empty and silently vanish."""
-
-    def _construct_form(self, i, **kwargs):
-        kwargs["empty_permitted"] = False
-        return super()._construct_form(i, **kwargs)
-
-    def rows(self) -> list[dict]:
-        return [row for form in self.forms if (row := form.as_row()) is not None]
 
 
 class BaseTechniqueFormSet(RowsFormSet):

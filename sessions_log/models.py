@@ -1,1 +1,0 @@
-"""Models of sessions_log arrive with their issue; the app exists so the layout is fixed."""

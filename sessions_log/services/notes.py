@@ -1,0 +1,167 @@
+"""Writes of session notes: save a draft, sign (which locks it), and add addenda.
+
+Gates: no note without a health history and a consent to treatment; a technique with an
+unresolved contraindication needs an override reason written in the note."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import audit
+from clinic.models import Appointment
+from clinic.roles import CLINICAL_WRITERS, role_of
+from intake.selectors import missing_for_care
+from sessions_log.models import Addendum, Measurement, SessionNote, TechniqueApplied, TriggerPoint
+from treatment_plans.contraindications import current_flags
+from treatment_plans.models import ContraindicationRule, PlanVersion, Severity
+
+NOTE_FIELDS = (
+    "subjective", "objective", "assessment", "plan_next", "share_assessment", "pain_before",
+    "pain_after", "client_response", "home_care", "body_mechanics",
+)  # fmt: skip
+NOT_NOTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+
+
+def _require_therapist(actor) -> None:
+    if role_of(actor) not in CLINICAL_WRITERS:
+        raise PermissionDenied("Only therapists write session notes.")
+
+
+def active_plan_version(client) -> PlanVersion | None:
+    return (
+        PlanVersion.objects.filter(
+            plan__client=client,
+            activated_at__isnull=False,
+            superseded_at__isnull=True,
+            plan__status="active",
+        )  # fmt: skip
+        .order_by("-activated_at")
+        .first()
+    )
+
+
+def note_problems(*, actor, appointment: Appointment) -> list[str]:
+    """Why this therapist cannot write this appointment's note (empty: they can)."""
+    problems = [f"The client still needs {m.what}." for m in missing_for_care(appointment.client)]
+    if appointment.status in NOT_NOTABLE:
+        problems.append(f"The appointment is {appointment.get_status_display().lower()}.")
+    if appointment.therapist.user_id != actor.pk:
+        problems.append(
+            f"This appointment is {appointment.therapist.user.get_full_name()}'s; only the "
+            "treating therapist writes its note."
+        )
+    return problems
+
+
+def unresolved_rules(client, version: PlanVersion | None, technique) -> list[ContraindicationRule]:
+    """Contraindicated rules for this technique and the client's flags that the plan has not
+    overridden: the note must say why the technique was still used."""
+    flags = current_flags(client)
+    if not flags:
+        return []
+    candidates = ContraindicationRule.objects.filter(
+        is_active=True, condition__in=flags, severity=Severity.CONTRAINDICATED
+    )
+    rules = [r for r in candidates if r.technique_id in (None, technique.pk)]
+    if version is None:
+        return rules
+    overridden = {(o.rule_id, o.technique_id) for o in version.overrides.all()}
+    return [r for r in rules if (r.pk, r.technique_id) not in overridden]
+
+
+def _check_techniques(client, version, techniques: list[dict]) -> None:
+    errors = []
+    for row in techniques:
+        if unresolved_rules(client, version, row["technique"]) and not row.get("override_reason"):
+            errors.append(
+                f"{row['technique'].name}: the client's health history contraindicates it and "
+                "the plan has no override. Write why it was used, or remove it."
+            )
+    if errors:
+        raise ValidationError({"techniques": errors})
+
+
+@transaction.atomic
+def note_save(
+    *, actor, appointment: Appointment, data: dict, techniques: list[dict],
+    trigger_points: list[dict], measurements: list[dict],
+) -> SessionNote:  # fmt: skip
+    """Create or update the appointment's unsigned note (its author only)."""
+    _require_therapist(actor)
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("client", "therapist__user")
+        .get(pk=appointment.pk)
+    )
+    problems = note_problems(actor=actor, appointment=appointment)
+    if problems:
+        raise ValidationError(problems)
+    note = SessionNote.objects.filter(appointment=appointment).first()
+    if note is not None and note.is_signed:
+        raise ValidationError("This note is signed and locked. Add an addendum to correct it.")
+    version = active_plan_version(appointment.client)
+    _check_techniques(appointment.client, version, techniques)
+    created = note is None
+    note = note or SessionNote(appointment=appointment, client=appointment.client, therapist=actor)
+    note.plan_version = version
+    for name in NOTE_FIELDS:
+        setattr(note, name, data.get(name, getattr(note, name)))
+    note.full_clean(exclude=["appointment", "client", "therapist", "plan_version"])
+    note.save()
+    _replace_rows(note, techniques, trigger_points, measurements)
+    audit.record(
+        actor=actor, action="create" if created else "update", client=note.client, target=note,
+        detail="session note (draft)",
+    )  # fmt: skip
+    return note
+
+
+def _replace_rows(note, techniques, trigger_points, measurements) -> None:
+    note.techniques.all().delete()
+    note.trigger_points.all().delete()
+    note.measurements.all().delete()
+    TechniqueApplied.objects.bulk_create(TechniqueApplied(note=note, **row) for row in techniques)
+    TriggerPoint.objects.bulk_create(TriggerPoint(note=note, **row) for row in trigger_points)
+    Measurement.objects.bulk_create(Measurement(note=note, **row) for row in measurements)
+
+
+@transaction.atomic
+def note_sign(*, actor, note: SessionNote) -> SessionNote:
+    """Sign and lock. The appointment is marked completed, and the plan's milestones and PDF
+    follow the new measurements."""
+    note = SessionNote.objects.select_for_update().select_related("appointment").get(pk=note.pk)
+    if note.therapist_id != actor.pk:
+        raise PermissionDenied("Only the note's author signs it.")
+    if note.is_signed:
+        raise ValidationError("This note is already signed.")
+    note.signed_at = timezone.now()
+    note.save(update_fields=["signed_at", "updated_at"])
+    appointment = note.appointment
+    if appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
+        appointment.status = Appointment.Status.COMPLETED
+        appointment.save(update_fields=["status", "updated_at"])
+    audit.record(actor=actor, action="sign", client=note.client, target=note, detail="session note")
+    if note.plan_version_id:
+        _progress_changed(note.plan_version)
+    return note
+
+
+def _progress_changed(version: PlanVersion) -> None:
+    from treatment_plans.services.progress import milestones_update
+
+    milestones_update(version=version)
+
+
+@transaction.atomic
+def addendum_add(*, actor, note: SessionNote, text: str) -> Addendum:
+    _require_therapist(actor)
+    if not note.is_signed:
+        raise ValidationError("The note is not signed yet: edit it directly.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the correction or addition."})
+    addendum = Addendum.objects.create(note=note, author=actor, text=text)
+    audit.record(actor=actor, action="update", client=note.client, target=note, detail="addendum")
+    return addendum

@@ -1,0 +1,187 @@
+"""Session-note pages: the editor opened from an appointment, the signed note with its
+addenda, and the client's list of notes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from clinic import audit
+from clinic.models import Appointment, Client
+from clinic.permissions import role_required
+from clinic.roles import Role, role_of
+from sessions_log.forms.notes import (
+    AddendumForm,
+    MeasurementFormSet,
+    NoteForm,
+    TechniqueFormSet,
+    TriggerPointFormSet,
+)
+from sessions_log.models import SessionNote
+from sessions_log.selectors import previous_note, start_from
+from sessions_log.services import notes as note_services
+
+READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
+
+
+def _appointment(request, appointment_id) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.visible_to(request.user).select_related(
+            "client", "therapist__user", "appointment_type"
+        ),
+        pk=appointment_id,
+    )
+
+
+@role_required(Role.THERAPIST)
+def note_edit(request, appointment_id):
+    """Write or continue the appointment's note; a signed note opens read-only."""
+    appointment = _appointment(request, appointment_id)
+    note = SessionNote.objects.visible_to(request.user).filter(appointment=appointment).first()
+    if note is not None and note.is_signed:
+        return redirect("note_detail", note_id=note.pk)
+    problems = note_services.note_problems(actor=request.user, appointment=appointment)
+    if problems:
+        return render(
+            request, "sessions_log/note_blocked.html",
+            {"appointment": appointment, "client": appointment.client, "problems": problems},
+            status=403 if "only the treating therapist" in " ".join(problems) else 200,
+        )  # fmt: skip
+    forms = _forms(request, appointment, note)
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        saved = _save(request, appointment, forms)
+        if saved is not None:
+            return saved
+    return _render(request, appointment, note, forms)
+
+
+def _initial(request, appointment, note):
+    if note is not None:
+        return _from_note(note)
+    if request.GET.get("from") == "last":
+        last = previous_note(
+            user=request.user, client=appointment.client, before=appointment.starts_at
+        )
+        if last is not None:
+            return start_from(last)
+    return {"note": {}, "techniques": [], "trigger_points": [], "measurements": []}
+
+
+def _from_note(note):
+    data = start_from(note)
+    data["note"] = {name: getattr(note, name) for name in note_services.NOTE_FIELDS}
+    data["measurements"] = [
+        {"kind": m.kind, "rom_norm": m.rom_norm_id, "side": m.side, "activity": m.activity,
+         "value": m.value}
+        for m in note.measurements.all()
+    ]  # fmt: skip
+    return data
+
+
+def _forms(request, appointment, note):
+    post = request.POST if request.method == "POST" else None
+    initial = _initial(request, appointment, note)
+    return (
+        NoteForm(post, instance=note, initial=initial["note"]),
+        TechniqueFormSet(post, prefix="techniques", initial=initial["techniques"]),
+        TriggerPointFormSet(post, prefix="points", initial=initial["trigger_points"]),
+        MeasurementFormSet(post, prefix="measurements", initial=initial["measurements"]),
+    )
+
+
+def _save(request, appointment, forms):
+    form, techniques, points, measurements = forms
+    try:
+        note = note_services.note_save(
+            actor=request.user, appointment=appointment, data=form.cleaned_data,
+            techniques=techniques.rows(), trigger_points=points.rows(),
+            measurements=measurements.rows(),
+        )  # fmt: skip
+        if "sign" in request.POST:
+            note_services.note_sign(actor=request.user, note=note)
+            messages.success(request, "Note signed and locked.")
+            return redirect("note_detail", note_id=note.pk)
+    except ValidationError as error:
+        _show(error, form, techniques)
+        return None
+    messages.success(request, "Draft saved. Sign it when it is complete.")
+    return redirect("note_edit", appointment_id=appointment.pk)
+
+
+def _show(error, form, techniques) -> None:
+    """A service refusal, shown where it belongs: technique problems above the techniques."""
+    errors = getattr(error, "error_dict", None) or {None: error.error_list}
+    for field, items in errors.items():
+        texts = [text for item in items for text in item.messages]
+        if field == "techniques":
+            techniques._non_form_errors = techniques.error_class(texts)
+        else:
+            form.add_error(field if field in form.fields else None, texts)
+
+
+def _render(request, appointment, note, forms):
+    form, techniques, points, measurements = forms
+    last = None
+    if note is None:
+        last = previous_note(
+            user=request.user, client=appointment.client, before=appointment.starts_at
+        )
+    return render(
+        request,
+        "sessions_log/note_form.html",
+        {"appointment": appointment, "client": appointment.client, "note": note, "form": form,
+         "techniques": techniques, "points": points, "measurements": measurements,
+         "last_note": last},
+    )  # fmt: skip
+
+
+@role_required(*READERS)
+def note_detail(request, note_id):
+    note = get_object_or_404(
+        SessionNote.objects.visible_to(request.user)
+        .select_related("client", "therapist", "appointment__appointment_type")
+        .prefetch_related("techniques__technique", "trigger_points", "measurements__rom_norm",
+                          "addenda__author"),
+        pk=note_id,
+    )  # fmt: skip
+    audit.record(actor=request.user, action="view", client=note.client, target=note)
+    return render(
+        request,
+        "sessions_log/note_detail.html",
+        {"note": note, "client": note.client, "addendum_form": AddendumForm(),
+         "soap": role_of(request.user) in (Role.ADMIN, Role.THERAPIST),
+         "physician": role_of(request.user) == Role.PHYSICIAN},
+    )  # fmt: skip
+
+
+@role_required(Role.THERAPIST)
+@require_POST
+def note_addendum(request, note_id):
+    note = get_object_or_404(SessionNote.objects.visible_to(request.user), pk=note_id)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            note_services.addendum_add(
+                actor=request.user, note=note, text=form.cleaned_data["text"]
+            )
+            messages.success(request, "Addendum added.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Write the addendum before adding it.")
+    return redirect("note_detail", note_id=note.pk)
+
+
+@role_required(*READERS)
+def client_notes(request, client_id):
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+    notes = (
+        SessionNote.objects.visible_to(request.user)
+        .filter(client=client)
+        .select_related("therapist", "appointment")
+        .prefetch_related("techniques__technique")
+    )
+    audit.record(actor=request.user, action="list", client=client, detail="session notes")
+    return render(request, "sessions_log/note_list.html", {"client": client, "notes": notes})

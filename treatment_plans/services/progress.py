@@ -1,0 +1,28 @@
+"""Keep milestone status in step with measurements (sessions and reassessments)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from treatment_plans.models import Milestone, PlanVersion
+
+
+@transaction.atomic
+def milestones_update(*, version: PlanVersion) -> int:
+    """Mark each measurable milestone met or in progress from its latest value, then ask for a
+    fresh PDF (debounced, so a burst of signed notes renders once). Returns how many changed.
+    Milestone status is progress, not plan content, so it may change on an active version."""
+    from treatment_plans.progress import milestone_progress
+    from treatment_plans.services.pdf import plan_pdf_refresh
+
+    changed = 0
+    for item in milestone_progress(version):
+        if not item.measurable or item.met is None:
+            continue
+        status = Milestone.Status.MET if item.met else Milestone.Status.OPEN
+        if item.milestone.status != status:
+            Milestone.objects.filter(pk=item.milestone.pk).update(status=status)
+            changed += 1
+    if version.activated_at is not None:
+        plan_pdf_refresh(version=version)
+    return changed
