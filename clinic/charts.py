@@ -162,3 +162,327 @@ def _values(row: ProgressRow) -> str:
 
 def _value(value: float | None, unit: str) -> str:
     return "not measured" if value is None else f"{value:g}{unit}"
+
+
+# --- charts over time (session by session) ----------------------------------------------------
+#
+# Sized for a phone: a 480-unit wide viewBox with 13-unit text stays readable when the page
+# scales it down to ~340 px, and the legend takes one line per item so long labels (a norm and
+# its source) never overlap. Each chart comes with the same numbers as a plain table.
+
+LINE_WIDTH = 480
+LINE_FONT = 13
+PLOT_HEIGHT = 170
+LEGEND_LINE = 19
+LEFT, RIGHT, BOTTOM = 44, 14, 34
+MAX_X_LABELS = 10
+MAX_MARKERS = 40
+SERIES_COLOURS = ["#b02a37", "#0b5ed7", "#146c43", "#6f42c1"]
+BAND_COLOUR = "#ffe69c"
+
+# Minimal clinically important change per outcome measure (DOMAIN.md, "Outcome measures"):
+# NPRS Abbott 2014, PSFS ~2 points, LEFS 9 points. `scale` is the measure's full range.
+OUTCOME_MEASURES = {
+    "NPRS": {"mcid": 2, "scale": 10},
+    "PSFS": {"mcid": 2, "scale": 10},
+    "LEFS": {"mcid": 9, "scale": 80},
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a value (or None: not measured) per x position."""
+
+    label: str
+    values: list[float | None]
+    colour: str
+    marker: str = "circle"  # or "square": colour is never the only difference
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A horizontal reference line (a target, a normal value)."""
+
+    value: float
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded horizontal band, e.g. baseline +/- the minimal clinically important change."""
+
+    low: float
+    high: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG and the same numbers as a table (header row, then one row per x position)."""
+
+    chart_id: str
+    title: str
+    svg: SafeString
+    columns: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+def line_chart(
+    *, chart_id: str, title: str, x_labels: list[str], series: list[Series], y_max: float,
+    y_min: float = 0, unit: str = "", guides: tuple[Guide, ...] = (), band: Band | None = None,
+    row_labels: list[str] | None = None, note: str = "",
+) -> Chart:  # fmt: skip
+    """A line chart of `series` over `x_labels`, with reference lines and an optional band."""
+    plot = _Plot(len(x_labels), y_min, y_max, legend_items=len(series) + len(guides) + bool(band))
+    parts = [_grid(plot, unit), _x_axis(plot, x_labels)]
+    if band is not None:
+        parts.append(_band(plot, band))
+    parts += [_guide(plot, guide) for guide in guides]
+    parts += [_series(plot, item) for item in series]
+    parts.append(_line_legend(series, guides, band))
+    desc = _line_desc(x_labels, series, guides, band, unit)
+    svg = format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart line-chart" role="img" '
+        'width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{font}" font-size="{size}" '
+        'aria-labelledby="{id}-title {id}-desc">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
+        w=LINE_WIDTH, h=plot.height, font=FONT, size=LINE_FONT, id=chart_id, title=title,
+        desc=desc, body=mark_safe("".join(parts)),  # noqa: S308 - each part is format_html output
+    )  # fmt: skip
+    labels = row_labels or x_labels
+    rows = [
+        [
+            labels[i],
+            *(_value(s.values[i], unit) if s.values[i] is not None else "–" for s in series),
+        ]
+        for i in range(len(x_labels))
+    ]
+    return Chart(chart_id, title, svg, ["", *(s.label for s in series)], rows, note)
+
+
+def pain_chart(*, chart_id: str, x_labels: list[str], before: list, after: list, **extra) -> Chart:
+    """Pain (0-10) at the start and at the end of each session."""
+    return line_chart(
+        chart_id=chart_id, title="Pain before and after each session (0-10)", x_labels=x_labels,
+        series=[
+            Series("Pain before", before, SERIES_COLOURS[0]),
+            Series("Pain after", after, SERIES_COLOURS[1], marker="square", dashed=True),
+        ],
+        y_max=10, **extra,
+    )  # fmt: skip
+
+
+def rom_chart(
+    *, chart_id: str, movement: str, x_labels: list[str], values: list, target: float | None,
+    comparator: str, normal: float | None, normal_source: str, **extra,
+) -> Chart:  # fmt: skip
+    """One movement's range of motion over time against its target and the normal value."""
+    guides = []
+    if target is not None:
+        guides.append(Guide(target, f"Target {comparator} {target:g}°", COLOURS["target"]))
+    if normal:
+        guides.append(Guide(normal, f"Normal {normal:g}° ({normal_source})", COLOURS["baseline"]))
+    top = max([v for v in values if v is not None] + [g.value for g in guides] + [10])
+    return line_chart(
+        chart_id=chart_id, title=f"{movement}: range of motion (degrees)", x_labels=x_labels,
+        series=[Series(movement, values, COLOURS["latest"])], y_max=_nice_top(top * 1.08),
+        unit="°", guides=tuple(guides), **extra,
+    )  # fmt: skip
+
+
+def outcome_chart(
+    *, chart_id: str, measure: str, label: str, x_labels: list[str], values: list,
+    baseline: float | None, target: float | None, comparator: str, **extra,
+) -> Chart:  # fmt: skip
+    """An outcome score over time; the band around the baseline is the minimal clinically
+    important change (MCID): a reading inside it is not yet a change that matters."""
+    spec = OUTCOME_MEASURES[measure]
+    mcid, scale = spec["mcid"], spec["scale"]
+    band = None
+    if baseline is not None:
+        band = Band(
+            max(baseline - mcid, 0), min(baseline + mcid, scale),
+            f"Baseline {baseline:g} ± {mcid:g}: smaller changes are not clinically important",
+        )  # fmt: skip
+    guides = (Guide(target, f"Target {comparator} {target:g}", COLOURS["target"]),)
+    return line_chart(
+        chart_id=chart_id, title=f"{label} over time ({measure} 0-{scale})", x_labels=x_labels,
+        series=[Series(label, values, SERIES_COLOURS[2 if measure != "NPRS" else 0])],
+        y_max=scale, band=band, guides=guides if target is not None else (), **extra,
+    )  # fmt: skip
+
+
+class _Plot:
+    """Where things go: the plot area below the legend, and value -> coordinate."""
+
+    def __init__(self, points: int, y_min: float, y_max: float, *, legend_items: int):
+        self.points = points
+        self.y_min, self.y_max = y_min, y_max if y_max > y_min else y_min + 1
+        self.top = 8 + LEGEND_LINE * legend_items + 10
+        self.bottom = self.top + PLOT_HEIGHT
+        self.left, self.right = LEFT, LINE_WIDTH - RIGHT
+        self.height = self.bottom + BOTTOM
+
+    def x(self, index: int) -> float:
+        if self.points <= 1:
+            return round((self.left + self.right) / 2, 1)
+        step = (self.right - self.left - 20) / (self.points - 1)
+        return round(self.left + 10 + step * index, 1)
+
+    def y(self, value: float) -> float:
+        share = (min(max(value, self.y_min), self.y_max) - self.y_min) / (self.y_max - self.y_min)
+        return round(self.bottom - share * PLOT_HEIGHT, 1)
+
+
+def _nice_top(value: float) -> float:
+    step = 10 if value <= 100 else 20
+    return float(-(-value // step) * step)
+
+
+def _ticks(plot: _Plot) -> list[float]:
+    span = plot.y_max - plot.y_min
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if span / s <= 6)
+    first = -(-plot.y_min // step) * step
+    return [first + step * i for i in range(int((plot.y_max - first) // step) + 1)]
+
+
+def _grid(plot: _Plot, unit: str) -> str:
+    return format_html_join(
+        "",
+        '<line x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="#dee2e6" stroke-width="1"/>'
+        '<text x="{tx}" y="{ty}" text-anchor="end" fill="#495057">{label}</text>',
+        (
+            {
+                "l": plot.left,
+                "r": plot.right,
+                "y": plot.y(t),
+                "tx": plot.left - 6,
+                "ty": plot.y(t) + 4,
+                "label": f"{t:g}{unit}",
+            }
+            for t in _ticks(plot)
+        ),  # fmt: skip
+    )
+
+
+def _x_axis(plot: _Plot, labels: list[str]) -> str:
+    every = max(1, -(-len(labels) // MAX_X_LABELS))
+    shown = [i for i in range(len(labels)) if i % every == 0 or i == len(labels) - 1]
+    if len(shown) > 1 and shown[-1] - shown[-2] < every:
+        shown.pop(-2)  # keep the last label, drop its crowded neighbour
+    axis = format_html(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#495057" stroke-width="1"/>',
+        plot.left, plot.bottom, plot.right, plot.bottom,
+    )  # fmt: skip
+    ticks = format_html_join(
+        "",
+        '<text x="{}" y="{}" text-anchor="middle" fill="#495057">{}</text>',
+        ((plot.x(i), plot.bottom + 18, labels[i]) for i in shown),
+    )
+    return axis + ticks
+
+
+def _band(plot: _Plot, band: Band) -> str:
+    top, bottom = plot.y(band.high), plot.y(band.low)
+    return format_html(
+        '<rect class="mcid-band" x="{}" y="{}" width="{}" height="{}" fill="{}" '
+        'fill-opacity="0.55"/>',
+        plot.left, top, plot.right - plot.left, round(bottom - top, 1), BAND_COLOUR,
+    )  # fmt: skip
+
+
+def _guide(plot: _Plot, guide: Guide) -> str:
+    return format_html(
+        '<line class="guide" x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{}" stroke-width="2" '
+        'stroke-dasharray="6 4"/>',
+        plot.left, plot.right, guide.colour, y=plot.y(guide.value),
+    )  # fmt: skip
+
+
+def _series(plot: _Plot, series: Series) -> str:
+    points = [(plot.x(i), plot.y(v)) for i, v in enumerate(series.values) if v is not None]
+    if not points:
+        return ""
+    dash = ' stroke-dasharray="5 3"' if series.dashed else ""
+    line = format_html(
+        '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"{}/>',
+        " ".join(f"{x},{y}" for x, y in points), series.colour, mark_safe(dash),  # noqa: S308
+    )  # fmt: skip
+    if len(points) > MAX_MARKERS:
+        return line
+    return line + "".join(_marker(series, x, y) for x, y in points)
+
+
+def _marker(series: Series, x: float, y: float) -> str:
+    if series.marker == "square":
+        return format_html(
+            '<rect x="{}" y="{}" width="8" height="8" fill="{}"/>', x - 4, y - 4, series.colour
+        )
+    return format_html('<circle cx="{}" cy="{}" r="4" fill="{}"/>', x, y, series.colour)
+
+
+def _line_legend(series: list[Series], guides, band: Band | None) -> str:
+    parts, row = [], 0
+
+    def top() -> float:
+        return 8 + LEGEND_LINE * row
+
+    for item in series:
+        dash = ' stroke-dasharray="5 3"' if item.dashed else ""
+        parts.append(
+            format_html(
+                '<line x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="{c}" stroke-width="2.5"{d}/>',
+                l=MARGIN,
+                r=MARGIN + 26,
+                y=top() + 7,
+                c=item.colour,
+                d=mark_safe(dash),  # noqa: S308
+            )  # fmt: skip
+        )
+        parts.append(_marker(item, MARGIN + 13, top() + 7))
+        parts.append(_legend_text(item.label, top()))
+        row += 1
+    for guide in guides:
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{}" stroke-width="2" '
+                'stroke-dasharray="6 4"/>',
+                MARGIN,
+                MARGIN + 26,
+                guide.colour,
+                y=top() + 7,
+            )  # fmt: skip
+        )
+        parts.append(_legend_text(guide.label, top()))
+        row += 1
+    if band is not None:
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="26" height="12" fill="{}" fill-opacity="0.55"/>',
+                MARGIN,
+                top() + 1,
+                BAND_COLOUR,
+            )  # fmt: skip
+        )
+        parts.append(_legend_text(band.label, top()))
+    return "".join(parts)
+
+
+def _legend_text(label: str, top: float) -> str:
+    return format_html('<text x="{}" y="{}">{}</text>', MARGIN + 34, top + 11, label)
+
+
+def _line_desc(x_labels, series: list[Series], guides, band: Band | None, unit: str) -> str:
+    sentences = []
+    for item in series:
+        readings = [
+            f"{x_labels[i]} {_value(v, unit)}" for i, v in enumerate(item.values) if v is not None
+        ]
+        sentences.append(f"{item.label}: {', '.join(readings) or 'no readings'}.")
+    sentences += [f"{guide.label}." for guide in guides]
+    if band is not None:
+        sentences.append(f"Shaded band from {band.low:g} to {band.high:g}: {band.label}.")
+    return " ".join(sentences)

@@ -1,10 +1,13 @@
 """Progress towards a plan version's milestones: baseline, latest measurement and target.
 
-Today the latest value comes from the client's assessments (initial and reassessments), the
-only measurements we record. When the sessions app lands, measurements logged in session
-notes feed `milestone_progress` too: add them as another source in `_latest_values` and keep
-the newest reading per milestone, so the PDF, the fingerprint and the charts follow without
-change.
+The latest value is the newest reading from two sources: the client's assessments (initial
+and reassessments) and the measurements logged in SIGNED session notes (a draft may still
+change). A session reading wins over an assessment of the same day or older. NPRS comes from
+a session's `pain_before`: the pain at the start of a session is the client's current level
+(the pain after includes the massage's short-term effect).
+
+Session rows are read through reverse relations (`Client.session_notes`,
+`SessionNote.measurements`): this app sits below sessions_log and never imports it.
 
 An internal read for the PDF job (which has no user): callers that show it to a person must
 have reached `version` through `PlanVersion.objects.visible_to(user)`.
@@ -16,6 +19,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
+
+from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
+from clinic.clinic_time import local
+from clinic.models import Client
 from intake.models import Assessment, RangeOfMotion
 from treatment_plans.models import Milestone, PlanVersion
 
@@ -62,7 +70,8 @@ class MilestoneProgress:
 
 
 def milestone_progress(version: PlanVersion) -> list[MilestoneProgress]:
-    """One row per milestone of `version`, in plan order. Three queries at most."""
+    """One row per milestone of `version`, in plan order. Five queries at most, however many
+    milestones, assessments and sessions there are."""
     milestones = list(version.milestones.select_related("rom_norm"))
     latest = _latest_values(version.plan.client_id, milestones)
     return [MilestoneProgress(m, *latest.get(m.pk, (None, None))) for m in milestones]
@@ -72,6 +81,15 @@ def _latest_values(client_id, milestones: list[Milestone]) -> dict:
     """milestone id -> (value, date) of the newest matching measurement."""
     values = {}
     values.update(_latest_rom(client_id, [m for m in milestones if m.kind == Kind.ROM]))
+    _score_from_assessments(client_id, milestones, values)
+    for pk, reading in _latest_from_sessions(client_id, milestones).items():
+        # Newest wins; a session reading on the day of an assessment counts as the newer.
+        if pk not in values or reading[1] >= values[pk][1]:
+            values[pk] = reading
+    return values
+
+
+def _score_from_assessments(client_id, milestones: list[Milestone], values: dict) -> None:
     scored = [m for m in milestones if m.kind in (Kind.NPRS, Kind.PSFS)]
     if scored:
         assessments = list(
@@ -83,7 +101,6 @@ def _latest_values(client_id, milestones: list[Milestone]) -> dict:
             found = _latest_score(milestone, assessments)
             if found:
                 values[milestone.pk] = found
-    return values
 
 
 def _latest_rom(client_id, milestones: list[Milestone]) -> dict:
@@ -126,5 +143,227 @@ def _score(milestone: Milestone, assessment: Assessment):
     return None
 
 
+# --- session notes as a source ------------------------------------------------------------
+
+
+def session_note_model():
+    """The session-note model reached through `Client.session_notes`, or None when the
+    sessions app is not installed (this app must not import it)."""
+    try:
+        return Client._meta.get_field("session_notes").related_model
+    except FieldDoesNotExist:
+        return None
+
+
+def _measurement_model():
+    note_model = session_note_model()
+    return None if note_model is None else note_model._meta.get_field("measurements").related_model
+
+
+def _psfs_key(text: str) -> str:
+    return text.strip().casefold()
+
+
+def _latest_from_sessions(client_id, milestones: list[Milestone]) -> dict:
+    """milestone id -> (value, local date) of the newest signed-session reading; two queries."""
+    measurement_model = _measurement_model()
+    if measurement_model is None or not milestones:
+        return {}
+    found = _latest_session_measurements(measurement_model, client_id, milestones)
+    nprs = [m for m in milestones if m.kind == Kind.NPRS]
+    if nprs:
+        pain = (
+            session_note_model()
+            .objects.filter(client_id=client_id, signed_at__isnull=False)
+            .order_by("-appointment__starts_at")
+            .values_list("pain_before", "appointment__starts_at")
+            .first()
+        )
+        if pain is not None:
+            found.update({m.pk: (Decimal(pain[0]), local(pain[1]).date()) for m in nprs})
+    return found
+
+
+def _latest_session_measurements(measurement_model, client_id, milestones) -> dict:
+    wanted = [m for m in milestones if m.kind in (Kind.ROM, Kind.PSFS)]
+    if not wanted:
+        return {}
+    rows = (
+        measurement_model.objects.filter(note__client_id=client_id, note__signed_at__isnull=False)
+        .order_by("-note__appointment__starts_at")
+        .values_list(
+            "kind", "rom_norm_id", "side", "activity", "value", "note__appointment__starts_at"
+        )
+    )
+    newest: dict = {}
+    for kind, norm_id, side, activity, value, starts_at in rows:
+        reading = (Decimal(value), local(starts_at).date())
+        if kind == "rom":
+            newest.setdefault(("rom", norm_id, side), reading)
+            newest.setdefault(("rom", norm_id, ""), reading)  # a milestone without side
+        else:
+            newest.setdefault(("psfs", _psfs_key(activity)), reading)
+    return {m.pk: newest[_milestone_key(m)] for m in wanted if _milestone_key(m) in newest}
+
+
+def _milestone_key(milestone: Milestone) -> tuple:
+    if milestone.kind == Kind.ROM:
+        return ("rom", milestone.rom_norm_id, milestone.side)
+    return ("psfs", _psfs_key(milestone.description))
+
+
 def _plain(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
+
+
+# --- session by session (charts on the progress page and in the PDF) ------------------------
+
+
+@dataclass(frozen=True)
+class SessionReading:
+    """One signed session of the plan: its pain scores and what was measured."""
+
+    number: int
+    on: dt.date
+    pain_before: int
+    pain_after: int
+    rom: dict  # (norm id, side) -> Decimal
+    psfs: dict  # activity (casefolded) -> Decimal
+
+    @property
+    def short_label(self) -> str:
+        return f"S{self.number}"
+
+    @property
+    def long_label(self) -> str:
+        return f"Session {self.number} ({self.on:%b %-d, %Y})"
+
+
+def plan_sessions(version: PlanVersion) -> list[SessionReading]:
+    """The signed sessions of the version's plan (any version of it), oldest first. Two
+    queries however many sessions. Internal read, like `milestone_progress`."""
+    note_model = session_note_model()
+    if note_model is None:
+        return []
+    notes = (
+        note_model.objects.filter(plan_version__plan_id=version.plan_id, signed_at__isnull=False)
+        .select_related("appointment")
+        .prefetch_related("measurements")
+        .order_by("appointment__starts_at")
+    )
+    return [_reading(number, note) for number, note in enumerate(notes, start=1)]
+
+
+def _reading(number: int, note) -> SessionReading:
+    rom, psfs = {}, {}
+    for m in note.measurements.all():
+        if m.kind == "rom":
+            rom[(m.rom_norm_id, m.side)] = m.value
+            rom.setdefault((m.rom_norm_id, ""), m.value)
+        else:
+            psfs[_psfs_key(m.activity)] = m.value
+    return SessionReading(
+        number=number, on=local(note.appointment.starts_at).date(),
+        pain_before=note.pain_before, pain_after=note.pain_after, rom=rom, psfs=psfs,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProgressCharts:
+    pain: Chart | None
+    movements: list[Chart]
+    outcomes: list[Chart]
+
+    @property
+    def all(self) -> list[Chart]:
+        return [c for c in (self.pain, *self.movements, *self.outcomes) if c is not None]
+
+
+def progress_charts(
+    version: PlanVersion, progress: list[MilestoneProgress], sessions: list[SessionReading]
+) -> ProgressCharts:
+    """The same charts for the progress page and the plan PDF: pain before/after, each
+    tracked movement against its target and norm, and each outcome score with its MCID."""
+    prefix = f"v{str(version.pk)[:8]}"
+    milestones = [row.milestone for row in progress]
+    return ProgressCharts(
+        pain=_pain_chart(prefix, sessions),
+        movements=[
+            _rom_chart(f"{prefix}-rom{i}", m, sessions)
+            for i, m in enumerate(milestones)
+            if m.kind == Kind.ROM and m.rom_norm_id
+        ],
+        outcomes=[
+            _outcome_chart(f"{prefix}-score{i}", m, sessions)
+            for i, m in enumerate(milestones)
+            if m.kind in (Kind.NPRS, Kind.PSFS)
+        ],
+    )
+
+
+def _pain_chart(prefix: str, sessions: list[SessionReading]) -> Chart | None:
+    if not sessions:
+        return None
+    return pain_chart(
+        chart_id=f"{prefix}-pain",
+        x_labels=[s.short_label for s in sessions],
+        row_labels=[s.long_label for s in sessions],
+        before=[s.pain_before for s in sessions],
+        after=[s.pain_after for s in sessions],
+    )
+
+
+def _over_time(milestone: Milestone, sessions: list[SessionReading], pick) -> dict:
+    """x labels, table labels and values: the baseline first, then each session that
+    measured this (a session that did not is left out rather than drawn as a gap)."""
+    short, long, values = [], [], []
+    if milestone.baseline_value is not None:
+        short.append("Start")
+        long.append("Baseline (plan)")
+        values.append(float(milestone.baseline_value))
+    for session in sessions:
+        value = pick(session)
+        if value is not None:
+            short.append(session.short_label)
+            long.append(session.long_label)
+            values.append(float(value))
+    return {"x_labels": short, "row_labels": long, "values": values}
+
+
+def _rom_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
+    norm = milestone.rom_norm
+    return rom_chart(
+        chart_id=chart_id,
+        movement=milestone.measure_label,
+        target=_float(milestone.target_value),
+        comparator=_symbol(milestone),
+        normal=norm.normal_degrees,
+        normal_source=norm.source,
+        **_over_time(milestone, sessions, lambda s: s.rom.get((norm.pk, milestone.side))),
+    )
+
+
+def _outcome_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
+    if milestone.kind == Kind.NPRS:
+        measure, label = "NPRS", "Pain (NPRS, at the start of each session)"
+        pick = lambda s: s.pain_before  # noqa: E731
+    else:
+        measure, label = "PSFS", milestone.measure_label
+        pick = lambda s: s.psfs.get(_psfs_key(milestone.description))  # noqa: E731
+    return outcome_chart(
+        chart_id=chart_id,
+        measure=measure,
+        label=label,
+        baseline=_float(milestone.baseline_value),
+        target=_float(milestone.target_value),
+        comparator=_symbol(milestone),
+        **_over_time(milestone, sessions, pick),
+    )
+
+
+def _symbol(milestone: Milestone) -> str:
+    return "≤" if milestone.comparator == Milestone.Comparator.AT_MOST else "≥"
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)

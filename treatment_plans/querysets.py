@@ -33,7 +33,14 @@ class PlanVersionQuerySet(ClientDataQuerySet):
 
 
 class PlanPartQuerySet(ClientDataQuerySet):
-    """Rows that hang off a plan version (techniques, milestones, overrides, PDFs...)."""
+    """Rows that hang off a plan version (techniques, milestones, overrides, PDFs...): like
+    versions, clients and physicians see those of activated versions only."""
 
     client_lookup = "version__plan__client"
     readers = CLINICAL_READERS
+
+    def visible_to(self, user):
+        visible = super().visible_to(user)
+        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
+            visible = visible.filter(version__activated_at__isnull=False)
+        return visible

@@ -347,8 +347,10 @@ def care_team_email(version: PlanVersion, address: str, *, connection=None) -> E
 
 
 def site_url(path: str) -> str:
-    """An absolute link for mails sent outside a request. The first trusted origin (the
-    deployment's public address) or else the first allowed host."""
+    """An absolute link for mails sent outside a request: CLINIC_SITE_URL, else the first
+    trusted origin (the deployment's public address), else the first allowed host."""
+    if settings.CLINIC_SITE_URL:
+        return settings.CLINIC_SITE_URL.rstrip("/") + path
     if settings.CSRF_TRUSTED_ORIGINS:
         return settings.CSRF_TRUSTED_ORIGINS[0].rstrip("/") + path
     hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]

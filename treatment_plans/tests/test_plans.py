@@ -273,3 +273,26 @@ def test_plan_page_queries_do_not_grow(client, ready, rows, django_assert_max_nu
     plan = PlanVersion.objects.get().plan
     with django_assert_max_num_queries(22):
         assert client.get(reverse("plan_detail", args=[plan.pk])).status_code == 200
+
+
+def test_draft_rows_are_hidden_from_client_and_physician(cast):
+    from treatment_plans.models import Milestone
+    from treatment_plans.tests.factories import MilestoneFactory
+
+    draft = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
+    MilestoneFactory(version=draft)
+    for user in (cast.client_user, cast.physician_user):
+        assert not Milestone.objects.visible_to(user).exists()
+    assert Milestone.objects.visible_to(cast.therapist).count() == 1
+
+
+def test_active_plan_page_offers_the_pdf_to_the_client(
+    client, ready, django_capture_on_commit_callbacks
+):
+    _new_plan(client, ready, "swedish")
+    plan = PlanVersion.objects.get().plan
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("plan_activate", args=[plan.pk]))
+    client.force_login(ready.client_user)
+    page = client.get(reverse("plan_detail", args=[plan.pk])).content.decode()
+    assert "PDF ready" in page and "Download the plan summary" in page

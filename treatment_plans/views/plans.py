@@ -25,7 +25,7 @@ from treatment_plans.forms.plans import (
     milestone_initial,
     technique_initial,
 )
-from treatment_plans.models import PlanVersion, TreatmentPlan
+from treatment_plans.models import PlanPdf, PlanVersion, TreatmentPlan
 from treatment_plans.services import plans as plan_services
 
 READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
@@ -206,6 +206,16 @@ def plan_detail(request, plan_id):
     return _render_detail(request, plan, version)
 
 
+def _latest_pdf(user, version):
+    """The newest ready PDF of the version (what to download), else its newest request."""
+    if version is None or version.is_draft:
+        return None
+    pdfs = PlanPdf.objects.visible_to(user).filter(version=version).select_related("version")
+    return pdfs.filter(status=PlanPdf.Status.READY).order_by("-finished_at").first() or (
+        pdfs.order_by("-requested_at").first()
+    )
+
+
 def _render_detail(request, plan, version, *, override_form=None, clearance_form=None, status=200):
     staff = role_of(request.user) in (Role.ADMIN, Role.THERAPIST)
     writer = role_of(request.user) in CLINICAL_WRITERS
@@ -214,6 +224,7 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
         CareTeamMember.objects.sharing().filter(client=plan.client).select_related("physician")
     )
     draft = writer and version is not None and version.is_draft
+    pdf = _latest_pdf(request.user, version)
     versions = PlanVersion.objects.visible_to(request.user).filter(plan=plan).order_by("-number")
     return render(
         request,
@@ -231,6 +242,7 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
             "clearance_form": clearance_form,
             "members": members,
             "close_form": CloseForm(),
+            "latest_pdf": pdf,
         },
         status=status,
     )

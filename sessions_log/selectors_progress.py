@@ -1,0 +1,165 @@
+"""Reads for the progress page: what has been done against the plan, milestones, charts,
+reassessment prompts and "what worked". Callers pass a plan they reached through
+`TreatmentPlan.objects.visible_to(user)`; rows below it are read through `visible_to` too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from intake.models import Assessment
+from sessions_log.models import TechniqueApplied
+from treatment_plans.models import PlanVersion, TreatmentPlan
+from treatment_plans.progress import (
+    MilestoneProgress,
+    ProgressCharts,
+    SessionReading,
+    milestone_progress,
+    plan_sessions,
+    progress_charts,
+)
+
+# Reassessment is due at the halfway point and at the end of the planned sessions (DOMAIN.md).
+REASSESS_AT = ((0.5, "halfway"), (1.0, "the end"))
+
+
+@dataclass(frozen=True)
+class ReassessmentDue:
+    point: str  # "halfway" or "the end"
+    session_number: int
+    since: dt.date  # the session that reached the point; an assessment on or after clears it
+
+
+@dataclass(frozen=True)
+class TechniqueOutcome:
+    """Pain scores of the signed sessions that included a technique. A description of what
+    happened, not evidence that the technique caused it."""
+
+    name: str
+    sessions: int
+    mean_before: float
+    mean_after: float
+    mean_change: float  # from the exact means, not the rounded ones above
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    plan: TreatmentPlan
+    version: PlanVersion | None
+    milestones: list[MilestoneProgress]
+    sessions: list[SessionReading]
+    charts: ProgressCharts | None
+    reassessment: ReassessmentDue | None
+
+    @property
+    def done(self) -> int:
+        return len(self.sessions)
+
+    @property
+    def planned(self) -> int | None:
+        return self.version.planned_sessions if self.version else None
+
+    @property
+    def all_met(self) -> bool:
+        return bool(self.milestones) and all(row.met is True for row in self.milestones)
+
+    @property
+    def complete_suggested(self) -> bool:
+        return self.all_met and self.plan.status == TreatmentPlan.Status.ACTIVE
+
+
+def current_version(*, user, plan: TreatmentPlan) -> PlanVersion | None:
+    """The version the plan runs on: the newest activated one the user may see (progress
+    is measured against what was agreed, never against a draft)."""
+    return (
+        PlanVersion.objects.visible_to(user)
+        .filter(plan=plan, activated_at__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+
+
+def plan_progress(*, user, plan: TreatmentPlan) -> PlanProgress:
+    """Everything the progress page shows of one plan, in a fixed number of queries."""
+    version = current_version(user=user, plan=plan)
+    if version is None:
+        return PlanProgress(plan, None, [], [], None, None)
+    milestones = milestone_progress(version)
+    sessions = plan_sessions(version)
+    return PlanProgress(
+        plan=plan,
+        version=version,
+        milestones=milestones,
+        sessions=sessions,
+        charts=progress_charts(version, milestones, sessions),
+        reassessment=reassessment_due(
+            planned=version.planned_sessions,
+            sessions=sessions,
+            assessed_on=_assessment_dates(user, plan.client_id),
+        ),
+    )
+
+
+def _assessment_dates(user, client_id) -> list[dt.date]:
+    return list(
+        Assessment.objects.visible_to(user)
+        .filter(client_id=client_id)
+        .values_list("assessed_on", flat=True)
+    )
+
+
+def reassessment_due(
+    *, planned: int, sessions: list[SessionReading], assessed_on: list[dt.date]
+) -> ReassessmentDue | None:
+    """The furthest reassessment point reached (50 % or 100 % of the planned sessions)
+    unless an assessment was recorded on or after the session that reached it. Only the
+    furthest point matters: an assessment after it also comes after the earlier one."""
+    reached = None
+    for share, label in REASSESS_AT:
+        number = max(1, math.ceil(planned * share))
+        if len(sessions) >= number:
+            reached = ReassessmentDue(label, number, sessions[number - 1].on)
+    if reached is None or any(day >= reached.since for day in assessed_on):
+        return None
+    return reached
+
+
+def plan_reassessment(*, user, plan: TreatmentPlan) -> ReassessmentDue | None:
+    """The prompt alone (the plan page): sessions and assessments, without the charts."""
+    version = current_version(user=user, plan=plan)
+    if version is None:
+        return None
+    return reassessment_due(
+        planned=version.planned_sessions,
+        sessions=plan_sessions(version),
+        assessed_on=_assessment_dates(user, plan.client_id),
+    )
+
+
+def what_worked(*, user, client) -> list[TechniqueOutcome]:
+    """Per technique, the client's signed sessions that included it and their mean pain
+    before and after. One query; a technique used twice in a session counts it once."""
+    rows = (
+        TechniqueApplied.objects.visible_to(user)
+        .filter(note__client=client, note__signed_at__isnull=False)
+        .values_list("technique__name", "note_id", "note__pain_before", "note__pain_after")
+        .distinct()
+    )
+    pains: dict[str, dict] = defaultdict(dict)
+    for name, note_id, before, after in rows:
+        pains[name][note_id] = (before, after)
+    outcomes = [_outcome(name, list(by_note.values())) for name, by_note in pains.items()]
+    return sorted(outcomes, key=lambda o: (-o.sessions, o.name))
+
+
+def _outcome(name: str, pairs: list[tuple[int, int]]) -> TechniqueOutcome:
+    count = len(pairs)
+    return TechniqueOutcome(
+        name=name,
+        sessions=count,
+        mean_before=round(sum(b for b, _ in pairs) / count, 1),
+        mean_after=round(sum(a for _, a in pairs) / count, 1),
+        mean_change=round(sum(a - b for b, a in pairs) / count, 1),
+    )

@@ -1,0 +1,57 @@
+"""Progress pages: one plan's progress (sessions against planned, milestones, charts,
+reassessment and completion prompts, what worked), and a client's way in to it."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404, redirect, render
+
+from clinic import audit
+from clinic.models import Client
+from clinic.permissions import role_required
+from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, Role, role_of
+from sessions_log.selectors_progress import plan_progress, what_worked
+from treatment_plans.models import TreatmentPlan
+
+# Progress is shared with the client (own) and consented physicians; never the front desk.
+READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
+
+
+@role_required(*READERS)
+def plan_progress_page(request, plan_id):
+    plan = get_object_or_404(
+        TreatmentPlan.objects.visible_to(request.user).select_related("client", "therapist"),
+        pk=plan_id,
+    )
+    progress = plan_progress(user=request.user, plan=plan)
+    audit.record(
+        actor=request.user, action="view", client=plan.client, target=plan, detail="progress"
+    )
+    role = role_of(request.user)
+    return render(
+        request,
+        "sessions_log/progress.html",
+        {
+            "plan": plan,
+            "client": plan.client,
+            "progress": progress,
+            "techniques": what_worked(user=request.user, client=plan.client),
+            "staff": role in CLINICIAN_ROLES,
+            "writer": role in CLINICAL_WRITERS,
+        },
+    )
+
+
+@role_required(*READERS)
+def client_progress(request, client_id):
+    """The current plan's progress page, or a page saying there is no current plan."""
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+    plans = TreatmentPlan.objects.visible_to(request.user).filter(client=client)
+    current = plans.filter(status=TreatmentPlan.Status.ACTIVE).first()
+    if current is not None:
+        return redirect("plan_progress", plan_id=current.pk)
+    audit.record(actor=request.user, action="view", client=client, detail="progress (no plan)")
+    return render(
+        request,
+        "sessions_log/progress_none.html",
+        {"client": client, "plans": plans.order_by("-created_at")[:5]},
+    )
