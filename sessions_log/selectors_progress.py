@@ -29,6 +29,7 @@ REASSESS_AT = ((0.5, "halfway"), (1.0, "the end"))
 class ReassessmentDue:
     point: str  # "halfway" or "the end"
     session_number: int
+    planned: int
     since: dt.date  # the session that reached the point; an assessment on or after clears it
 
 
@@ -120,7 +121,7 @@ def reassessment_due(
     for share, label in REASSESS_AT:
         number = max(1, math.ceil(planned * share))
         if len(sessions) >= number:
-            reached = ReassessmentDue(label, number, sessions[number - 1].on)
+            reached = ReassessmentDue(label, number, planned, sessions[number - 1].on)
     if reached is None or any(day >= reached.since for day in assessed_on):
         return None
     return reached

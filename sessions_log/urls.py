@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sessions_log.views import notes
+from sessions_log.views import notes, progress
 
 note_patterns = [
     path("appointments/<uuid:appointment_id>/note/", notes.note_edit, name="note_edit"),
@@ -12,6 +12,9 @@ note_patterns = [
 ]
 
 # Progress pages and "what worked" (sessions_log/views/progress.py).
-progress_patterns: list = []
+progress_patterns = [
+    path("plans/<uuid:plan_id>/progress/", progress.plan_progress_page, name="plan_progress"),
+    path("clients/<uuid:client_id>/progress/", progress.client_progress, name="client_progress"),
+]
 
 urlpatterns = [*note_patterns, *progress_patterns]

@@ -315,6 +315,10 @@ MATRIX = {
         _only(dict.fromkeys(THERAPISTS_200, 405)),
     ),
     "client_notes": (lambda cast: {"client_id": cast.client.pk}, _only(PLAN_READERS_200)),
+    # Progress: plan readers (the front desk never); the client page says "no current plan"
+    # here (no plan made), and redirects to the plan's page when there is one.
+    "plan_progress": (lambda cast: {"plan_id": _plan(cast).pk}, _only(PLAN_READERS_200)),
+    "client_progress": (lambda cast: {"client_id": cast.client.pk}, _only(PLAN_READERS_200)),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
