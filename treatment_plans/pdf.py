@@ -24,7 +24,12 @@ from django.utils.dateparse import parse_date
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import CareTeamMember
 from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
-from treatment_plans.progress import MilestoneProgress, milestone_progress
+from treatment_plans.progress import (
+    MilestoneProgress,
+    milestone_progress,
+    plan_sessions,
+    progress_charts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +140,8 @@ def plan_context(version: PlanVersion, progress: list[MilestoneProgress]) -> dic
             title="Milestone progress",
             chart_id=f"progress-{version.pk}",
         ),
+        # The same SVG charts as the progress page (DESIGN.md, key flow 4).
+        "session_charts": progress_charts(version, progress, plan_sessions(version)).all,
         "review_dates": _review_dates(version),
         "generated_at": timezone.now(),
     }
