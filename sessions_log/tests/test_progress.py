@@ -1,0 +1,364 @@
+"""Progress: session readings as a milestone source, the charts (page and PDF), reassessment
+and completion prompts, "what worked", access per role and query caps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import xml.etree.ElementTree as ET
+
+import pypdf
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.clinic_time import at_local, today
+from clinic.models import AuditEntry
+from clinic.tests.factories import AppointmentFactory
+from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
+from sessions_log.models import Measurement, TechniqueApplied
+from sessions_log.selectors_progress import plan_progress, reassessment_due, what_worked
+from sessions_log.tests.factories import SessionNoteFactory
+from treatment_plans import pdf as pdf_module
+from treatment_plans.progress import milestone_progress, plan_sessions
+from treatment_plans.services.pdf import plan_pdf_fingerprint
+from treatment_plans.tests.factories import MilestoneFactory, PlanVersionFactory, technique
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def version(cast):
+    """`client`'s active plan: 8 sessions; right cervical rotation 55 -> >= 70, NPRS 6 -> <= 3,
+    PSFS "Computer work" 4 -> >= 7."""
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        activated_at=timezone.now(), planned_sessions=8,
+    )  # fmt: skip
+    MilestoneFactory(
+        version=version, kind="rom", rom_norm=rom_norm(), side="right", comparator="gte",
+        baseline_value=55, target_value=70, order=0,
+    )  # fmt: skip
+    MilestoneFactory(version=version, kind="nprs", baseline_value=6, target_value=3, order=1)
+    MilestoneFactory(
+        version=version, kind="psfs", description="Computer work", comparator="gte",
+        baseline_value=4, target_value=7, order=2,
+    )  # fmt: skip
+    return version
+
+
+def session(cast, version, days_ago, *, pain=(6, 3), rom=None, psfs=None, signed=True,
+            techniques=("swedish",)):  # fmt: skip
+    """A note of `client` `days_ago` days back at 10:00, with its measurements."""
+    appointment = AppointmentFactory(
+        client=cast.client, therapist=cast.therapist.therapist_profile,
+        starts_at=at_local(today() - dt.timedelta(days=days_ago), dt.time(10)),
+    )  # fmt: skip
+    note = SessionNoteFactory(
+        appointment=appointment, plan_version=version, pain_before=pain[0], pain_after=pain[1],
+        signed_at=timezone.now() if signed else None,
+    )  # fmt: skip
+    for key in techniques:
+        TechniqueApplied.objects.create(
+            note=note, technique=technique(key), body_region="Neck", pressure="light", minutes=10
+        )
+    if rom is not None:
+        Measurement.objects.create(
+            note=note, kind="rom", rom_norm=rom_norm(), side="right", value=rom
+        )
+    if psfs is not None:
+        Measurement.objects.create(note=note, kind="psfs", activity="computer WORK ", value=psfs)
+    return note
+
+
+def latest(version):
+    return {row.milestone.kind: row.latest for row in milestone_progress(version)}
+
+
+# --- milestone progress from sessions ---------------------------------------------------------
+
+
+def test_session_readings_beat_older_assessments(cast, version):
+    assessment = AssessmentFactory(
+        client=cast.client, assessed_on=today() - dt.timedelta(days=20), nprs=6,
+        psfs_items=[{"activity": "Computer work", "score": 4}],
+    )  # fmt: skip
+    RangeOfMotionFactory(assessment=assessment, norm=rom_norm(), side="right", degrees=55)
+    session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
+    session(cast, version, 7, pain=(4, 2), rom=64, psfs=6)
+    assert latest(version) == {"rom": 64, "nprs": 4, "psfs": 6}
+    rows = {row.milestone.kind: row for row in milestone_progress(version)}
+    assert rows["rom"].latest_on == today() - dt.timedelta(days=7)
+
+
+def test_a_newer_assessment_beats_older_sessions(cast, version):
+    session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
+    assessment = AssessmentFactory(
+        client=cast.client, assessed_on=today() - dt.timedelta(days=2), nprs=2,
+        psfs_items=[{"activity": "Computer work", "score": 8}],
+    )  # fmt: skip
+    RangeOfMotionFactory(assessment=assessment, norm=rom_norm(), side="right", degrees=71)
+    assert latest(version) == {"rom": 71, "nprs": 2, "psfs": 8}
+
+
+def test_only_signed_notes_count(cast, version):
+    session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
+    session(cast, version, 7, pain=(2, 1), rom=75, psfs=9, signed=False)
+    assert latest(version) == {"rom": 60, "nprs": 5, "psfs": 5}
+    assert [s.pain_before for s in plan_sessions(version)] == [5]
+
+
+def test_milestone_progress_queries_are_bounded(cast, version, django_assert_max_num_queries):
+    for days in range(30, 0, -1):
+        session(cast, version, days, rom=55 + days % 10, psfs=5)
+    version = type(version).objects.select_related("plan").get(pk=version.pk)
+    with django_assert_max_num_queries(5):
+        milestone_progress(version)
+
+
+def test_the_pdf_fingerprint_follows_session_progress(cast, version):
+    before = plan_pdf_fingerprint(version)
+    session(cast, version, 7, pain=(4, 2), rom=64, psfs=6)
+    after = plan_pdf_fingerprint(version)
+    assert after != before
+    session(cast, version, 3, pain=(4, 2), rom=64, psfs=6, signed=False)
+    assert plan_pdf_fingerprint(version) == after  # a draft changes nothing
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def parse(svg):
+    return ET.fromstring(str(svg))  # noqa: S314  (our own SVG, parsed to prove it well-formed)
+
+
+def charts_of(cast, version):
+    return plan_progress(user=cast.therapist, plan=version.plan).charts
+
+
+def test_charts_are_well_formed_accessible_svg_with_the_values(cast, version):
+    for days, pain, rom, psfs in ((21, (6, 4), 58, 4), (14, (5, 3), 63, 5), (7, (4, 2), 68, 6)):
+        session(cast, version, days, pain=pain, rom=rom, psfs=psfs)
+    charts = charts_of(cast, version)
+    assert len(charts.all) == 4  # pain, one movement, NPRS and PSFS
+    for chart in charts.all:
+        root = parse(chart.svg)
+        assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+        assert root.find(f"{SVG}title").text == chart.title
+        assert root.get("aria-labelledby") == f"{chart.chart_id}-title {chart.chart_id}-desc"
+    pain_desc = parse(charts.pain.svg).find(f"{SVG}desc").text
+    assert "Pain before: S1 6, S2 5, S3 4." in pain_desc
+    assert "Pain after: S1 4, S2 3, S3 2." in pain_desc
+    assert charts.pain.rows[0] == [f"Session 1 ({_day(21)})", "6", "4"]
+    rom = charts.movements[0]
+    rom_desc = parse(rom.svg).find(f"{SVG}desc").text
+    assert "Start 55°, S1 58°, S2 63°, S3 68°" in rom_desc
+    assert (
+        "Target ≥ 70°" in rom_desc and "Normal 80° (Washington State DSHS form 13-585A)" in rom_desc
+    )
+
+
+def _day(days_ago):
+    return f"{today() - dt.timedelta(days=days_ago):%b %-d, %Y}"
+
+
+def test_outcome_charts_mark_the_minimal_clinically_important_change(cast, version):
+    session(cast, version, 7, pain=(4, 2), psfs=6)
+    nprs, psfs = charts_of(cast, version).outcomes
+    for chart, low, high in ((nprs, 4, 8), (psfs, 2, 6)):  # baseline 6 +/- 2, 4 +/- 2
+        root = parse(chart.svg)
+        band = root.find(f"{SVG}rect[@class='mcid-band']")
+        assert band is not None
+        assert f"Shaded band from {low} to {high}" in root.find(f"{SVG}desc").text
+    assert "not clinically important" in str(nprs.svg)
+
+
+def test_charts_escape_text(cast, version):
+    version.milestones.filter(kind="psfs").update(description="<b>Typing</b>")
+    chart = charts_of(cast, version).outcomes[1]
+    assert "<b>" not in str(chart.svg) and "&lt;b&gt;Typing" in str(chart.svg)
+    parse(chart.svg)
+
+
+# --- reassessment and completion -----------------------------------------------------------
+
+
+def test_reassessment_thresholds(cast, version):
+    days = [70, 63, 56, 49, 42, 35, 28, 21]
+    notes = [session(cast, version, d) for d in days[:3]]
+    assert plan_progress(user=cast.therapist, plan=version.plan).reassessment is None
+    notes.append(session(cast, version, days[3]))  # 4 of 8: halfway
+    due = plan_progress(user=cast.therapist, plan=version.plan).reassessment
+    assert (due.point, due.session_number, due.since) == ("halfway", 4, today() - dt.timedelta(49))
+    AssessmentFactory(client=cast.client, assessed_on=today() - dt.timedelta(days=45))
+    assert plan_progress(user=cast.therapist, plan=version.plan).reassessment is None
+    for d in days[4:]:
+        session(cast, version, d)  # 8 of 8: the end; the assessment came before it
+    due = plan_progress(user=cast.therapist, plan=version.plan).reassessment
+    assert (due.point, due.session_number) == ("the end", 8)
+    AssessmentFactory(client=cast.client, assessed_on=today() - dt.timedelta(days=21))
+    assert plan_progress(user=cast.therapist, plan=version.plan).reassessment is None
+
+
+def test_halfway_of_an_odd_plan_rounds_up():
+    class S:
+        def __init__(self, on):
+            self.on = on
+
+    day = dt.date(2026, 3, 1)
+    assert reassessment_due(planned=5, sessions=[S(day)] * 2, assessed_on=[]) is None
+    assert reassessment_due(planned=5, sessions=[S(day)] * 3, assessed_on=[]).session_number == 3
+
+
+def test_pages_show_the_reassessment_prompt_with_a_link(client, cast, version):
+    for d in (35, 28, 21, 14):
+        session(cast, version, d)
+    client.force_login(cast.therapist)
+    link = reverse("assessment_new", kwargs={"client_id": cast.client.pk})
+    for url in (
+        reverse("plan_progress", args=[version.plan.pk]),
+        reverse("plan_detail", args=[version.plan.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "Reassessment due" in page and link in page, url
+    client.force_login(cast.client_user)  # a clinician's to-do, not the client's
+    page = client.get(reverse("plan_progress", args=[version.plan.pk])).content.decode()
+    assert "Reassessment due" not in page
+
+
+def test_completion_is_suggested_when_every_milestone_is_met(client, cast, version):
+    session(cast, version, 14, pain=(5, 3), rom=66, psfs=6)
+    client.force_login(cast.therapist)
+    url = reverse("plan_progress", args=[version.plan.pk])
+    assert "Consider completing the plan" not in client.get(url).content.decode()
+    session(cast, version, 7, pain=(3, 1), rom=70, psfs=7)
+    page = client.get(url).content.decode()
+    assert "Every milestone is met" in page and "Consider completing the plan" in page
+    assert reverse("plan_detail", args=[version.plan.pk]) in page
+
+
+# --- what worked -------------------------------------------------------------------------------
+
+
+def test_what_worked_numbers(client, cast, version):
+    session(cast, version, 21, pain=(7, 4), techniques=("swedish", "trigger_point"))
+    session(cast, version, 14, pain=(6, 5), techniques=("swedish",))
+    session(cast, version, 7, pain=(5, 1), techniques=("trigger_point", "trigger_point"))
+    session(cast, version, 3, pain=(9, 0), techniques=("trigger_point",), signed=False)
+    rows = {row.name: row for row in what_worked(user=cast.therapist, client=cast.client)}
+    swedish, trigger = rows[technique("swedish").name], rows[technique("trigger_point").name]
+    # Swedish: sessions (7,4) and (6,5): before 6.5, after 4.5, change -2.0
+    assert (swedish.sessions, swedish.mean_before, swedish.mean_after) == (2, 6.5, 4.5)
+    assert swedish.mean_change == -2.0
+    # Trigger point: (7,4) and (5,1), counted once per session; the draft is left out.
+    assert (trigger.sessions, trigger.mean_before, trigger.mean_after) == (2, 6.0, 2.5)
+    assert trigger.mean_change == -3.5
+    client.force_login(cast.client_user)
+    page = client.get(reverse("plan_progress", args=[version.plan.pk])).content.decode()
+    name = technique("trigger_point").name.lower()
+    assert f"Sessions that included {name} averaged a change of -3.5 points" in page
+    assert "does not show that a technique caused the change" in page
+
+
+# --- access, audit, query caps --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("therapist", 200), ("therapist2", 200), ("admin", 200), ("client_user", 200),
+        ("physician_user", 200), ("client2_user", 404), ("physician2_user", 404),
+        ("frontdesk", 403),
+    ],
+)  # fmt: skip
+def test_progress_access_per_role(client, cast, version, role, status):
+    session(cast, version, 7, pain=(4, 2), rom=64)
+    client.force_login(getattr(cast, role))
+    assert client.get(reverse("plan_progress", args=[version.plan.pk])).status_code == status
+
+
+def test_physician_without_consent_gets_404(client, cast, version):
+    cast.client.care_team.update(sharing_revoked_at=timezone.now())
+    client.force_login(cast.physician_user)
+    assert client.get(reverse("plan_progress", args=[version.plan.pk])).status_code == 404
+    assert client.get(reverse("client_progress", args=[cast.client.pk])).status_code == 404
+
+
+def test_a_draft_plan_is_hidden_from_the_client(client, cast):
+    draft = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
+    client.force_login(cast.client_user)
+    assert client.get(reverse("plan_progress", args=[draft.plan.pk])).status_code == 404
+
+
+def test_client_progress_redirects_to_the_current_plan_or_says_there_is_none(client, cast, version):
+    client.force_login(cast.client2_user)
+    page = client.get(reverse("client_progress", args=[cast.client2.pk]))
+    assert page.status_code == 200 and "no current (active) treatment plan" in page.content.decode()
+    client.force_login(cast.client_user)
+    response = client.get(reverse("client_progress", args=[cast.client.pk]))
+    assert response["Location"] == reverse("plan_progress", args=[version.plan.pk])
+
+
+def test_progress_page_is_audited(client, cast, version):
+    client.force_login(cast.physician_user)
+    client.get(reverse("plan_progress", args=[version.plan.pk]))
+    entry = AuditEntry.objects.get(actor=cast.physician_user, detail="progress")
+    assert (entry.action, entry.client, entry.object_id) == (
+        "view",
+        cast.client,
+        str(version.plan.pk),
+    )
+
+
+def test_page_has_one_h1_and_no_inline_script_or_style(client, cast, version):
+    session(cast, version, 7, pain=(4, 2), rom=64, psfs=6)
+    client.force_login(cast.therapist)
+    page = client.get(reverse("plan_progress", args=[version.plan.pk])).content.decode()
+    assert page.count("<h1") == 1 and "style=" not in page
+    assert page.count("<script") == page.count("<script src=")
+    assert '<table class="table table-sm mb-0">' in page  # the numbers beside each chart
+
+
+PROGRESS_QUERY_CAP = 16  # measured: 16 at 10 and at 200 signed notes
+
+
+@pytest.mark.parametrize("notes", [10, 200])
+def test_progress_page_queries_do_not_grow(
+    client, cast, version, notes, django_assert_max_num_queries
+):
+    kinds = [technique(k) for k in ("swedish", "trigger_point", "myofascial_release")]
+    for n in range(notes):
+        note = session(cast, version, notes - n + 1, pain=(6 - n % 4, 2), techniques=())
+        TechniqueApplied.objects.bulk_create(
+            TechniqueApplied(note=note, technique=t, body_region="Neck", pressure="light",
+                             minutes=10)
+            for t in kinds[: 1 + n % 3]
+        )  # fmt: skip
+        Measurement.objects.create(
+            note=note, kind="rom", rom_norm=rom_norm(), side="right", value=55 + n % 15
+        )
+    client.force_login(cast.therapist)
+    with django_assert_max_num_queries(PROGRESS_QUERY_CAP):
+        response = client.get(reverse("plan_progress", args=[version.plan.pk]))
+    assert response.status_code == 200
+    assert f"<strong>{notes} of 8</strong>" in response.content.decode()
+
+
+# --- the plan PDF holds the same charts ------------------------------------------------------
+
+
+def test_the_plan_pdf_holds_the_session_charts(cast, version):
+    session(cast, version, 14, pain=(5, 3), rom=61, psfs=5)
+    session(cast, version, 7, pain=(4, 2), rom=66, psfs=6)
+    html = pdf_module.plan_html(version)
+    charts = charts_of(cast, version)
+    for chart in charts.all:
+        assert str(chart.svg) in html
+    text = " ".join(
+        page.extract_text()
+        for page in pypdf.PdfReader(io.BytesIO(pdf_module.html_to_pdf(html))).pages
+    )
+    text = " ".join(text.split())
+    assert "Pain before and after each session" in text
+    assert "Target ≥ 70°" in text and "Normal 80° (Washington State DSHS form 13-585A)" in text
+    assert "smaller changes are not clinically important" in text
