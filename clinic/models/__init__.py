@@ -1,6 +1,7 @@
 """Core models, one module per sub-domain."""
 
 from clinic.models.audit import AuditEntry
+from clinic.models.invitations import Invitation
 from clinic.models.people import CareTeamMember, Client, Physician, Therapist, User, UUIDModel
 from clinic.models.scheduling import (
     Appointment,
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "CareTeamMember",
     "Client",
+    "Invitation",
     "Physician",
     "Room",
     "Therapist",
