@@ -3,17 +3,28 @@ Later apps add their panels here (the site may import every app; the core import
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic import audit
+from clinic.charts import progress_chart
 from clinic.clinic_time import day_bounds, today
 from clinic.models import Appointment, AuditEntry, CareTeamMember, Client, User, WaitlistEntry
 from clinic.permissions import role_required
+from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
+from clinic.services.scheduling import CLIENT_CANCEL_HOURS
+from intake.selectors import current_health_history, missing_for_care
+from sessions_log.models import SessionNote
 from sessions_log.selectors import unsigned_overdue
+from treatment_plans.models import ClearanceRequest, PlanAcknowledgement, PlanPdf, PlanVersion
+from treatment_plans.pdf import chart_rows
+from treatment_plans.progress import milestone_progress
 
 RECENT = 10
 
@@ -112,11 +123,99 @@ def client_portal(request):
         .select_related("physician")
     )
     audit.record(actor=request.user, action="view", client=client, target=client)
-    return render(request, "dashboards/client.html", {"client": client, "care_team": care_team})
+    return render(
+        request,
+        "dashboards/client.html",
+        {
+            "client": client,
+            "care_team": care_team,
+            "upcoming": _client_upcoming(request.user, client),
+            "todo": _client_todo(request.user, client),
+            "plan": _active_plan(request.user, client),
+            "past_sessions": _past_sessions(request.user, client),
+            "glossary": GLOSSARY,
+            "cancel_hours": CLIENT_CANCEL_HOURS,
+        },
+    )
+
+
+def _client_upcoming(user, client):
+    upcoming = (
+        Appointment.objects.visible_to(user)
+        .filter(client=client, starts_at__gte=timezone.now())
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("therapist__user", "appointment_type", "room")
+        .order_by("starts_at")[:10]
+    )
+    cutoff = timezone.now() + dt.timedelta(hours=CLIENT_CANCEL_HOURS)
+    return [(appointment, appointment.starts_at >= cutoff) for appointment in upcoming]
+
+
+def _client_todo(user, client) -> list[tuple[str, str]]:
+    """What the client still has to complete, each with the page where they do it."""
+    history = current_health_history(user=user, client=client)
+    todo = []
+    if history is None:
+        todo.append(("Fill in your health history", reverse("portal_health_history_edit")))
+    if any(m.url_name == "client_consents" for m in missing_for_care(client)):
+        todo.append(("Sign the consent to treatment", reverse("portal_consents")))
+    return todo
+
+
+def _active_plan(user, client):
+    """The active plan's current version, its progress chart and the latest PDF."""
+    version = (
+        PlanVersion.objects.visible_to(user)
+        .filter(plan__client=client, plan__status="active", superseded_at__isnull=True)
+        .select_related("plan__therapist")
+        .prefetch_related("techniques__technique", "milestones__rom_norm")
+        .order_by("-activated_at")
+        .first()
+    )
+    if version is None:
+        return None
+    progress = milestone_progress(version)
+    pdf = (
+        PlanPdf.objects.visible_to(user)
+        .filter(version=version, status=PlanPdf.Status.READY)
+        .order_by("-finished_at")
+        .first()
+    )
+    chart = progress_chart(chart_rows(progress), title="Progress towards your milestones",
+                           chart_id="portal-progress") if progress else None  # fmt: skip
+    return {"version": version, "progress": progress, "pdf": pdf, "chart": chart}
+
+
+def _past_sessions(user, client):
+    return (
+        SessionNote.objects.visible_to(user)
+        .filter(client=client)
+        .select_related("appointment", "therapist")
+        .prefetch_related("techniques__technique")
+        .order_by("-appointment__starts_at")[:10]
+    )
 
 
 @role_required(Role.PHYSICIAN)
 def physician_dashboard(request):
     clients = list(Client.objects.visible_to(request.user).order_by("last_name", "first_name"))
     audit.record(actor=request.user, action="list", detail=f"{len(clients)} consented clients")
-    return render(request, "dashboards/physician.html", {"clients": clients})
+    versions = {
+        v.plan.client_id: v
+        for v in PlanVersion.objects.visible_to(request.user)
+        .filter(plan__status="active", superseded_at__isnull=True)
+        .select_related("plan__therapist")
+    }
+    acknowledged = set(
+        PlanAcknowledgement.objects.filter(
+            physician__user=request.user, version__in=versions.values()
+        ).values_list("version_id", flat=True)
+    )
+    rows = [(c, versions.get(c.pk), versions.get(c.pk) and versions[c.pk].pk in acknowledged)
+            for c in clients]  # fmt: skip
+    pending = (
+        ClearanceRequest.objects.visible_to(request.user)
+        .pending()
+        .select_related("version__plan__client", "technique")
+    )
+    return render(request, "dashboards/physician.html", {"rows": rows, "pending": pending})

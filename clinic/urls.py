@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
-from clinic.views import appointments, audit, clients, feeds, health, schedule
+from clinic.views import appointments, audit, clients, feeds, health, invitations, schedule
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -65,6 +65,16 @@ appointment_patterns = [
         appointments.appointment_status,
         name="appointment_status",
     ),
+    path(
+        "portal/appointments/<uuid:appointment_id>/calendar.ics",
+        appointments.portal_appointment_ics,
+        name="portal_appointment_ics",
+    ),
+    path(
+        "portal/appointments/<uuid:appointment_id>/cancel/",
+        appointments.portal_appointment_cancel,
+        name="portal_appointment_cancel",
+    ),
     path("waitlist/", appointments.waitlist_list, name="waitlist"),
     path("clients/<uuid:client_id>/waitlist/new/", appointments.waitlist_new, name="waitlist_new"),
     path(
@@ -93,6 +103,17 @@ feed_patterns = [
     path("calendar/<str:token>.ics", feeds.therapist_calendar_feed, name="therapist_calendar_feed"),
 ]
 
+# Portal invitations (clinic/views/invitations.py); the accept page is token-authenticated.
+invitation_patterns = [
+    path("clients/<uuid:client_id>/invite/", invitations.client_invite, name="client_invite"),
+    path(
+        "physicians/<uuid:physician_id>/invite/",
+        invitations.physician_invite,
+        name="physician_invite",
+    ),
+    path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+]
+
 urlpatterns = [
     *dashboard_patterns,
     path("accounts/", include(auth_patterns)),
@@ -100,6 +121,7 @@ urlpatterns = [
     *appointment_patterns,
     *schedule_patterns,
     *feed_patterns,
+    *invitation_patterns,
     path("", include("intake.urls")),
     path("", include("treatment_plans.urls")),
     path("", include("sessions_log.urls")),

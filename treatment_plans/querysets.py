@@ -32,6 +32,28 @@ class PlanVersionQuerySet(ClientDataQuerySet):
         return visible
 
 
+class ClearanceRequestQuerySet(ClientDataQuerySet):
+    """Clearance requests: therapists and admin see all; a physician sees the ones addressed
+    to them while the client shares with them (drafts included: a request comes before the
+    plan is activated). Clients do not see them."""
+
+    client_lookup = "version__plan__client"
+    readers = frozenset({Role.ADMIN, Role.THERAPIST, Role.PHYSICIAN})
+
+    def visible_to(self, user):
+        visible = super().visible_to(user)
+        if role_of(user) == Role.PHYSICIAN:
+            visible = visible.filter(
+                care_team_member__physician__user=user,
+                care_team_member__sharing_consented_at__isnull=False,
+                care_team_member__sharing_revoked_at__isnull=True,
+            )
+        return visible
+
+    def pending(self):
+        return self.filter(status="pending")
+
+
 class PlanPartQuerySet(ClientDataQuerySet):
     """Rows that hang off a plan version (techniques, milestones, overrides, PDFs...): like
     versions, clients and physicians see those of activated versions only."""

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatment_plans.views import pdfs, plans
+from treatment_plans.views import clearances, pdfs, plans
 
 # Plans, versions, techniques, milestones, contraindications (treatment_plans/views/plans.py).
 plan_patterns = [
@@ -16,6 +16,7 @@ plan_patterns = [
     path("plans/<uuid:plan_id>/clearance/", plans.plan_clearance, name="plan_clearance"),
     path("plans/<uuid:plan_id>/close/", plans.plan_close, name="plan_close"),
     path("plan-versions/<uuid:version_id>/", plans.plan_version_detail, name="plan_version_detail"),
+    path("clearances/<uuid:clearance_id>/", clearances.clearance_detail, name="clearance_detail"),
 ]
 
 # PDF summaries: status, retry, download, acknowledgement (treatment_plans/views/pdfs.py).

@@ -27,7 +27,7 @@ from clinic.models import (
     TimeOff,
     WorkingHours,
 )
-from clinic.roles import STAFF_ROLES, role_of
+from clinic.roles import STAFF_ROLES, Role, role_of
 
 Status = Appointment.Status
 OVERLAP_CONSTRAINTS = ("appointment_therapist_no_overlap", "appointment_room_no_overlap")
@@ -279,6 +279,37 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
     audit.record(
         actor=actor, action="update", client=appointment.client, target=appointment,
         detail=f"cancelled: {reason[:200]}",
+    )  # fmt: skip
+    return appointment
+
+
+# Clients cancel online only this far ahead; closer to the time they call the clinic.
+CLIENT_CANCEL_HOURS = 24
+
+
+@transaction.atomic
+def appointment_cancel_by_client(*, actor, appointment: Appointment) -> Appointment:
+    """The client cancels their own booked appointment from the portal, at least
+    CLIENT_CANCEL_HOURS ahead; the freed time then shows waitlist matches to the front desk."""
+    from django.conf import settings
+
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if role_of(actor) != Role.CLIENT or appointment.client.user_id != actor.pk:
+        raise PermissionDenied("You may cancel only your own appointments.")
+    if appointment.status != Status.BOOKED:
+        raise ValidationError("This appointment is no longer booked.")
+    if appointment.starts_at - timezone.now() < dt.timedelta(hours=CLIENT_CANCEL_HOURS):
+        raise ValidationError(
+            f"It is less than {CLIENT_CANCEL_HOURS} hours until this appointment, so it cannot "
+            f"be cancelled online. Please call the clinic at {settings.CLINIC_PHONE}."
+        )
+    appointment.status = Status.CANCELLED
+    appointment.cancel_reason = "Cancelled by the client in the portal"
+    appointment.cancelled_at = timezone.now()
+    appointment.save(update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"])
+    audit.record(
+        actor=actor, action="update", client=appointment.client, target=appointment,
+        detail="cancelled by the client",
     )  # fmt: skip
     return appointment
 

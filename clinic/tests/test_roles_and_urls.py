@@ -49,6 +49,18 @@ def _note(cast):
     return cast.note
 
 
+def _clearance(cast):
+    from treatment_plans.models import ClearanceRequest, ContraindicationRule
+
+    return ClearanceRequest.objects.create(
+        version=_plan(cast).versions.get(),
+        rule=ContraindicationRule.objects.filter(severity="clearance").first(),
+        care_team_member=cast.client.care_team.get(),
+        question="May we use deep tissue massage?",
+        created_by=cast.therapist,
+    )
+
+
 def _plan(cast):
     from django.utils import timezone
 
@@ -319,9 +331,36 @@ MATRIX = {
     # here (no plan made), and redirects to the plan's page when there is one.
     "plan_progress": (lambda cast: {"plan_id": _plan(cast).pk}, _only(PLAN_READERS_200)),
     "client_progress": (lambda cast: {"client_id": cast.client.pk}, _only(PLAN_READERS_200)),
+    # The client's own appointments in the portal: calendar file and cancellation.
+    "portal_appointment_ics": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only({"client_user": 200, "client2_user": 404}),
+    ),
+    "portal_appointment_cancel": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only({"client_user": 405, "client2_user": 405}),
+    ),
+    # Portal invitations: the front desk and therapists invite clients, the clinic admin and
+    # therapists invite physicians (`client` has a login already: the page says so).
+    "client_invite": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({"frontdesk": 200, **THERAPISTS_200}),
+    ),
+    "physician_invite": (
+        lambda cast: {"physician_id": cast.physician.pk},
+        _only(CLINICIANS_200),
+    ),
+    # A clearance request to `physician` about `client`'s plan: clinicians and the addressee.
+    "clearance_detail": (
+        lambda cast: {"clearance_id": _clearance(cast).pk},
+        _only({**CLINICIANS_200, "physician_user": 200, "physician2_user": 404}),
+    ),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
+    # Token-authenticated: the single-use secret in the URL is the credential
+    # (clinic/tests/test_invitations.py checks unknown, expired, used and revoked links).
+    "invitation_accept",
     # Token-authenticated, not session: the secret in the URL is the credential
     # (clinic/tests/test_ical.py checks unknown and revoked tokens).
     "therapist_calendar_feed",

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,9 +16,10 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.clinic_time import local
 from clinic.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
+from clinic.ical import appointment_ics
 from clinic.models import Appointment, Client, WaitlistEntry
 from clinic.permissions import role_required
-from clinic.roles import STAFF_ROLES
+from clinic.roles import STAFF_ROLES, Role
 from clinic.services import scheduling, waitlist
 from clinic.services.scheduling import SeriesConflicts, SlotTaken
 
@@ -247,3 +249,34 @@ def waitlist_resolve(request, entry_id):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("waitlist")
     return redirect(back)
+
+
+# --- the client's own appointments (portal) -------------------------------------------------
+
+
+@role_required(Role.CLIENT)
+def portal_appointment_ics(request, appointment_id):
+    """The client's own appointment as an .ics file for their calendar."""
+    appointment = get_object_or_404(
+        Appointment.objects.visible_to(request.user).select_related(
+            "therapist__user", "appointment_type", "room"
+        ),
+        pk=appointment_id,
+    )
+    response = HttpResponse(
+        appointment_ics(appointment), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
+@role_required(Role.CLIENT)
+@require_POST
+def portal_appointment_cancel(request, appointment_id):
+    appointment = get_object_or_404(Appointment.objects.visible_to(request.user), pk=appointment_id)
+    try:
+        scheduling.appointment_cancel_by_client(actor=request.user, appointment=appointment)
+        messages.success(request, "Your appointment is cancelled. We hope to see you soon.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("portal")

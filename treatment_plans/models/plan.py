@@ -12,7 +12,12 @@ from django.db.models import Q
 from clinic.models import CareTeamMember, Client, Physician, UUIDModel
 from intake.models import RomNorm
 from treatment_plans.models.catalogue import ContraindicationRule, Technique
-from treatment_plans.querysets import PlanPartQuerySet, PlanQuerySet, PlanVersionQuerySet
+from treatment_plans.querysets import (
+    ClearanceRequestQuerySet,
+    PlanPartQuerySet,
+    PlanQuerySet,
+    PlanVersionQuerySet,
+)
 
 
 def _private_storage():
@@ -230,7 +235,7 @@ class ClearanceRequest(UUIDModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = PlanPartQuerySet.as_manager()
+    objects = ClearanceRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -262,6 +262,36 @@ def _mail_clearance_request(request: ClearanceRequest) -> None:
 
 
 @transaction.atomic
+def clearance_answer(
+    *, actor, request: ClearanceRequest, status: str, response: str
+) -> ClearanceRequest:
+    """The physician answers: approve, approve with restrictions, or decline, with text. The
+    answer shows on the therapist's plan beside the warning."""
+    from treatment_plans.models import ClearanceRequest as Request
+
+    request = (
+        Request.objects.select_for_update().select_related("care_team_member").get(pk=request.pk)
+    )
+    member = request.care_team_member
+    if member.physician.user_id != actor.pk or not member.is_sharing:
+        raise PermissionDenied("This request is not addressed to you.")
+    if request.status != Request.Status.PENDING:
+        raise ValidationError("This request is already answered.")
+    if status not in (Request.Status.APPROVED, Request.Status.RESTRICTED, Request.Status.DECLINED):
+        raise ValidationError({"status": "Choose approve, approve with restrictions, or decline."})
+    if status != Request.Status.APPROVED and not response.strip():
+        raise ValidationError({"response": "Say what the restrictions are, or why you decline."})
+    request.status, request.response = status, response.strip()
+    request.responded_at = timezone.now()
+    request.save(update_fields=["status", "response", "responded_at"])
+    audit.record(
+        actor=actor, action="sign", client=request.version.plan.client, target=request,
+        detail=f"clearance {status}",
+    )  # fmt: skip
+    return request
+
+
+@transaction.atomic
 def plan_close(*, actor, plan: TreatmentPlan, status: str, reason: str = "") -> TreatmentPlan:
     _require_therapist(actor)
     if status not in (TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.DISCONTINUED):

@@ -1,0 +1,185 @@
+"""The client portal and the physician portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from clinic.models import Appointment
+from clinic.tests.factories import AppointmentFactory
+from sessions_log.tests.factories import SessionNoteFactory
+from treatment_plans.models import ClearanceRequest, ContraindicationRule
+from treatment_plans.tests.factories import (
+    MilestoneFactory,
+    PlanTechniqueFactory,
+    PlanVersionFactory,
+)
+
+
+def _in(hours):
+    return timezone.now() + dt.timedelta(hours=hours)
+
+
+@pytest.fixture
+def portal(client, cast):
+    client.force_login(cast.client_user)
+    return client
+
+
+def test_portal_lists_upcoming_appointments_with_calendar_files(portal, cast):
+    appointment = AppointmentFactory(client=cast.client, starts_at=_in(72))
+    page = portal.get(reverse("portal")).content.decode()
+    ics_url = reverse("portal_appointment_ics", args=[appointment.pk])
+    assert ics_url in page
+    response = portal.get(ics_url)
+    event = next(iter(Calendar.from_ical(response.content).walk("VEVENT")))
+    assert str(event["UID"]).startswith(str(appointment.pk))
+    assert response["Content-Type"].startswith("text/calendar")
+
+
+def test_client_cancels_online_at_least_24_hours_ahead(portal, cast):
+    appointment = AppointmentFactory(client=cast.client, starts_at=_in(48))
+    response = portal.post(reverse("portal_appointment_cancel", args=[appointment.pk]), follow=True)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert "Your appointment is cancelled" in response.content.decode()
+
+
+def test_inside_24_hours_the_client_is_asked_to_call(portal, cast):
+    appointment = AppointmentFactory(client=cast.client, starts_at=_in(5))
+    page = portal.get(reverse("portal")).content.decode()
+    assert "to cancel, please call the clinic" in page
+    response = portal.post(reverse("portal_appointment_cancel", args=[appointment.pk]), follow=True)
+    assert "Please call the clinic at 555-0100" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+
+
+def test_another_clients_appointment_is_not_found(portal, cast):
+    theirs = AppointmentFactory(client=cast.client2, starts_at=_in(72))
+    assert portal.post(reverse("portal_appointment_cancel", args=[theirs.pk])).status_code == 404
+    assert portal.get(reverse("portal_appointment_ics", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Appointment.Status.BOOKED
+
+
+def test_portal_lists_forms_still_to_complete(portal):
+    page = portal.get(reverse("portal")).content.decode()
+    assert "Fill in your health history" in page and "Sign the consent to treatment" in page
+
+
+def test_portal_shows_the_active_plan_in_plain_language(portal, cast):
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        activated_at=timezone.now(), home_care="Chin tucks every morning",
+    )  # fmt: skip
+    PlanTechniqueFactory(version=version)
+    MilestoneFactory(version=version)
+    page = portal.get(reverse("portal")).content.decode()
+    assert "Your goal:" in page and "A full work day without neck pain" in page
+    assert "What happens in a session" in page and "Chin tucks every morning" in page
+    assert "Pain (NPRS 0-10) at most 3" in page and "<svg" in page
+    assert "Words we use" in page and "Numeric pain rating" in page
+
+
+def test_past_sessions_show_techniques_and_home_care_not_soap(portal, cast):
+    SessionNoteFactory(
+        appointment=AppointmentFactory(client=cast.client, starts_at=_in(-48)),
+        signed_at=timezone.now(), home_care="Doorway stretch", assessment="internal-only",
+    )  # fmt: skip
+    page = portal.get(reverse("portal")).content.decode()
+    assert "Doorway stretch" in page and "internal-only" not in page
+
+
+@pytest.fixture
+def request_to_physician(cast):
+    version = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
+    return ClearanceRequest.objects.create(
+        version=version,
+        rule=ContraindicationRule.objects.filter(severity="clearance").first(),
+        care_team_member=cast.client.care_team.get(),
+        question="May we use deep tissue on the upper back?",
+        created_by=cast.therapist,
+    )
+
+
+def test_physician_answers_a_clearance_request_and_the_therapist_sees_it(
+    client, cast, request_to_physician
+):
+    client.force_login(cast.physician_user)
+    page = client.get(reverse("physician_dashboard")).content.decode()
+    assert "Clearance requests waiting for you" in page
+    url = reverse("clearance_detail", args=[request_to_physician.pk])
+    refused = client.post(url, {"status": "restricted", "response": ""})
+    assert "Say what the restrictions are" in refused.content.decode()
+    client.post(url, {"status": "restricted", "response": "Light pressure only, no cupping."})
+    request_to_physician.refresh_from_db()
+    assert request_to_physician.status == "restricted" and request_to_physician.responded_at
+    assert (
+        client.post(url, {"status": "declined", "response": "changed my mind"}).status_code == 200
+    )
+    request_to_physician.refresh_from_db()
+    assert request_to_physician.status == "restricted"  # answered once
+
+
+def test_other_physicians_and_revoked_consent_cannot_answer(client, cast, request_to_physician):
+    url = reverse("clearance_detail", args=[request_to_physician.pk])
+    client.force_login(cast.physician2_user)
+    assert client.get(url).status_code == 404
+    cast.client.care_team.update(sharing_revoked_at=timezone.now())
+    client.force_login(cast.physician_user)
+    assert client.get(url).status_code == 404
+    assert cast.client.last_name not in client.get(reverse("physician_dashboard")).content.decode()
+
+
+def test_physician_dashboard_shows_plan_goal_pdf_and_acknowledgement(client, cast):
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        activated_at=timezone.now(),
+    )  # fmt: skip
+    client.force_login(cast.physician_user)
+    page = client.get(reverse("physician_dashboard")).content.decode()
+    assert "A full work day without neck pain" in page
+    assert reverse("plan_version_pdf", args=[version.pk]) in page
+    client.post(reverse("plan_version_acknowledge", args=[version.pk]))
+    page = client.get(reverse("physician_dashboard")).content.decode()
+    assert "You acknowledged this version" in page
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_physician_dashboard_queries_do_not_grow(
+    client, cast, count, django_assert_max_num_queries
+):
+    from clinic.tests.factories import CareTeamMemberFactory, ClientFactory
+
+    for _ in range(count):
+        other = ClientFactory(user=None)
+        CareTeamMemberFactory(client=other, physician=cast.physician)
+        PlanVersionFactory(plan__client=other, plan__status="active", activated_at=timezone.now())
+    client.force_login(cast.physician_user)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("physician_dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize("sessions", [2, 30])
+def test_client_portal_queries_do_not_grow_with_sessions(
+    portal, cast, sessions, django_assert_max_num_queries
+):
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        activated_at=timezone.now(),
+    )  # fmt: skip
+    PlanTechniqueFactory(version=version)
+    MilestoneFactory(version=version)
+    for n in range(sessions):
+        SessionNoteFactory(
+            appointment=AppointmentFactory(client=cast.client, starts_at=_in(-24 * (n + 1))),
+            plan_version=version, signed_at=timezone.now(),
+        )  # fmt: skip
+        AppointmentFactory(client=cast.client, starts_at=_in(24 * (n + 2)))
+    with django_assert_max_num_queries(20):
+        assert portal.get(reverse("portal")).status_code == 200
