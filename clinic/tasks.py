@@ -49,3 +49,17 @@ def send_appointment_confirmation(appointment_id: str) -> bool:
 def send_due_reminders() -> int:
     # Beat runs this every few minutes anyway, so a few quick retries are enough.
     return services.reminders_send_due()
+
+
+@shared_task(
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_invitation_email(invitation_id: str, base_url: str) -> bool:
+    # The token is made inside the service at send time: only the id crosses the broker.
+    from clinic.services.invitations import invitation_email_send
+
+    return invitation_email_send(invitation_id=invitation_id, base_url=base_url)
