@@ -3,6 +3,8 @@ registered here: they are read only through the app's views, which check access 
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from clinic.models import AppointmentType, AuditEntry, Physician, Room, Therapist, User
 
@@ -40,9 +42,17 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Physician)
 class PhysicianAdmin(admin.ModelAdmin):
-    list_display = ("last_name", "first_name", "specialty", "organisation", "user")
+    list_display = ("last_name", "first_name", "specialty", "organisation", "user", "portal")
     search_fields = ("last_name", "first_name", "organisation")
     raw_id_fields = ("user",)
+
+    @admin.display(description="Portal")
+    def portal(self, obj):
+        # Invitations are sent by the app's own page (service, audit, mail), not from here.
+        if obj.user_id:
+            return "Has an account"
+        url = reverse("physician_invite", kwargs={"physician_id": obj.pk})
+        return format_html('<a href="{}">Invite to the portal</a>', url)
 
 
 @admin.register(AuditEntry)

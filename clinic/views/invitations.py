@@ -1,0 +1,149 @@
+"""Portal invitations: the staff page that sends one, and the public page behind the link.
+
+The accept page is public: the token in the URL is the credential. A link that no longer works
+gets a page that says why (410) or that it is unknown (404), and never whose invitation it was.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from clinic.clinic_time import local
+from clinic.forms_invitations import InvitationAcceptForm, InvitationSendForm, suggested_username
+from clinic.models import Client, Invitation, Physician
+from clinic.permissions import role_required
+from clinic.services import invitations as services
+from clinic.services.invitations import InvitationUnavailable
+
+GONE_STATUS = {services.UNKNOWN: 404}  # the rest (expired, used, revoked) are 410
+
+
+# --- staff: send ----------------------------------------------------------------------------
+
+
+@role_required(*services.CLIENT_INVITERS)
+def client_invite(request, client_id):
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+    return _invite_page(request, client=client)
+
+
+@role_required(*services.PHYSICIAN_INVITERS)
+def physician_invite(request, physician_id):
+    physician = get_object_or_404(Physician.objects.visible_to(request.user), pk=physician_id)
+    return _invite_page(request, physician=physician)
+
+
+def _invite_page(request, **person):
+    """GET shows the address and the latest invitation; POST sends and comes back here."""
+    invitee = next(iter(person.values()))
+    form = InvitationSendForm(request.POST or None, initial={"email": invitee.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_send(
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                base_url=request.build_absolute_uri("/"),
+                **person,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            expires = local(invitation.expires_at)
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. "
+                f"The link expires on {expires:%B %-d, %Y at %H:%M}.",
+            )
+            return redirect(request.path)
+    latest = Invitation.objects.visible_to(request.user).for_person(**person).first()
+    context = {
+        "form": form,
+        "invitee": invitee,
+        "latest": latest,
+        "days": services.invitation_days(),
+        **person,
+    }
+    return render(request, "invitations/send.html", context)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Service errors at the field they concern when the form has it, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+# --- public: accept -------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token: str):
+    try:
+        invitation = services.invitation_for_token(token)
+    except InvitationUnavailable as gone:
+        return _gone(request, gone.reason)
+    if request.user.is_authenticated:
+        return _accept_signed_in(request, invitation, token)
+    if services.existing_account(invitation) is not None:
+        return render(request, "invitations/sign_in_first.html", {"next": request.path})
+    return _accept_new_account(request, invitation, token)
+
+
+def _accept_new_account(request, invitation: Invitation, token: str):
+    form = InvitationAcceptForm(
+        request.POST or None,
+        invitation=invitation,
+        initial={"username": suggested_username(invitation)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except InvitationUnavailable as gone:
+            return _gone(request, gone.reason)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _sign_in(request, user)
+    context = {"form": form, "invitation": invitation}
+    return render(request, "invitations/accept.html", context)
+
+
+def _accept_signed_in(request, invitation: Invitation, token: str):
+    """Someone signed in follows the link: the invited person's existing account is linked;
+    anyone else (staff trying the link, another client) is told to sign out first."""
+    if not services.may_link(invitation, request.user):
+        return render(request, "invitations/other_account.html", status=403)
+    if request.method == "POST":
+        try:
+            user = services.invitation_accept_as(token=token, user=request.user)
+        except InvitationUnavailable as gone:
+            return _gone(request, gone.reason)
+        except PermissionDenied:
+            return render(request, "invitations/other_account.html", status=403)
+        messages.success(request, "Your account is now linked. Welcome.")
+        return redirect(user.dashboard_url_name)
+    return render(request, "invitations/link_account.html", {"invitation": invitation})
+
+
+def _sign_in(request, user):
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    messages.success(request, "Your account is ready. Welcome.")
+    return redirect(user.dashboard_url_name)
+
+
+def _gone(request, reason: str):
+    status = GONE_STATUS.get(reason, 410)
+    return render(request, "invitations/gone.html", {"reason": reason}, status=status)
