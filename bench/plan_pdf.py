@@ -73,7 +73,36 @@ def _plan():
     assert version.techniques.count() == 3 and version.milestones.count() == 5
     version.activated_at = timezone.now()
     version.save()
+    _sessions(cast, version, SESSIONS)
     return version
+
+
+SESSIONS = 20
+
+
+def _sessions(cast, version, count: int) -> None:
+    """`count` signed session notes with a ROM and a PSFS measurement each, so the PDF's
+    progress and charts read real session data."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from clinic.tests.factories import AppointmentFactory
+    from intake.models import RomNorm
+    from sessions_log.models import Measurement
+    from sessions_log.tests.factories import SessionNoteFactory
+
+    norm = RomNorm.objects.get(joint="Cervical spine", movement="Rotation")
+    for n in range(count):
+        start = timezone.now() - dt.timedelta(days=7 * (count - n))
+        note = SessionNoteFactory(
+            appointment=AppointmentFactory(client=version.plan.client, starts_at=start),
+            plan_version=version, signed_at=start, pain_before=7 - n // 4, pain_after=4 - n // 6,
+        )  # fmt: skip
+        Measurement.objects.create(note=note, kind="rom", rom_norm=norm, side="right", value=55 + n)
+        Measurement.objects.create(
+            note=note, kind="psfs", activity="Computer work", value=4 + n / 7
+        )
 
 
 def _start_worker(settings) -> subprocess.Popen:
@@ -164,8 +193,10 @@ def _report(end_to_end, bare, cold, *, worker_rss_kib: int) -> None:
         ("request -> ready (worker)", end_to_end),
         ("WeasyPrint alone, same HTML", bare),
     ]
-    print(f"\nPlan PDF, 3 techniques, 5 milestones, {RUNS} runs each (after 1 warm-up)")
-    print("Sessions: none; progress does not read session notes yet (20 sessions when it does).")
+    print(
+        f"\nPlan PDF, 3 techniques, 5 milestones, {SESSIONS} signed sessions, "
+        f"{RUNS} runs each (after 1 warm-up)"
+    )
     print(f"{'measure':<30}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for label, values in rows:
         print(
