@@ -182,7 +182,7 @@ def _assessments(clients, therapist, therapist2) -> None:
             continue
         who, nprs, psfs, rom, mmt, tests, posture, imbalances = spec
         assessment = Assessment.objects.create(
-            client=client, assessed_by=users[who], assessed_on=today() - dt.timedelta(days=14),
+            client=client, assessed_by=users[who], assessed_on=today() - dt.timedelta(weeks=8, days=1),
             posture_findings=posture, muscular_imbalances=imbalances, nprs=nprs, psfs_items=psfs,
             pain_regions=HISTORIES[last_name]["pain_regions"],
         )  # fmt: skip

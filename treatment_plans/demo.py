@@ -139,7 +139,7 @@ def _make_plan(client, spec) -> None:
     therapist = User.objects.get(username=spec["therapist"])
     data = {
         **spec["data"],
-        "start_date": today() - dt.timedelta(days=14),
+        "start_date": today() - dt.timedelta(weeks=8),
         "referral": spec["data"].get("referral", ""),
     }
     techniques = [

@@ -34,7 +34,7 @@ from clinic import audit
 from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from treatment_plans.models import PlanAcknowledgement, PlanPdf, PlanVersion
-from treatment_plans.progress import milestone_progress
+from treatment_plans.progress import milestone_progress, session_note_model
 
 logger = logging.getLogger(__name__)
 Status = PlanPdf.Status
@@ -57,12 +57,27 @@ TRANSIENT_ERRORS = (OSError, ConnectionError, OperationalError)
 
 
 def plan_pdf_fingerprint(version: PlanVersion, progress=None) -> str:
-    """sha256 of what the PDF shows that can change after activation: the progress rows.
-    (Everything else in it belongs to the immutable version, named by its id.)"""
+    """sha256 of what the PDF shows that can change after activation: the progress rows and
+    the signed sessions its charts draw (a signed note never changes, so its id stands for
+    it). Everything else belongs to the immutable version, named by its id."""
     progress = milestone_progress(version) if progress is None else progress
-    payload = {"version": str(version.pk), "progress": [row.as_data() for row in progress]}
+    payload = {
+        "version": str(version.pk),
+        "progress": [row.as_data() for row in progress],
+        "sessions": _signed_session_ids(version),
+    }
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def _signed_session_ids(version: PlanVersion) -> list[str]:
+    note_model = session_note_model()
+    if note_model is None:
+        return []
+    notes = note_model.objects.filter(
+        plan_version__plan_id=version.plan_id, signed_at__isnull=False
+    )
+    return [str(pk) for pk in notes.order_by("pk").values_list("pk", flat=True)]
 
 
 def plan_pdf_request(*, version: PlanVersion, countdown: int = 0) -> PlanPdf:

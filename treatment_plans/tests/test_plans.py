@@ -296,3 +296,19 @@ def test_active_plan_page_offers_the_pdf_to_the_client(
     client.force_login(ready.client_user)
     page = client.get(reverse("plan_detail", args=[plan.pk])).content.decode()
     assert "PDF ready" in page and "Download the plan summary" in page
+
+
+def test_a_signed_session_changes_the_pdf_fingerprint_even_without_a_pain_milestone(cast):
+    from clinic.tests.factories import AppointmentFactory
+    from sessions_log.tests.factories import SessionNoteFactory
+    from treatment_plans.services.pdf import plan_pdf_fingerprint
+
+    version = PlanVersionFactory(plan__client=cast.client, activated_at=timezone.now())
+    before = plan_pdf_fingerprint(version)
+    note = SessionNoteFactory(
+        appointment=AppointmentFactory(client=cast.client), plan_version=version
+    )
+    assert plan_pdf_fingerprint(version) == before  # a draft note is not shown
+    note.signed_at = timezone.now()
+    note.save()
+    assert plan_pdf_fingerprint(version) != before
