@@ -458,3 +458,20 @@ def test_inactive_user_sees_nothing(client, cast):
     cast.therapist.save()
     client.force_login(cast.therapist)
     assert client.get(reverse("client_list")).status_code == 302
+
+
+# Every page about one client that the consented physician may open.
+PHYSICIAN_PAGES = sorted(
+    name for name, (maker, codes) in MATRIX.items() if maker and codes["physician_user"] == 200
+)
+
+
+@pytest.mark.parametrize("name", PHYSICIAN_PAGES)
+def test_a_revoked_consent_closes_every_physician_page_at_once(client, cast, name):
+    from django.utils import timezone
+
+    url = _url(name, cast)
+    client.force_login(cast.physician_user)
+    assert client.get(url).status_code == 200
+    cast.client.care_team.update(sharing_revoked_at=timezone.now())
+    assert client.get(url).status_code == 404, name
