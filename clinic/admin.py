@@ -1,12 +1,13 @@
 """Django admin: staff accounts and directories for the clinic admin. Client records are not
 registered here: they are read only through the app's views, which check access and audit."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from clinic.models import AppointmentType, AuditEntry, Physician, Room, Therapist, User
+from clinic.security.services import user_sessions_end
 
 
 class TherapistInline(admin.StackedInline):
@@ -35,9 +36,24 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     inlines = [TherapistInline]
+    actions = ["end_all_sessions"]
 
     def get_inlines(self, request, obj):
         return [TherapistInline] if obj is not None and obj.role == "therapist" else []
+
+    @admin.action(description="End all sessions")
+    def end_all_sessions(self, request, queryset):
+        ended = sum(user_sessions_end(actor=request.user, user=user) for user in queryset)
+        self.message_user(
+            request, f"Ended {ended} session(s) of {len(queryset)} user(s).", messages.SUCCESS
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Deactivating here ends the sessions in the admin's name; the post_save signal would
+        # otherwise do it as "system" (clinic/signals.py), and then finds nothing left to end.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_sessions_end(actor=request.user, user=obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Physician)

@@ -47,12 +47,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.security.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.security.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.RequestContextMiddleware",
 ]
@@ -82,10 +84,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Django's minimum length, by role: 12 for staff and physicians, 8 for clients.
+    {"NAME": "clinic.security.validators.RoleMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Refuses a locked username/IP pair on every sign-in path (clinic/security/throttle.py).
+AUTHENTICATION_BACKENDS = ["clinic.security.throttle.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -134,7 +139,21 @@ CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# Absolute session lifetime from sign-in, and the idle limit (clinic/security/sessions.py).
 SESSION_COOKIE_AGE = env_int("CLINIC_SESSION_SECONDS", 12 * 3600, minimum=60)
+CLINIC_SESSION_IDLE_SECONDS = env_int("CLINIC_SESSION_IDLE_SECONDS", 1800, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sign-in throttling: failures per username+IP, failures per IP, lockout = counting window.
+CLINIC_LOGIN_MAX_FAILURES = env_int("CLINIC_LOGIN_MAX_FAILURES", 5, minimum=1)
+CLINIC_LOGIN_IP_MAX_FAILURES = env_int("CLINIC_LOGIN_IP_MAX_FAILURES", 50, minimum=1)
+CLINIC_LOGIN_LOCKOUT_SECONDS = env_int("CLINIC_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# Our pages (and Django's admin) have no inline script or style: only our own files.
+CLINIC_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+CLINIC_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -149,6 +168,12 @@ CLINIC_TRUSTED_PROXY_COUNT = env_int("CLINIC_TRUSTED_PROXY_COUNT", 0)
 
 # Celery (clinic/celery.py reads the CELERY_ namespace). Without REDIS_URL tasks run in-process.
 REDIS_URL = redis_url_from_env("REDIS_URL")
+# Sign-in throttling counts live here, so every gunicorn worker and host shares them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True

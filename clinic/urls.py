@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
+from clinic.security.views import ThrottledLoginView
 from clinic.views import appointments, audit, clients, feeds, health, invitations, schedule
 
 admin.site.site_header = "Clinic administration"
@@ -14,7 +15,7 @@ admin.site.site_title = "Clinic administration"
 auth_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        ThrottledLoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path(

@@ -12,6 +12,7 @@ from clinic.models.scheduling import (
     WaitlistEntry,
     WorkingHours,
 )
+from clinic.security.models import UserSession
 
 __all__ = [
     "Appointment",
@@ -27,6 +28,7 @@ __all__ = [
     "TimeOff",
     "UUIDModel",
     "User",
+    "UserSession",
     "WaitlistEntry",
     "WorkingHours",
 ]
