@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 # `make run` is the embedded demo: SQLite, eager tasks, email to the console.
 DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL DJANGO_DEBUG=true
 
-.PHONY: run test worker web check lint
+.PHONY: run test worker web check lint backup restore
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -38,3 +38,11 @@ web: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# Backups (PostgreSQL + private files; see README "Backup and restore").
+backup:
+	ops/backup.sh $(BACKUP_DIR)
+
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<backup folder> [FORCE=--force]"; exit 2; }
+	ops/restore.sh $(FORCE) $(BACKUP)
