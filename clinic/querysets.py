@@ -72,10 +72,14 @@ def _parse_birth_date(text: str):
 
 
 class ClientDataQuerySet(models.QuerySet):
-    """Rows that belong to one client, reached through `client_lookup`."""
+    """Rows that belong to one client, reached through `client_lookup`.
+
+    `shared_only`: a filter for what the client and their physicians may see of this kind of
+    row (e.g. only activated plan versions, only signed notes); staff see drafts too."""
 
     client_lookup = "client"
     readers: frozenset = CLINICAL_READERS
+    shared_only: dict | None = None
 
     def visible_to(self, user) -> models.QuerySet:
         role = role_of(user)
@@ -86,7 +90,8 @@ class ClientDataQuerySet(models.QuerySet):
         from clinic.models import Client
 
         visible_clients = Client.objects.visible_to(user).values("pk")
-        return self.filter(**{f"{self.client_lookup}__in": visible_clients})
+        visible = self.filter(**{f"{self.client_lookup}__in": visible_clients})
+        return visible.filter(**self.shared_only) if self.shared_only else visible
 
 
 class CareTeamMemberQuerySet(ClientDataQuerySet):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from clinic.querysets import CLINICAL_READERS, ClientDataQuerySet
-from clinic.roles import Role, role_of
 
 
 class SessionNoteQuerySet(ClientDataQuerySet):
@@ -12,12 +11,7 @@ class SessionNoteQuerySet(ClientDataQuerySet):
     physicians)."""
 
     readers = CLINICAL_READERS
-
-    def visible_to(self, user):
-        visible = super().visible_to(user)
-        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
-            visible = visible.filter(signed_at__isnull=False)
-        return visible
+    shared_only = {"signed_at__isnull": False}
 
     def signed(self):
         return self.filter(signed_at__isnull=False)
@@ -26,9 +20,4 @@ class SessionNoteQuerySet(ClientDataQuerySet):
 class NotePartQuerySet(ClientDataQuerySet):
     client_lookup = "note__client"
     readers = CLINICAL_READERS
-
-    def visible_to(self, user):
-        visible = super().visible_to(user)
-        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
-            visible = visible.filter(note__signed_at__isnull=False)
-        return visible
+    shared_only = {"note__signed_at__isnull": False}

@@ -15,6 +15,7 @@ class PlanQuerySet(ClientDataQuerySet):
     def visible_to(self, user):
         visible = super().visible_to(user)
         if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
+            # A plan with several activated versions would repeat without distinct().
             visible = visible.filter(versions__activated_at__isnull=False).distinct()
         return visible
 
@@ -24,12 +25,7 @@ class PlanVersionQuerySet(ClientDataQuerySet):
 
     client_lookup = "plan__client"
     readers = CLINICAL_READERS
-
-    def visible_to(self, user):
-        visible = super().visible_to(user)
-        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
-            visible = visible.filter(activated_at__isnull=False)
-        return visible
+    shared_only = {"activated_at__isnull": False}
 
 
 class ClearanceRequestQuerySet(ClientDataQuerySet):
@@ -60,9 +56,4 @@ class PlanPartQuerySet(ClientDataQuerySet):
 
     client_lookup = "version__plan__client"
     readers = CLINICAL_READERS
-
-    def visible_to(self, user):
-        visible = super().visible_to(user)
-        if role_of(user) in {Role.CLIENT, Role.PHYSICIAN}:
-            visible = visible.filter(version__activated_at__isnull=False)
-        return visible
+    shared_only = {"version__activated_at__isnull": False}
