@@ -50,6 +50,16 @@ def _celery_mode(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in throttling counts live in the cache; no test inherits another's failures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _email_backend(settings, request):
     if request.node.get_closest_marker("integration") is None:
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -67,6 +67,7 @@ class InvitationAcceptForm(forms.Form):
         # An unsaved user, so the "too similar to your name or email" rule can compare.
         candidate = User(
             username=username,
+            role=self.invitation.role,  # the length rule depends on the role (clients: 8)
             email=self.invitation.email,
             first_name=person.first_name,
             last_name=person.last_name,
