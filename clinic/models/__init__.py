@@ -1,5 +1,6 @@
 """Core models, one module per sub-domain."""
 
+from clinic.mfa.models import MfaDevice, MfaRecoveryCode
 from clinic.models.audit import AuditEntry
 from clinic.models.invitations import Invitation
 from clinic.models.people import CareTeamMember, Client, Physician, Therapist, User, UUIDModel
@@ -22,6 +23,8 @@ __all__ = [
     "CareTeamMember",
     "Client",
     "Invitation",
+    "MfaDevice",
+    "MfaRecoveryCode",
     "Physician",
     "Room",
     "Therapist",
