@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.mfa.middleware.MfaRequiredMiddleware",
     "clinic.security.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.RequestContextMiddleware",
@@ -165,6 +166,9 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies append to X-Forwarded-For; 0 trusts only REMOTE_ADDR (audit IPs).
 CLINIC_TRUSTED_PROXY_COUNT = env_int("CLINIC_TRUSTED_PROXY_COUNT", 0)
+# Two-factor sign-in for staff and physicians (clinic/mfa). Off by default only in debug, so
+# `make run` demo accounts sign in with a password alone.
+CLINIC_REQUIRE_MFA = env_bool("CLINIC_REQUIRE_MFA", not DEBUG)
 
 # Celery (clinic/celery.py reads the CELERY_ namespace). Without REDIS_URL tasks run in-process.
 REDIS_URL = redis_url_from_env("REDIS_URL")

@@ -16,3 +16,5 @@ SECURE_SSL_REDIRECT = False
 # Serve static files from the source folders; the suite never runs collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests sign in with `force_login`; the two-factor tests turn this on with the settings fixture.
+CLINIC_REQUIRE_MFA = False

@@ -117,6 +117,8 @@ invitation_patterns = [
 
 urlpatterns = [
     *dashboard_patterns,
+    # Two-factor sign-in (clinic/mfa): set-up, the sign-in check, the user's own settings.
+    path("accounts/mfa/", include("clinic.mfa.urls")),
     path("accounts/", include(auth_patterns)),
     *client_patterns,
     *appointment_patterns,
