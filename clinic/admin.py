@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clinic.mfa.services import mfa_reset
 from clinic.models import AppointmentType, AuditEntry, Physician, Room, Therapist, User
 from clinic.security.services import user_sessions_end
 
@@ -36,10 +37,18 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     inlines = [TherapistInline]
-    actions = ["end_all_sessions"]
+    actions = ["end_all_sessions", "reset_two_factor"]
 
     def get_inlines(self, request, obj):
         return [TherapistInline] if obj is not None and obj.role == "therapist" else []
+
+    @admin.action(description="Reset two-factor sign-in")
+    def reset_two_factor(self, request, queryset):
+        # For a lost phone: the service checks the actor is the clinic admin and audits each.
+        reset = sum(mfa_reset(actor=request.user, user=user) for user in queryset)
+        self.message_user(
+            request, f"Reset two-factor sign-in for {reset} of {len(queryset)} user(s)."
+        )
 
     @admin.action(description="End all sessions")
     def end_all_sessions(self, request, queryset):
