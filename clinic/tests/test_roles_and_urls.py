@@ -355,6 +355,14 @@ MATRIX = {
         lambda cast: {"clearance_id": _clearance(cast).pk},
         _only({**CLINICIANS_200, "physician_user": 200, "physician2_user": 404}),
     ),
+    # Two-factor sign-in, for every signed-in user (clinic/tests/test_mfa.py tests the flow):
+    # the settings and set-up pages open; without a device there is nothing to verify (back
+    # home); regenerating codes and turning off are POST-only.
+    "mfa_manage": (None, _everyone(200)),
+    "mfa_setup": (None, _everyone(200)),
+    "mfa_verify": (None, _everyone(302)),
+    "mfa_regenerate": (None, _everyone(405)),
+    "mfa_disable": (None, _everyone(405)),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
