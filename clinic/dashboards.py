@@ -68,6 +68,7 @@ def _todays_appointments(user):
 def therapist_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-updated_at")
     todays = _todays_appointments(request.user).filter(therapist__user=request.user)
+    audit.record(actor=request.user, action="list", detail="therapist dashboard: today's clients")
     return render(
         request,
         "dashboards/therapist.html",
@@ -103,6 +104,7 @@ def _freed_slots(user) -> list[tuple]:
 @role_required(Role.FRONT_DESK)
 def front_desk_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-created_at")
+    audit.record(actor=request.user, action="list", detail="front desk dashboard: today's clients")
     return render(
         request,
         "dashboards/front_desk.html",

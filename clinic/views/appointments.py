@@ -263,6 +263,9 @@ def portal_appointment_ics(request, appointment_id):
         ),
         pk=appointment_id,
     )
+    audit.record(
+        actor=request.user, action="download", client=appointment.client, target=appointment
+    )
     response = HttpResponse(
         appointment_ics(appointment), content_type="text/calendar; charset=utf-8"
     )

@@ -102,6 +102,8 @@ def assessment_edit(request, assessment_id):
         else:
             messages.success(request, "Assessment saved.")
             return redirect("assessment_detail", assessment_id=assessment.pk)
+    if request.method == "GET":  # the form shows the assessment
+        audit.record(actor=request.user, action="view", client=assessment.client, target=assessment)
     return _render_form(request, forms, client=assessment.client, assessment=assessment)
 
 

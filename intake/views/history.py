@@ -96,6 +96,8 @@ def _edit(request, client, *, done):
     injuries = InjuryFormSet(
         request.POST or None, prefix="injuries", initial=injuries_initial(latest)
     )
+    if request.method == "GET" and latest is not None:  # the form shows the history
+        audit.record(actor=request.user, action="view", client=client, target=latest)
     if request.method == "POST" and form.is_valid() and injuries.is_valid():
         data = {**form.cleaned_data, "injuries_and_surgeries": injuries_from(injuries)}
         letter = data.pop("referral_letter_file", None) or None

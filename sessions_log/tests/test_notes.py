@@ -194,3 +194,11 @@ def test_notes_list_queries_do_not_grow(client, cast, notes, django_assert_max_n
     client.force_login(cast.therapist)
     with django_assert_max_num_queries(9):
         assert client.get(reverse("client_notes", args=[cast.client.pk])).status_code == 200
+
+
+def test_opening_a_draft_in_the_editor_is_audited(client, cast, visit):
+    _post(client, cast, visit)
+    note = SessionNote.objects.get()
+    before = AuditEntry.objects.filter(action="view", object_id=str(note.pk)).count()
+    client.get(reverse("note_edit", args=[visit.pk]))
+    assert AuditEntry.objects.filter(action="view", object_id=str(note.pk)).count() == before + 1

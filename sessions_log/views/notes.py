@@ -50,6 +50,8 @@ def note_edit(request, appointment_id):
             status=403 if "only the treating therapist" in " ".join(problems) else 200,
         )  # fmt: skip
     forms = _forms(request, appointment, note)
+    if request.method == "GET" and note is not None:  # the editor shows the note
+        audit.record(actor=request.user, action="view", client=appointment.client, target=note)
     if request.method == "POST" and all(f.is_valid() for f in forms):
         saved = _save(request, appointment, forms)
         if saved is not None:

@@ -138,6 +138,8 @@ def _attach(error, form, techniques):
 def plan_new(request, client_id):
     client = _client(request, client_id)
     forms = _editor(request, client=client, initial=_from_history(request, client))
+    if request.method == "GET":  # the editor shows the client's history and warnings
+        audit.record(actor=request.user, action="view", client=client, detail="new plan form")
     if request.method == "POST":
         plan = _save_editor(
             request,
