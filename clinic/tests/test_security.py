@@ -309,3 +309,20 @@ def test_every_signed_in_page_is_no_store(client, cast, name):
     if response.status_code == 200:
         assert "no-store" in response["Cache-Control"], name
         assert "private" in response["Cache-Control"], name
+
+
+def test_a_forged_form_is_refused_with_a_clear_page_and_logged(cast, caplog):
+    from django.test import Client as HttpClient
+    from django.urls import reverse
+
+    from clinic.models import Client
+
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(cast.frontdesk)
+    before = Client.objects.count()
+    with caplog.at_level("WARNING", logger="django.security.csrf"):
+        response = browser.post(reverse("client_new"), {"first_name": "Forged", "last_name": "X"})
+    assert response.status_code == 403
+    assert "This form could not be accepted" in response.content.decode()
+    assert Client.objects.count() == before
+    assert any("CSRF" in record.getMessage() for record in caplog.records)
