@@ -16,6 +16,8 @@ import pytest
 from clinic.celery import app as celery_app
 
 REQUIRE_INTEGRATION = os.environ.get("CLINIC_REQUIRE_INTEGRATION") == "1"
+REQUIRE_E2E = os.environ.get("CLINIC_REQUIRE_E2E") == "1"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; end-to-end tests never download a browser
 
 
 def integration_missing() -> str | None:
@@ -29,7 +31,29 @@ def integration_missing() -> str | None:
     return None
 
 
+def e2e_missing() -> str | None:
+    """Why end-to-end (browser) tests cannot run here, or None when they can."""
+    import importlib.util
+
+    if not os.access(CHROMIUM, os.X_OK):
+        return "needs Debian chromium: apt-get install chromium"
+    if importlib.util.find_spec("playwright") is None:
+        return "needs the playwright package: .venv/bin/pip install -r requirements.txt"
+    return None
+
+
+def _e2e_setup(item) -> None:
+    if item.get_closest_marker("e2e") is None:
+        return
+    reason = e2e_missing()
+    if reason and REQUIRE_E2E:
+        pytest.fail(f"end-to-end test cannot run ({reason}) but CLINIC_REQUIRE_E2E=1")
+    if reason:
+        pytest.skip(reason)
+
+
 def pytest_runtest_setup(item):
+    _e2e_setup(item)
     if item.get_closest_marker("integration") is None:
         return
     reason = integration_missing()

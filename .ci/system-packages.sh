@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: Pango, HarfBuzz and fonts for WeasyPrint.
+# Extra package names may be given as arguments (.ci/run adds chromium for the e2e tests).
 # Installs whatever is missing when it can (root + apt-get); otherwise says what to install.
 set -euo pipefail
 
@@ -17,6 +18,6 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "Missing system packages (PDF rendering needs them): ${missing[*]}" >&2
+  echo "Missing system packages (PDF rendering or the e2e tests need them): ${missing[*]}" >&2
   echo "Install with: sudo apt-get install ${missing[*]}" >&2
 fi
