@@ -30,16 +30,10 @@ CHROMIUM_ARGS = [
 ]
 BLOCKING = {"critical", "serious"}
 
-# Violations already reported to the owners of the templates, waived here so the suite stays
-# green until they are fixed: (axe rule id, CSS selector the node must match) -> where to fix.
-# Each waived node is still written to artifacts/e2e/axe-report.json and printed. Remove an
-# entry once its fix lands: from then on the same violation fails the journeys.
-KNOWN_VIOLATIONS = {
-    ("color-contrast", "nav.navbar .nav-link, nav.navbar .navbar-text"): (
-        "templates/base.html: navbar links (.nav-link on .bg-clinic #1f5f6b, 3.39:1) and the "
-        "user name (.navbar-text.text-white-50, 3.08:1) are below 4.5:1"
-    ),
-}
+# Serious or critical findings waived while a fix is pending: (axe rule id, CSS selector the
+# node must match) -> where to fix. Each waived node is still written to
+# artifacts/e2e/axe-report.json. Empty: every serious or critical finding fails the journey.
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="session")
