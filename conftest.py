@@ -237,3 +237,86 @@ def _wait_until_ready(process: subprocess.Popen, log_path: Path, timeout: float 
         time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"celery worker not ready in {timeout}s:\n{log_path.read_text()[-3000:]}")
+
+
+# --- restarting Redis (reliability tests) -----------------------------------------------------
+
+# This machine's Redis, started exactly as .ci/run starts it: nothing kept on disk, so a restart
+# loses every queued message.
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+    "--logfile", "/var/log/redis/ci.log",
+]  # fmt: skip
+REDIS_CLI = ["redis-cli", "-h", "127.0.0.1", "-p", "6379"]
+
+
+def _redis_answers() -> bool:
+    try:
+        done = subprocess.run([*REDIS_CLI, "ping"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.stdout.strip() == "PONG"
+
+
+def _wait_for_redis(*, up: bool, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _redis_answers() != up:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Redis still {'down' if up else 'up'} after {timeout}s")
+        time.sleep(0.1)
+
+
+def _start_redis() -> None:
+    Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
+    Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
+    subprocess.run(REDIS_START, check=True, capture_output=True, timeout=30)
+    _wait_for_redis(up=True)
+
+
+@pytest.fixture
+def redis_restart():
+    """`redis_restart()` stops the local Redis (`shutdown nosave`: every queue is lost), starts
+    it again as the machine does and returns the outage in seconds once it answers `ping`.
+
+    The server is shared by every Redis db number (other tests, other people's runs, the
+    benchmarks), so the outage is kept to the second or two this takes. Teardown starts Redis
+    again whatever happened in the test: the rest of the suite needs it."""
+    import shutil
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    url = urlsplit(settings.REDIS_URL or "")
+    reason = None
+    if url.hostname not in ("127.0.0.1", "localhost") or (url.port or 6379) != 6379:
+        reason = "restarts only the local Redis on 127.0.0.1:6379"
+    elif shutil.which("redis-server") is None or not _redis_answers():
+        reason = "needs a running local redis-server and redis-cli"
+    if reason and REQUIRE_INTEGRATION:
+        pytest.fail(f"cannot restart Redis ({reason}) but CLINIC_REQUIRE_INTEGRATION=1")
+    if reason:
+        pytest.skip(reason)
+
+    def restart() -> float:
+        started = time.monotonic()
+        try:
+            subprocess.run([*REDIS_CLI, "shutdown", "nosave"], capture_output=True, timeout=10)
+            _wait_for_redis(up=False)
+        finally:
+            _start_redis()
+        return time.monotonic() - started
+
+    try:
+        yield restart
+    finally:
+        if not _redis_answers():
+            _start_redis()
+
+
+@pytest.fixture
+def no_celery_worker(celery_workers):
+    """No worker runs (a task sent now waits in Redis); call the returned `celery_workers`
+    to start some. (The pool is the object behind the session fixture's `start`.)"""
+    celery_workers.__self__.stop()
+    return celery_workers
