@@ -172,13 +172,15 @@ def _latest_from_sessions(client_id, milestones: list[Milestone]) -> dict:
     found = _latest_session_measurements(measurement_model, client_id, milestones)
     nprs = [m for m in milestones if m.kind == Kind.NPRS]
     if nprs:
-        pain = (
+        # The newest session's pain, picked in Python from the client's own notes: with
+        # ORDER BY the joined appointment time and LIMIT 1, PostgreSQL walked the whole
+        # appointments index backwards (50-80 ms for a long-treated client, bench/README.md).
+        readings = (
             session_note_model()
             .objects.filter(client_id=client_id, signed_at__isnull=False)
-            .order_by("-appointment__starts_at")
             .values_list("pain_before", "appointment__starts_at")
-            .first()
         )
+        pain = max(readings, key=lambda reading: reading[1], default=None)
         if pain is not None:
             found.update({m.pk: (Decimal(pain[0]), local(pain[1]).date()) for m in nprs})
     return found
