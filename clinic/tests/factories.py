@@ -76,8 +76,10 @@ def make_cast() -> SimpleNamespace:
     therapist = TherapistFactory(user__username="therapist").user
     therapist2 = TherapistFactory(user__username="therapist2").user
     frontdesk = UserFactory(username="frontdesk", role=Role.FRONT_DESK)
-    client = ClientFactory(user__username="client")
-    client2 = ClientFactory(user__username="client2")
+    # Fixed, unusual names: tests look for a client's name in pages, and a random name could
+    # equal a staff member's (Faker repeats names).
+    client = ClientFactory(user__username="client", first_name="Oriana", last_name="Quillfeather")
+    client2 = ClientFactory(user__username="client2", first_name="Bastian", last_name="Wrenhollow")
     physician = PhysicianFactory(user__username="physician")
     physician2 = PhysicianFactory(user__username="physician2")
     CareTeamMemberFactory(client=client, physician=physician)
