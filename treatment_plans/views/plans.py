@@ -119,11 +119,11 @@ def _save_editor(request, forms, save):
     try:
         return save(form.version_data(), techniques.rows(), milestones.rows())
     except ValidationError as error:
-        _attach(error, form, techniques)
+        _attach(error, form)
         return None
 
 
-def _attach(error, form, techniques):
+def _attach(error, form):
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -321,44 +321,47 @@ def plan_close(request, plan_id):
 @role_required(*THERAPIST)
 @require_POST
 def plan_override(request, plan_id):
-    plan = _plan(request, plan_id)
-    version = _shown_version(request, plan)
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            plan_services.conflict_override(
-                actor=request.user,
-                version=version,
-                conflict_key=form.cleaned_data["conflict"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _attach(error, form, None)
-        else:
-            messages.success(request, "Override recorded; it will be printed in the plan PDF.")
-            return redirect("plan_detail", plan_id=plan.pk)
-    return _render_detail(request, plan, version, override_form=form)
+    return _conflict_action(
+        request, plan_id,
+        make_form=lambda plan: OverrideForm(request.POST),
+        act=lambda version, data: plan_services.conflict_override(
+            actor=request.user, version=version, conflict_key=data["conflict"],
+            reason=data["reason"],
+        ),
+        success="Override recorded; it will be printed in the plan PDF.",
+        form_name="override_form",
+    )  # fmt: skip
 
 
 @role_required(*THERAPIST)
 @require_POST
 def plan_clearance(request, plan_id):
+    return _conflict_action(
+        request, plan_id,
+        make_form=lambda plan: ClearanceForm(
+            request.POST, members=CareTeamMember.objects.sharing().filter(client=plan.client)
+        ),
+        act=lambda version, data: plan_services.clearance_request_send(
+            actor=request.user, version=version, conflict_key=data["conflict"],
+            care_team_member=data["care_team_member"], question=data["question"],
+        ),
+        success="Clearance request sent to the physician.",
+        form_name="clearance_form",
+    )  # fmt: skip
+
+
+def _conflict_action(request, plan_id, *, make_form, act, success, form_name):
+    """A form about one contraindication warning: on success back to the plan, otherwise the
+    plan page again with the form's errors beside that warning."""
     plan = _plan(request, plan_id)
     version = _shown_version(request, plan)
-    members = CareTeamMember.objects.sharing().filter(client=plan.client)
-    form = ClearanceForm(request.POST, members=members)
+    form = make_form(plan)
     if form.is_valid():
         try:
-            plan_services.clearance_request_send(
-                actor=request.user,
-                version=version,
-                conflict_key=form.cleaned_data["conflict"],
-                care_team_member=form.cleaned_data["care_team_member"],
-                question=form.cleaned_data["question"],
-            )
+            act(version, form.cleaned_data)
         except ValidationError as error:
-            _attach(error, form, None)
+            _attach(error, form)
         else:
-            messages.success(request, "Clearance request sent to the physician.")
+            messages.success(request, success)
             return redirect("plan_detail", plan_id=plan.pk)
-    return _render_detail(request, plan, version, clearance_form=form)
+    return _render_detail(request, plan, version, **{form_name: form})
