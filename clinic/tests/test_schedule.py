@@ -169,17 +169,25 @@ def test_day_grid_spans_the_working_day_or_eight_to_six(client, cast, profile):
     WorkingHoursFactory(therapist=profile, weekday=3, start_time=T(13), end_time=T(19, 45))
     client.force_login(cast.admin)
     html = client.get(reverse("schedule_day"), {"date": day.isoformat()}).content.decode()
-    hours = re.findall(r'cell-time gr-\d+ on-hour">(\d\d:00)<', html)
-    assert hours[0] == "08:00" and hours[-1] == "19:00"
-    rows = {int(n) for n in re.findall(r"cell-time gr-(\d+)", html)}
-    assert max(rows) == (19 * 60 + 45 - (7 * 60 + 30)) // 15  # 07:30..19:45 in quarter hours
+    # Rows are quarter hours from 07:30: one label per whole hour, 08:00 on row 3, and the
+    # last (19:00) spans the three rows left before 19:45.
+    labels = re.findall(r'cell-time gr-(\d+) gs-(\d+) on-hour">(\d\d:00)<', html)
+    assert labels[0] == ("3", "4", "08:00") and labels[-1] == ("47", "3", "19:00")
+    assert len(labels) == 12
+    assert "sched-body hour-at-2" in html  # the hour lines start two rows down
+    # Each column is a few runs, not a cell per row: work, lunch, work (07:30-19:45 = 49 rows).
+    mine = html[html.index(cast.therapist.get_full_name()) :]
+    mine = mine[: mine.index("</section>")]
+    runs = re.findall(r'class="cell cell-(\w+) gr-(\d+) gs-(\d+)"', mine)
+    assert runs == [("work", "1", "18"), ("off", "19", "4"), ("work", "23", "27")]
     # Nobody works the next day: the fallback 08:00-18:00 grid, all off hours.
     html = client.get(
         reverse("schedule_day"), {"date": (day + dt.timedelta(days=1)).isoformat()}
     ).content.decode()
-    hours = re.findall(r'cell-time gr-\d+ on-hour">(\d\d:00)<', html)
-    assert hours[0] == "08:00" and hours[-1] == "17:00"
-    assert "cell cell-work" not in html and "cell cell-off" in html
+    labels = re.findall(r'cell-time gr-\d+ gs-\d+ on-hour">(\d\d:00)<', html)
+    assert labels[0] == "08:00" and labels[-1] == "17:00"
+    assert "sched-body hour-at-0" in html
+    assert "cell cell-work" not in html and 'class="cell cell-off gr-1 gs-40"' in html
 
 
 def test_day_view_marks_time_off_and_skips_inactive_therapists(client, cast, profile):
