@@ -12,6 +12,7 @@ to the small dataclasses below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -229,6 +230,26 @@ class Chart:
     rows: list[list[str]]
     note: str = ""
 
+    @property
+    def table_rows(self) -> SafeString:
+        """The table's body rows as HTML: the first cell of a row heads it. Built here
+        rather than by nested template loops: a long plan has hundreds of readings per chart
+        (the table lists every one: it is the accessible alternative to the drawing)."""
+        return table_rows(self.rows)
+
+
+def table_rows(rows: list[list[str]]) -> SafeString:
+    """`<tr>`s of `rows`, every cell escaped."""
+    # One pass of plain string joins: format_html per row or cell costs ~4x as much here.
+    return mark_safe(  # noqa: S308 - every cell goes through escape()
+        "".join(
+            f'<tr><th scope="row">{escape(head)}</th>'
+            + "".join(f"<td>{escape(cell)}</td>" for cell in cells)
+            + "</tr>"
+            for head, *cells in rows
+        )
+    )
+
 
 def line_chart(
     *, chart_id: str, title: str, x_labels: list[str], series: list[Series], y_max: float,
@@ -243,7 +264,9 @@ def line_chart(
     parts += [_guide(plot, guide) for guide in guides]
     parts += [_series(plot, item) for item in series]
     parts.append(_line_legend(series, guides, band))
-    desc = _line_desc(x_labels, series, guides, band, unit)
+    # Each value as text once, for the description and the table: a chart can hold hundreds.
+    texts = [[None if v is None else _value(v, unit) for v in s.values] for s in series]
+    desc = _line_desc(x_labels, series, texts, guides, band)
     svg = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart line-chart" role="img" '
         'width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{font}" font-size="{size}" '
@@ -253,13 +276,8 @@ def line_chart(
         desc=desc, body=mark_safe("".join(parts)),  # noqa: S308 - each part is format_html output
     )  # fmt: skip
     labels = row_labels or x_labels
-    rows = [
-        [
-            labels[i],
-            *(_value(s.values[i], unit) if s.values[i] is not None else "–" for s in series),
-        ]
-        for i in range(len(x_labels))
-    ]
+    columns = [["–" if text is None else text for text in column] for column in texts]
+    rows = [list(row) for row in zip(labels, *columns, strict=True)]
     return Chart(chart_id, title, svg, ["", *(s.label for s in series)], rows, note)
 
 
@@ -325,15 +343,18 @@ class _Plot:
         self.bottom = self.top + PLOT_HEIGHT
         self.left, self.right = LEFT, LINE_WIDTH - RIGHT
         self.height = self.bottom + BOTTOM
+        self.span = self.y_max - self.y_min
+        if points <= 1:
+            self.xs = [round((self.left + self.right) / 2, 1)] * points
+        else:
+            step = (self.right - self.left - 20) / (points - 1)
+            self.xs = [round(self.left + 10 + step * index, 1) for index in range(points)]
 
     def x(self, index: int) -> float:
-        if self.points <= 1:
-            return round((self.left + self.right) / 2, 1)
-        step = (self.right - self.left - 20) / (self.points - 1)
-        return round(self.left + 10 + step * index, 1)
+        return self.xs[index]
 
     def y(self, value: float) -> float:
-        share = (min(max(value, self.y_min), self.y_max) - self.y_min) / (self.y_max - self.y_min)
+        share = (min(max(value, self.y_min), self.y_max) - self.y_min) / self.span
         return round(self.bottom - share * PLOT_HEIGHT, 1)
 
 
@@ -403,7 +424,7 @@ def _guide(plot: _Plot, guide: Guide) -> str:
 
 
 def _series(plot: _Plot, series: Series) -> str:
-    points = [(plot.x(i), plot.y(v)) for i, v in enumerate(series.values) if v is not None]
+    points = [(x, plot.y(v)) for x, v in zip(plot.xs, series.values, strict=True) if v is not None]
     if not points:
         return ""
     dash = ' stroke-dasharray="5 3"' if series.dashed else ""
@@ -475,11 +496,11 @@ def _legend_text(label: str, top: float) -> str:
     return format_html('<text x="{}" y="{}">{}</text>', MARGIN + 34, top + 11, label)
 
 
-def _line_desc(x_labels, series: list[Series], guides, band: Band | None, unit: str) -> str:
+def _line_desc(x_labels, series: list[Series], texts, guides, band: Band | None) -> str:
     sentences = []
-    for item in series:
+    for item, values in zip(series, texts, strict=True):
         readings = [
-            f"{x_labels[i]} {_value(v, unit)}" for i, v in enumerate(item.values) if v is not None
+            f"{x} {text}" for x, text in zip(x_labels, values, strict=True) if text is not None
         ]
         sentences.append(f"{item.label}: {', '.join(readings) or 'no readings'}.")
     sentences += [f"{guide.label}." for guide in guides]

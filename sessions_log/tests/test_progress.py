@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import pypdf
@@ -12,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.charts import table_rows
 from clinic.clinic_time import at_local, today
 from clinic.models import AuditEntry
 from clinic.tests.factories import AppointmentFactory
@@ -171,6 +173,54 @@ def test_outcome_charts_mark_the_minimal_clinically_important_change(cast, versi
         assert band is not None
         assert f"Shaded band from {low} to {high}" in root.find(f"{SVG}desc").text
     assert "not clinically important" in str(nprs.svg)
+
+
+def test_every_reading_is_in_the_chart_tables(client, cast, version):
+    """The tables are the accessible alternative to the drawings: each lists every reading,
+    also when there are too many to show it open (more than 12)."""
+    for n in range(15):
+        session(cast, version, 30 - n, pain=(n % 10, (n + 3) % 10), rom=50 + n, psfs=n % 8)
+    client.force_login(cast.therapist)
+    page = client.get(reverse("plan_progress", args=[version.plan.pk])).content.decode()
+    tables = chart_tables(page)
+    pain = tables["Pain before and after each session (0-10)"]
+    assert pain["head"] == ["When", "Pain before", "Pain after"]
+    assert pain["rows"] == [
+        [f"Session {n + 1} ({_day(30 - n)})", str(n % 10), str((n + 3) % 10)] for n in range(15)
+    ]
+    assert all(row_heads == ["th"] for row_heads in pain["row_heads"])
+    rom = next(table for title, table in tables.items() if "range of motion" in title)
+    assert rom["rows"][0] == ["Baseline (plan)", "55°"]
+    assert rom["rows"][1:] == [
+        [f"Session {n + 1} ({_day(30 - n)})", f"{50 + n}°"] for n in range(15)
+    ]
+    assert len(tables) == 4 and all(len(t["rows"]) >= 15 for t in tables.values())
+    assert "The numbers (15 readings)" in page and "The numbers (16 readings)" in page
+    assert '<details class="chart-data" open>' not in page  # long tables start folded
+
+
+def chart_tables(page):
+    """caption -> header cells, body rows (cell texts) and the tag of each row's first cell."""
+    tables = {}
+    for fragment in re.findall(r'<table class="table table-sm mb-0">.*?</table>', page, re.S):
+        root = ET.fromstring(fragment)  # noqa: S314  (our own page, parsed to read its tables)
+        caption = root.find("caption").text.removesuffix(": the values in the chart")
+        rows = root.findall("tbody/tr")
+        tables[caption] = {
+            "head": [th.text for th in root.findall("thead/tr/th")],
+            "rows": [[cell.text for cell in row] for row in rows],
+            "row_heads": [
+                [cell.tag for cell in row[:1] if cell.get("scope") == "row"] for row in rows
+            ],
+        }
+    return tables
+
+
+def test_chart_table_rows_escape_every_cell():
+    html = str(table_rows([["<b>S1</b>", "6 & 7", '"x"']]))
+    assert html == (
+        '<tr><th scope="row">&lt;b&gt;S1&lt;/b&gt;</th><td>6 &amp; 7</td><td>&quot;x&quot;</td></tr>'
+    )
 
 
 def test_charts_escape_text(cast, version):
