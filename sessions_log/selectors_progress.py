@@ -19,6 +19,7 @@ from treatment_plans.progress import (
     milestone_progress,
     plan_sessions,
     progress_charts,
+    signed_sessions,
 )
 
 # Reassessment is due at the halfway point and at the end of the planned sessions (DOMAIN.md).
@@ -87,8 +88,10 @@ def plan_progress(*, user, plan: TreatmentPlan) -> PlanProgress:
     version = current_version(user=user, plan=plan)
     if version is None:
         return PlanProgress(plan, None, [], [], None, None)
-    milestones = milestone_progress(version)
-    sessions = plan_sessions(version)
+    version.plan = plan  # the caller's (already checked) plan: no second read of it
+    signed = signed_sessions(version)  # once, for the milestones and the charts
+    milestones = milestone_progress(version, signed)
+    sessions = signed.of_plan
     return PlanProgress(
         plan=plan,
         version=version,
@@ -141,12 +144,13 @@ def plan_reassessment(*, user, plan: TreatmentPlan) -> ReassessmentDue | None:
 
 def what_worked(*, user, client) -> list[TechniqueOutcome]:
     """Per technique, the client's signed sessions that included it and their mean pain
-    before and after. One query; a technique used twice in a session counts it once."""
+    before and after. One query; a technique used twice in a session counts it once (the
+    dict below, keyed by note: cheaper than DISTINCT and its sort in SQL)."""
     rows = (
         TechniqueApplied.objects.visible_to(user)
         .filter(note__client=client, note__signed_at__isnull=False)
+        .order_by()  # sorted below, after grouping
         .values_list("technique__name", "note_id", "note__pain_before", "note__pain_after")
-        .distinct()
     )
     pains: dict[str, dict] = defaultdict(dict)
     for name, note_id, before, after in rows:

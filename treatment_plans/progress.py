@@ -18,11 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import TruncDate
 
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
-from clinic.clinic_time import local
+from clinic.clinic_time import clinic_tz
 from clinic.models import Client
 from intake.models import Assessment, RangeOfMotion
 from treatment_plans.models import Milestone, PlanVersion
@@ -69,23 +72,32 @@ class MilestoneProgress:
         }
 
 
-def milestone_progress(version: PlanVersion) -> list[MilestoneProgress]:
+def milestone_progress(
+    version: PlanVersion, sessions: SignedSessions | None = None
+) -> list[MilestoneProgress]:
     """One row per milestone of `version`, in plan order. Five queries at most, however many
-    milestones, assessments and sessions there are."""
+    milestones, assessments and sessions there are; three when the caller passes the
+    client's `signed_sessions` (the progress page reads them once for this and the charts)."""
     milestones = list(version.milestones.select_related("rom_norm"))
-    latest = _latest_values(version.plan.client_id, milestones)
+    if sessions is None and any(m.kind in SESSION_KINDS for m in milestones):
+        sessions = signed_sessions(version)
+    readings = sessions.every if sessions is not None else []
+    latest = _latest_values(version.plan.client_id, milestones, readings)
     return [MilestoneProgress(m, *latest.get(m.pk, (None, None))) for m in milestones]
 
 
-def _latest_values(client_id, milestones: list[Milestone]) -> dict:
+def _latest_values(client_id, milestones: list[Milestone], sessions: list[SessionReading]):
     """milestone id -> (value, date) of the newest matching measurement."""
     values = {}
     values.update(_latest_rom(client_id, [m for m in milestones if m.kind == Kind.ROM]))
     _score_from_assessments(client_id, milestones, values)
-    for pk, reading in _latest_from_sessions(client_id, milestones).items():
+    for milestone in milestones:
+        reading = _latest_from_sessions(milestone, sessions)
         # Newest wins; a session reading on the day of an assessment counts as the newer.
-        if pk not in values or reading[1] >= values[pk][1]:
-            values[pk] = reading
+        if reading is not None and (
+            milestone.pk not in values or reading[1] >= values[milestone.pk][1]
+        ):
+            values[milestone.pk] = reading
     return values
 
 
@@ -164,54 +176,34 @@ def _psfs_key(text: str) -> str:
     return text.strip().casefold()
 
 
-def _latest_from_sessions(client_id, milestones: list[Milestone]) -> dict:
-    """milestone id -> (value, local date) of the newest signed-session reading; two queries."""
-    measurement_model = _measurement_model()
-    if measurement_model is None or not milestones:
-        return {}
-    found = _latest_session_measurements(measurement_model, client_id, milestones)
-    nprs = [m for m in milestones if m.kind == Kind.NPRS]
-    if nprs:
-        # The newest session's pain, picked in Python from the client's own notes: with
-        # ORDER BY the joined appointment time and LIMIT 1, PostgreSQL walked the whole
-        # appointments index backwards (50-80 ms for a long-treated client, bench/README.md).
-        readings = (
-            session_note_model()
-            .objects.filter(client_id=client_id, signed_at__isnull=False)
-            .values_list("pain_before", "appointment__starts_at")
-        )
-        pain = max(readings, key=lambda reading: reading[1], default=None)
-        if pain is not None:
-            found.update({m.pk: (Decimal(pain[0]), local(pain[1]).date()) for m in nprs})
-    return found
+# Milestones that signed sessions measure: NPRS is each session's pain at the start.
+SESSION_KINDS = (Kind.ROM, Kind.PSFS, Kind.NPRS)
 
 
-def _latest_session_measurements(measurement_model, client_id, milestones) -> dict:
-    wanted = [m for m in milestones if m.kind in (Kind.ROM, Kind.PSFS)]
-    if not wanted:
-        return {}
-    rows = (
-        measurement_model.objects.filter(note__client_id=client_id, note__signed_at__isnull=False)
-        .order_by("-note__appointment__starts_at")
-        .values_list(
-            "kind", "rom_norm_id", "side", "activity", "value", "note__appointment__starts_at"
-        )
-    )
-    newest: dict = {}
-    for kind, norm_id, side, activity, value, starts_at in rows:
-        reading = (Decimal(value), local(starts_at).date())
-        if kind == "rom":
-            newest.setdefault(("rom", norm_id, side), reading)
-            newest.setdefault(("rom", norm_id, ""), reading)  # a milestone without side
-        else:
-            newest.setdefault(("psfs", _psfs_key(activity)), reading)
-    return {m.pk: newest[_milestone_key(m)] for m in wanted if _milestone_key(m) in newest}
-
-
-def _milestone_key(milestone: Milestone) -> tuple:
+def session_value(milestone: Milestone):
+    """What a session measured of `milestone` (a function of a SessionReading giving a value
+    or None), or None for a milestone that sessions do not measure."""
+    if milestone.kind == Kind.NPRS:
+        return lambda session: session.pain_before
     if milestone.kind == Kind.ROM:
-        return ("rom", milestone.rom_norm_id, milestone.side)
-    return ("psfs", _psfs_key(milestone.description))
+        key = (milestone.rom_norm_id, milestone.side)
+        return lambda session: session.rom.get(key)
+    if milestone.kind == Kind.PSFS:
+        activity = _psfs_key(milestone.description)
+        return lambda session: session.psfs.get(activity)
+    return None
+
+
+def _latest_from_sessions(milestone: Milestone, sessions: list[SessionReading]):
+    """(value, local date) of the newest signed session that measured `milestone`, or None."""
+    pick = session_value(milestone)
+    if pick is None:
+        return None
+    for session in reversed(sessions):  # oldest first
+        value = pick(session)
+        if value is not None:
+            return Decimal(value), session.on
+    return None
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -232,42 +224,80 @@ class SessionReading:
     rom: dict  # (norm id, side) -> Decimal
     psfs: dict  # activity (casefolded) -> Decimal
 
-    @property
+    @cached_property  # each chart of a session labels it again
     def short_label(self) -> str:
         return f"S{self.number}"
 
-    @property
+    @cached_property
     def long_label(self) -> str:
         return f"Session {self.number} ({self.on:%b %-d, %Y})"
+
+
+@dataclass(frozen=True)
+class SignedSessions:
+    """A client's signed session notes, oldest first. `of_plan` holds the plan's own (any
+    version of it), numbered from 1: the charts and the session count. `every` adds the
+    client's other notes (`number` 0): a reading from them still is the latest value."""
+
+    every: list[SessionReading]
+    of_plan: list[SessionReading]
+
+
+def signed_sessions(version: PlanVersion) -> SignedSessions:
+    """The signed session notes of the version's client with their measurements. Two queries
+    however many notes; rows as plain values (the page shows hundreds of readings, so no
+    model instances and no timestamps to parse: the clinic-local date comes from SQL).
+    Internal read, like `milestone_progress`."""
+    note_model = session_note_model()
+    if note_model is None:
+        return SignedSessions([], [])
+    plan_versions = PlanVersion.objects.filter(plan_id=version.plan_id).values("pk")
+    notes = list(
+        note_model.objects.filter(client_id=version.plan.client_id, signed_at__isnull=False)
+        .order_by("appointment__starts_at")
+        .values_list(
+            "pk", "pain_before", "pain_after",
+            TruncDate("appointment__starts_at", tzinfo=clinic_tz()),
+            ExpressionWrapper(Q(plan_version__in=plan_versions), output_field=BooleanField()),
+        )
+    )  # fmt: skip
+    measured = _measurements_by_note(version.plan.client_id)
+    every, of_plan = [], []
+    for pk, pain_before, pain_after, on, in_plan in notes:
+        rom, psfs = measured.get(pk, ({}, {}))
+        number = len(of_plan) + 1 if in_plan else 0
+        reading = SessionReading(number, on, pain_before, pain_after, rom, psfs)
+        every.append(reading)
+        if in_plan:
+            of_plan.append(reading)
+    return SignedSessions(every, of_plan)
+
+
+def _measurements_by_note(client_id) -> dict:
+    """note id -> (rom, psfs) of the client's signed notes: ROM degrees by (norm id, side),
+    and by (norm id, "") for a milestone that names no side; PSFS scores by activity
+    (casefolded)."""
+    rows = (
+        _measurement_model()
+        .objects.filter(note__client_id=client_id, note__signed_at__isnull=False)
+        .order_by("side")  # "" before "left" before "right": the no-side reading is stable
+        .values_list("note_id", "kind", "rom_norm_id", "side", "activity", "value")
+    )
+    measured: dict = {}
+    for note_id, kind, norm_id, side, activity, value in rows:
+        rom, psfs = measured.setdefault(note_id, ({}, {}))
+        if kind == "rom":
+            rom[(norm_id, side)] = value
+            rom.setdefault((norm_id, ""), value)
+        else:
+            psfs[_psfs_key(activity)] = value
+    return measured
 
 
 def plan_sessions(version: PlanVersion) -> list[SessionReading]:
     """The signed sessions of the version's plan (any version of it), oldest first. Two
     queries however many sessions. Internal read, like `milestone_progress`."""
-    note_model = session_note_model()
-    if note_model is None:
-        return []
-    notes = (
-        note_model.objects.filter(plan_version__plan_id=version.plan_id, signed_at__isnull=False)
-        .select_related("appointment")
-        .prefetch_related("measurements")
-        .order_by("appointment__starts_at")
-    )
-    return [_reading(number, note) for number, note in enumerate(notes, start=1)]
-
-
-def _reading(number: int, note) -> SessionReading:
-    rom, psfs = {}, {}
-    for m in note.measurements.all():
-        if m.kind == "rom":
-            rom[(m.rom_norm_id, m.side)] = m.value
-            rom.setdefault((m.rom_norm_id, ""), m.value)
-        else:
-            psfs[_psfs_key(m.activity)] = m.value
-    return SessionReading(
-        number=number, on=local(note.appointment.starts_at).date(),
-        pain_before=note.pain_before, pain_after=note.pain_after, rom=rom, psfs=psfs,
-    )  # fmt: skip
+    return signed_sessions(version).of_plan
 
 
 @dataclass(frozen=True)
@@ -341,17 +371,15 @@ def _rom_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
         comparator=_symbol(milestone),
         normal=norm.normal_degrees,
         normal_source=norm.source,
-        **_over_time(milestone, sessions, lambda s: s.rom.get((norm.pk, milestone.side))),
+        **_over_time(milestone, sessions, session_value(milestone)),
     )
 
 
 def _outcome_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
     if milestone.kind == Kind.NPRS:
         measure, label = "NPRS", "Pain (NPRS, at the start of each session)"
-        pick = lambda s: s.pain_before  # noqa: E731
     else:
         measure, label = "PSFS", milestone.measure_label
-        pick = lambda s: s.psfs.get(_psfs_key(milestone.description))  # noqa: E731
     return outcome_chart(
         chart_id=chart_id,
         measure=measure,
@@ -359,7 +387,7 @@ def _outcome_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
         baseline=_float(milestone.baseline_value),
         target=_float(milestone.target_value),
         comparator=_symbol(milestone),
-        **_over_time(milestone, sessions, pick),
+        **_over_time(milestone, sessions, session_value(milestone)),
     )
 
 

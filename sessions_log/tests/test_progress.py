@@ -22,7 +22,7 @@ from sessions_log.models import Measurement, TechniqueApplied
 from sessions_log.selectors_progress import plan_progress, reassessment_due, what_worked
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans import pdf as pdf_module
-from treatment_plans.progress import milestone_progress, plan_sessions
+from treatment_plans.progress import milestone_progress, plan_sessions, signed_sessions
 from treatment_plans.services.pdf import plan_pdf_fingerprint
 from treatment_plans.tests.factories import MilestoneFactory, PlanVersionFactory, technique
 
@@ -73,8 +73,8 @@ def session(cast, version, days_ago, *, pain=(6, 3), rom=None, psfs=None, signed
     return note
 
 
-def latest(version):
-    return {row.milestone.kind: row.latest for row in milestone_progress(version)}
+def latest(version, sessions=None):
+    return {row.milestone.kind: row.latest for row in milestone_progress(version, sessions)}
 
 
 # --- milestone progress from sessions ---------------------------------------------------------
@@ -110,12 +110,45 @@ def test_only_signed_notes_count(cast, version):
     assert [s.pain_before for s in plan_sessions(version)] == [5]
 
 
+def test_readings_of_another_plan_count_as_latest_but_not_as_its_sessions(cast, version):
+    session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
+    earlier = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="completed",
+        activated_at=timezone.now(),
+    )  # fmt: skip
+    session(cast, earlier, 7, pain=(3, 2), rom=66, psfs=6)
+    unplanned = session(cast, version, 3, pain=(2, 1), rom=68)
+    type(unplanned).objects.filter(pk=unplanned.pk).update(plan_version=None)  # a note on no plan
+    assert latest(version) == {"rom": 68, "nprs": 2, "psfs": 6}
+    assert [(s.number, s.pain_before) for s in plan_sessions(version)] == [(1, 5)]
+    assert [(s.number, s.pain_before) for s in plan_sessions(earlier)] == [(1, 3)]
+
+
+def test_a_late_evening_session_is_dated_on_the_clinic_day(cast, version):
+    day = today() - dt.timedelta(days=3)
+    appointment = AppointmentFactory(
+        client=cast.client, therapist=cast.therapist.therapist_profile,
+        starts_at=at_local(day, dt.time(23, 30)),  # already the next day in UTC
+    )  # fmt: skip
+    SessionNoteFactory(appointment=appointment, plan_version=version, signed_at=timezone.now())
+    (reading,) = plan_sessions(version)
+    assert reading.on == day
+    assert latest_on(version)["nprs"] == day
+
+
+def latest_on(version):
+    return {row.milestone.kind: row.latest_on for row in milestone_progress(version)}
+
+
 def test_milestone_progress_queries_are_bounded(cast, version, django_assert_max_num_queries):
     for days in range(30, 0, -1):
         session(cast, version, days, rom=55 + days % 10, psfs=5)
     version = type(version).objects.select_related("plan").get(pk=version.pk)
     with django_assert_max_num_queries(5):
         milestone_progress(version)
+    sessions = signed_sessions(version)
+    with django_assert_max_num_queries(3):  # the sessions read once, for this and the charts
+        assert latest(version, sessions) == {"rom": 56, "nprs": 6, "psfs": 5}
 
 
 def test_the_pdf_fingerprint_follows_session_progress(cast, version):
@@ -369,7 +402,7 @@ def test_page_has_one_h1_and_no_inline_script_or_style(client, cast, version):
     assert '<table class="table table-sm mb-0">' in page  # the numbers beside each chart
 
 
-PROGRESS_QUERY_CAP = 16  # measured: 16 at 10 and at 200 signed notes
+PROGRESS_QUERY_CAP = 13  # measured: 13 at 10 and at 200 signed notes (16 before one read of them)
 
 
 @pytest.mark.parametrize("notes", [10, 200])

@@ -19,7 +19,7 @@ READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
 @role_required(*READERS)
 def plan_progress_page(request, plan_id):
     plan = get_object_or_404(
-        TreatmentPlan.objects.visible_to(request.user).select_related("client", "therapist"),
+        TreatmentPlan.objects.visible_to(request.user).select_related("client"),
         pk=plan_id,
     )
     progress = plan_progress(user=request.user, plan=plan)
