@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from clinic.models import Client
 from intake.models import Consent, HealthHistory
 
@@ -14,6 +16,25 @@ def current_health_history(*, user, client: Client) -> HealthHistory | None:
         HealthHistory.objects.visible_to(user)
         .filter(client=client)
         .select_related("created_by", "reviewed_by", "referring_physician", "referral_letter")
+        .order_by("-version")
+        .first()
+    )
+
+
+# What the health alerts (intake/_health_alerts.html) read of the current version.
+ALERT_FIELDS = (
+    "version", "created_at", "reviewed_at", "conditions", "allergies",
+    "pregnancy_due_date", "recent_surgery_date", "recent_surgery_site",
+)  # fmt: skip
+
+
+def health_alerts_source(*, user, client: Client) -> HealthHistory | None:
+    """The latest version the user may see, with only what the alerts show: they top every
+    clinical page of a client, so no joins and no long text fields."""
+    return (
+        HealthHistory.objects.visible_to(user)
+        .filter(client=client)
+        .only(*ALERT_FIELDS)
         .order_by("-version")
         .first()
     )
@@ -30,11 +51,21 @@ class Missing:
 def missing_for_care(client: Client) -> list[Missing]:
     """The gate before a plan is activated or a session logged: a health history and a
     standing consent to treatment. (An internal check, not a read shown to a user.)"""
+    has_history, has_consent = (
+        Client.objects.filter(pk=client.pk)
+        .values_list(
+            Exists(HealthHistory.objects.filter(client=OuterRef("pk"))),
+            Exists(
+                Consent.objects.filter(
+                    client=OuterRef("pk"), kind="treatment", revoked_at__isnull=True
+                )
+            ),
+        )
+        .get()
+    )  # one round trip for both checks
     missing = []
-    if not HealthHistory.objects.filter(client=client).exists():
+    if not has_history:
         missing.append(Missing("a health history (intake form)", "health_history_edit"))
-    if not Consent.objects.filter(
-        client=client, kind="treatment", revoked_at__isnull=True
-    ).exists():
+    if not has_consent:
         missing.append(Missing("a signed consent to treatment", "client_consents"))
     return missing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from intake.selectors import current_health_history, missing_for_care
+from intake.selectors import health_alerts_source, missing_for_care
 
 register = template.Library()
 
@@ -12,7 +12,7 @@ register = template.Library()
 @register.inclusion_tag("intake/_health_alerts.html", takes_context=True)
 def health_alerts(context, client):
     """The flags of the current health history; nothing for roles that may not see it."""
-    history = current_health_history(user=context["request"].user, client=client)
+    history = health_alerts_source(user=context["request"].user, client=client)
     return {"history": history, "client": client}
 
 

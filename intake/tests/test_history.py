@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
@@ -154,6 +155,26 @@ def test_health_alerts_stand_on_the_client_page_for_the_therapist(client, cast):
     assert "2026-09-14, right forearm" in page and "Allergies: Latex" in page
 
 
+def test_health_alerts_show_every_flag_from_one_lean_query(rf, cast, django_assert_num_queries):
+    """The alerts top every clinical page: one query, and none more for the fields they show
+    (the read loads only those)."""
+    HealthHistoryFactory(client=cast.client, version=1, allergies="Penicillin")
+    HealthHistoryFactory(
+        client=cast.client, version=2, conditions=["pregnancy", "recent_surgery", "dvt"],
+        pregnancy_due_date=dt.date(2027, 2, 1), recent_surgery_date=dt.date(2026, 9, 14),
+        recent_surgery_site="right forearm", allergies="Latex", reviewed_at=timezone.now(),
+    )  # fmt: skip
+    request = rf.get("/")
+    request.user = cast.therapist
+    template = Template("{% load intake_tags %}{% health_alerts client %}")
+    with django_assert_num_queries(1):
+        html = template.render(Context({"request": request, "client": cast.client}))
+    assert "Currently pregnant: due 2027-02-01" in html
+    assert "Surgery in the last 6 months: 2026-09-14, right forearm" in html
+    assert "Deep vein thrombosis" in html and "Allergies: Latex" in html
+    assert "From health history version 2" in html and "not yet reviewed" not in html
+
+
 def test_physician_sees_a_summary_only_while_consent_stands(client, cast):
     HealthHistoryFactory(
         client=cast.client, occupation="Office manager", pain_description="secret-pain-words"
@@ -173,14 +194,15 @@ def test_another_client_cannot_open_a_version(client, cast):
     assert client.get(reverse("health_history_version", args=[history.pk])).status_code == 404
 
 
-def test_the_gate_lists_what_is_missing_before_treatment(cast):
+def test_the_gate_lists_what_is_missing_before_treatment(cast, django_assert_num_queries):
     assert [m.what for m in missing_for_care(cast.client)] == [
         "a health history (intake form)",
         "a signed consent to treatment",
     ]
     HealthHistoryFactory(client=cast.client)
     consent = TreatmentConsentFactory(client=cast.client)
-    assert missing_for_care(cast.client) == []
+    with django_assert_num_queries(1):  # both checks in one round trip
+        assert missing_for_care(cast.client) == []
     consent.revoked_at = timezone.now()
     consent.save()
     assert [m.what for m in missing_for_care(cast.client)] == ["a signed consent to treatment"]
