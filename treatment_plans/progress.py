@@ -21,11 +21,12 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Subquery
 from django.db.models.functions import TruncDate
 
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
 from clinic.clinic_time import clinic_tz
+from clinic.lookups import InSubquery
 from clinic.models import Client
 from intake.models import Assessment, RangeOfMotion
 from treatment_plans.models import Milestone, PlanVersion
@@ -199,7 +200,7 @@ def _latest_from_sessions(milestone: Milestone, sessions: list[SessionReading]):
     pick = session_value(milestone)
     if pick is None:
         return None
-    for session in reversed(sessions):  # oldest first
+    for session in reversed(sessions):  # they come oldest first
         value = pick(session)
         if value is not None:
             return Decimal(value), session.on
@@ -252,16 +253,18 @@ def signed_sessions(version: PlanVersion) -> SignedSessions:
     if note_model is None:
         return SignedSessions([], [])
     plan_versions = PlanVersion.objects.filter(plan_id=version.plan_id).values("pk")
+    notes_query = note_model.objects.filter(
+        client_id=version.plan.client_id, signed_at__isnull=False
+    )
     notes = list(
-        note_model.objects.filter(client_id=version.plan.client_id, signed_at__isnull=False)
-        .order_by("appointment__starts_at")
+        notes_query.order_by("appointment__starts_at")
         .values_list(
             "pk", "pain_before", "pain_after",
             TruncDate("appointment__starts_at", tzinfo=clinic_tz()),
             ExpressionWrapper(Q(plan_version__in=plan_versions), output_field=BooleanField()),
         )
     )  # fmt: skip
-    measured = _measurements_by_note(version.plan.client_id)
+    measured = _measurements_by_note(notes_query.order_by().values("pk"))
     every, of_plan = [], []
     for pk, pain_before, pain_after, on, in_plan in notes:
         rom, psfs = measured.get(pk, ({}, {}))
@@ -273,13 +276,13 @@ def signed_sessions(version: PlanVersion) -> SignedSessions:
     return SignedSessions(every, of_plan)
 
 
-def _measurements_by_note(client_id) -> dict:
-    """note id -> (rom, psfs) of the client's signed notes: ROM degrees by (norm id, side),
-    and by (norm id, "") for a milestone that names no side; PSFS scores by activity
+def _measurements_by_note(note_ids) -> dict:
+    """note id -> (rom, psfs) of the notes `note_ids` (a subquery): ROM degrees by (norm id,
+    side), and by (norm id, "") for a milestone that names no side; PSFS scores by activity
     (casefolded)."""
     rows = (
         _measurement_model()
-        .objects.filter(note__client_id=client_id, note__signed_at__isnull=False)
+        .objects.filter(InSubquery(F("note_id"), Subquery(note_ids)))  # by the note_id index
         .order_by("side")  # "" before "left" before "right": the no-side reading is stable
         .values_list("note_id", "kind", "rom_norm_id", "side", "activity", "value")
     )
