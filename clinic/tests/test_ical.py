@@ -140,6 +140,10 @@ def test_feed_with_a_valid_token(client, cast, appointment, feed_token):
     too_old = AppointmentFactory(therapist=therapist, starts_at=now - dt.timedelta(days=31))
     too_far = AppointmentFactory(therapist=therapist, starts_at=now + dt.timedelta(days=181))
     recent = AppointmentFactory(therapist=therapist, starts_at=now - dt.timedelta(days=29))
+    # Names no other text in the feed can contain by chance (a random "Reed" once matched).
+    for n, person in enumerate((appointment.client, cancelled.client, recent.client)):
+        person.first_name, person.last_name = f"Quillonne{'xyz'[n]}", f"Marblethorpe{'xyz'[n]}"
+        person.save()
 
     response = client.get(_feed_url(feed_token))
 

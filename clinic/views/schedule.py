@@ -135,17 +135,38 @@ def _minute(moment: dt.datetime, day: dt.date) -> int:
     return moment.hour * 60 + moment.minute
 
 
-def _grid_range(columns: list[selectors.CalendarDay]) -> tuple[int, int]:
+@dataclass
+class Placed:
+    """An appointment with its clinic-local start and end, and their minutes on the column's
+    day (converted once: the grid range and the block both need them)."""
+
+    entry: selectors.CalendarEntry
+    starts: dt.datetime
+    ends: dt.datetime
+    start: int
+    end: int
+
+
+def _placed(column: selectors.CalendarDay) -> list[Placed]:
+    placed = []
+    for entry in column.appointments:
+        starts, ends = local(entry.starts_at), local(entry.ends_at)
+        placed.append(
+            Placed(entry, starts, ends, _minute(starts, column.day), _minute(ends, column.day))
+        )
+    return placed
+
+
+def _grid_range(
+    columns: list[selectors.CalendarDay], placed: list[list[Placed]]
+) -> tuple[int, int]:
     """From the earliest working start to the latest end (widened to show every appointment),
     in whole quarter hours."""
-    starts, ends = [], []
-    for column in columns:
-        for h in column.hours:
-            starts.append(_of_day(h.start_time))
-            ends.append(_of_day(h.end_time))
-        for a in column.appointments:
-            starts.append(_minute(a.starts_at, column.day))
-            ends.append(_minute(a.ends_at, column.day))
+    starts = [_of_day(h.start_time) for column in columns for h in column.hours]
+    ends = [_of_day(h.end_time) for column in columns for h in column.hours]
+    for appointments in placed:
+        starts.extend(p.start for p in appointments)
+        ends.extend(p.end for p in appointments)
     if not starts:
         return FALLBACK_HOURS
     first = min(starts) // ROW_MINUTES * ROW_MINUTES
@@ -157,20 +178,19 @@ def _of_day(time: dt.time) -> int:
     return time.hour * 60 + time.minute
 
 
-def _row_kinds(column: selectors.CalendarDay, minutes: range) -> list[str]:
-    """The kind of each quarter hour: time off wins over working hours."""
-    away = [(_minute(t.starts_at, column.day), _minute(t.ends_at, column.day))
-            for t in column.time_off]  # fmt: skip
-    hours = [(_of_day(h.start_time), _of_day(h.end_time)) for h in column.hours]
-    kinds = []
-    for minute in minutes:
-        end = minute + ROW_MINUTES
-        if any(start < end and stop > minute for start, stop in away):
-            kinds.append("away")
-        elif any(start <= minute and end <= stop for start, stop in hours):
-            kinds.append("work")
-        else:
-            kinds.append("off")
+def _row_kinds(column: selectors.CalendarDay, first: int, last: int) -> list[str]:
+    """The kind of each quarter hour from `first` to `last`: "work" for a row wholly inside
+    working hours, "away" for a row touching time off (it wins), else "off"."""
+    rows = (last - first) // ROW_MINUTES
+    kinds = ["off"] * rows
+    for h in column.hours:
+        top = max(0, -(-(_of_day(h.start_time) - first) // ROW_MINUTES))  # ceil
+        bottom = min(rows, (_of_day(h.end_time) - first) // ROW_MINUTES)
+        kinds[top:bottom] = ["work"] * max(0, bottom - top)
+    for away in column.time_off:
+        top = max(0, (_minute(away.starts_at, column.day) - first) // ROW_MINUTES)
+        bottom = min(rows, -(-(_minute(away.ends_at, column.day) - first) // ROW_MINUTES))
+        kinds[top:bottom] = ["away"] * max(0, bottom - top)
     return kinds
 
 
@@ -196,16 +216,16 @@ def _hour_labels(first: int, last: int) -> list[HourLabel]:
 
 def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
     """`head(column)` is the column's Head (_therapist_head or _day_head)."""
-    first, last = _grid_range(columns)
-    minutes = range(first, last, ROW_MINUTES)
+    placed = [_placed(column) for column in columns]
+    first, last = _grid_range(columns, placed)
     detail_url = _detail_url_maker()
     laid_out = [
         Column(
-            head=head(day),
-            runs=_runs(_row_kinds(day, minutes)),
-            blocks=[_block(a, day.day, first, last, detail_url) for a in day.appointments],
+            head=head(column),
+            runs=_runs(_row_kinds(column, first, last)),
+            blocks=[_block(p, first, last, detail_url) for p in appointments],
         )
-        for day in columns
+        for column, appointments in zip(columns, placed, strict=True)
     ]
     return Grid(_hour_labels(first, last), laid_out, (-first % 60) // ROW_MINUTES)
 
@@ -253,15 +273,12 @@ def _detail_url_maker():
     return lambda pk: pattern.replace(str(placeholder), str(pk))
 
 
-def _block(
-    appointment: selectors.CalendarEntry, day: dt.date, first: int, last: int, detail_url
-) -> SafeString:
-    starts, ends = local(appointment.starts_at), local(appointment.ends_at)
-    start = max(_minute(starts, day), first)
-    end = min(_minute(ends, day), last)
+def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
+    appointment, starts, ends = placed.entry, placed.starts, placed.ends
+    start, end = max(placed.start, first), min(placed.end, last)
     rows_left = (last - start) // ROW_MINUTES
     span = min(max(1, math.ceil((end - start) / ROW_MINUTES)), MAX_SPAN_ROWS, rows_left)
-    times = f"{starts:%H:%M}–{ends:%H:%M}"
+    times = f"{starts.hour:02d}:{starts.minute:02d}–{ends.hour:02d}:{ends.minute:02d}"
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
     url = detail_url(appointment.pk)
