@@ -94,7 +94,11 @@ def _fill(columns: dict, hours, time_off, appointments, key) -> None:
 
 def day_schedule(*, user, day: dt.date) -> list[CalendarDay]:
     """Every active therapist's column for one clinic-local day."""
-    therapists = list(Therapist.objects.filter(is_active=True).select_related("user"))
+    therapists = list(
+        Therapist.objects.filter(is_active=True)
+        .select_related("user")
+        .only("user__first_name", "user__last_name", "user__username")  # what a column head shows
+    )
     columns = {t.pk: CalendarDay(therapist=t, day=day) for t in therapists}
     start, end = day_bounds(day)
     _fill(

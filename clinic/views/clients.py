@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from clinic import audit, services
 from clinic.forms import ClientContactsForm, ClientForm, ClientSearchForm
+from clinic.links import link_maker
 from clinic.models import Appointment, CareTeamMember, Client, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
@@ -101,12 +101,13 @@ STATUS_LABELS = dict(Appointment.Status.choices)
 def _appointment_items(rows) -> SafeString:
     """One <li> per appointment: when (clinic time, linking to it), type, therapist, room,
     and the status unless booked. Every value is escaped by format_html_join."""
+    detail = link_maker("appointment_detail")
     return format_html_join(
         "",
         '<li class="mb-1"><a href="{}">{}</a> · {} with {}{}{}</li>',
         (
             (
-                reverse("appointment_detail", args=[row["pk"]]),
+                detail(row["pk"]),
                 f"{timezone.localtime(row['starts_at']):%a %b %-d, %Y %H:%M}",
                 row["appointment_type__name"],
                 _full_name(row["therapist__user__first_name"], row["therapist__user__last_name"]),

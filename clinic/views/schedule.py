@@ -27,6 +27,7 @@ from clinic.forms_schedule import (
     WorkingHoursFormSet,
     hours_initial,
 )
+from clinic.links import link_maker
 from clinic.models import Appointment, Therapist, TimeOff
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES
@@ -215,7 +216,7 @@ def _hour_labels(first: int, last: int) -> list[HourLabel]:
 
 
 def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
-    """`head(column)` is the column's Head (_therapist_head or _day_head)."""
+    """`head(column)` is the column's Head (from _therapist_heads or _day_head)."""
     placed = [_placed(column) for column in columns]
     first, last = _grid_range(columns, placed)
     detail_url = _detail_url_maker()
@@ -239,17 +240,21 @@ def _hours_note(column: selectors.CalendarDay) -> str:
     return note
 
 
-def _therapist_head(column: selectors.CalendarDay) -> Head:
-    user, date = column.therapist.user, f"date={column.day:%Y-%m-%d}"
-    week = reverse("schedule_week", kwargs={"therapist_id": column.therapist.pk})
-    slots = reverse("free_slot_finder")
-    return Head(
-        title=user.get_full_name() or user.username,
-        url=f"{week}?{date}",
-        hours=_hours_note(column),
-        cancelled=column.cancelled,
-        slots_url=f"{slots}?therapist={column.therapist.pk}&{date}",
-    )
+def _therapist_heads():
+    """The day view's heads: a therapist, linking to their week, and their free slots."""
+    week, slots = link_maker("schedule_week"), reverse("free_slot_finder")
+
+    def head(column: selectors.CalendarDay) -> Head:
+        user, date = column.therapist.user, f"date={column.day:%Y-%m-%d}"
+        return Head(
+            title=user.get_full_name() or user.username,
+            url=f"{week(column.therapist.pk)}?{date}",
+            hours=_hours_note(column),
+            cancelled=column.cancelled,
+            slots_url=f"{slots}?therapist={column.therapist.pk}&{date}",
+        )
+
+    return head
 
 
 def _day_head(column: selectors.CalendarDay) -> Head:
@@ -264,13 +269,10 @@ def _day_head(column: selectors.CalendarDay) -> Head:
 
 
 def _detail_url_maker():
-    """A function from an appointment's id to its page, reversing the URL pattern once
-    (reverse() for each of 300 appointments was a tenth of the page's time)."""
-    placeholder = uuid.UUID(int=0)
-    pattern = _reverse_or_none("appointment_detail", appointment_id=placeholder)
-    if pattern is None:
+    """Appointment pages, when the appointments part of the site is installed."""
+    if _reverse_or_none("appointment_detail", appointment_id=uuid.UUID(int=0)) is None:
         return lambda pk: None
-    return lambda pk: pattern.replace(str(placeholder), str(pk))
+    return link_maker("appointment_detail")
 
 
 def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
@@ -307,7 +309,7 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
 def schedule_day(request):
     day = _day_param(request)
     columns = selectors.day_schedule(user=request.user, day=day)
-    grid = _layout(columns, _therapist_head)
+    grid = _layout(columns, _therapist_heads())
     audit.record(actor=request.user, action="list", detail=f"day schedule {day:%Y-%m-%d}")
     return render(
         request,
