@@ -72,10 +72,12 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
 
 def _fill(columns: dict, hours, time_off, appointments, key) -> None:
     """Sort rows into their columns; `key(row, moment)` names the column of a row."""
+    by_weekday = defaultdict(list)  # (therapist id, weekday) -> columns
+    for column in columns.values():
+        by_weekday[column.therapist.pk, column.day.weekday()].append(column)
     for h in hours:
-        for column in columns.values():
-            if column.therapist.pk == h.therapist_id and column.day.weekday() == h.weekday:
-                column.hours.append(h)
+        for column in by_weekday[h.therapist_id, h.weekday]:
+            column.hours.append(h)
     for away in time_off:
         for column in columns.values():
             start, end = day_bounds(column.day)
