@@ -33,7 +33,7 @@ worker: $(STAMP)
 web: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/gunicorn clinic.wsgi --bind 0.0.0.0:$(PORT) --workers 3
+	$(VENV)/bin/gunicorn clinic.wsgi --config gunicorn.conf.py --bind 0.0.0.0:$(PORT) --workers 3
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

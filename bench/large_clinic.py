@@ -231,8 +231,8 @@ def _gunicorn(url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, **PRODUCTION_ENV, "DATABASE_URL": url}
     log = open("/tmp/clinic-bench-gunicorn.log", "w")  # noqa: S108, SIM115 - lives with gunicorn
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "bench.wsgi_bench", "-w", "2", "-b",
-         f"127.0.0.1:{port}", "--access-logfile", "-"],
+        [str(ROOT / ".venv/bin/gunicorn"), "bench.wsgi_bench", "-c", "gunicorn.conf.py", "-w", "2",
+         "-b", f"127.0.0.1:{port}", "--access-logfile", "-"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -496,13 +496,25 @@ def _legend_text(label: str, top: float) -> str:
     return format_html('<text x="{}" y="{}">{}</text>', MARGIN + 34, top + 11, label)
 
 
+# A description read aloud lists at most this many readings per line; a longer series is
+# summarised, since the table under every chart lists each reading (a screen reader would
+# otherwise read 200 values before reaching anything else).
+DESC_READINGS = 12
+
+
 def _line_desc(x_labels, series: list[Series], texts, guides, band: Band | None) -> str:
     sentences = []
     for item, values in zip(series, texts, strict=True):
         readings = [
             f"{x} {text}" for x, text in zip(x_labels, values, strict=True) if text is not None
         ]
-        sentences.append(f"{item.label}: {', '.join(readings) or 'no readings'}.")
+        if len(readings) > DESC_READINGS:
+            sentences.append(
+                f"{item.label}: {len(readings)} readings, from {readings[0]} to {readings[-1]}; "
+                "the table of numbers lists each one."
+            )
+        else:
+            sentences.append(f"{item.label}: {', '.join(readings) or 'no readings'}.")
     sentences += [f"{guide.label}." for guide in guides]
     if band is not None:
         sentences.append(f"Shaded band from {band.low:g} to {band.high:g}: {band.label}.")
