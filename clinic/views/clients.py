@@ -95,7 +95,6 @@ APPOINTMENT_ITEM = (
     "pk", "starts_at", "status", "appointment_type__name", "room__name",
     "therapist__user__first_name", "therapist__user__last_name",
 )  # fmt: skip
-STATUS_LABELS = dict(Appointment.Status.choices)
 
 
 def _appointment_items(rows) -> SafeString:
@@ -127,7 +126,7 @@ def _status_badge(status: str) -> str:
     if status == Appointment.Status.BOOKED:
         return ""
     return format_html(
-        ' <span class="badge status-{}">{}</span>', status, STATUS_LABELS.get(status, status)
+        ' <span class="badge status-{}">{}</span>', status, Appointment.Status(status).label
     )
 
 

@@ -66,7 +66,6 @@ def _reverse_or_none(name: str, **kwargs) -> str | None:
 # A busy day view has 20 columns and ~300 appointments. Everything per row or per appointment
 # is computed here, once, and each appointment's markup is built in Python: the same markup
 # through template tags cost ~35 variable lookups each and made the page ~10x slower.
-_STATUS_LABELS = dict(Appointment.Status.choices)
 
 _BLOCK_HTML = (
     '<{tag}{href} class="appt status-{status} gr-{row} gs-{span}" title="{title}">'
@@ -270,9 +269,10 @@ def _day_head(column: selectors.CalendarDay) -> Head:
 
 def _detail_url_maker():
     """Appointment pages, when the appointments part of the site is installed."""
-    if _reverse_or_none("appointment_detail", appointment_id=uuid.UUID(int=0)) is None:
+    try:
+        return link_maker("appointment_detail")
+    except NoReverseMatch:
         return lambda pk: None
-    return link_maker("appointment_detail")
 
 
 def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
@@ -282,7 +282,7 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
     span = min(max(1, math.ceil((end - start) / ROW_MINUTES)), MAX_SPAN_ROWS, rows_left)
     times = f"{starts.hour:02d}:{starts.minute:02d}–{ends.hour:02d}:{ends.minute:02d}"
     kind, room = appointment.type_name, appointment.room_name
-    client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
+    client, status = appointment.client_name, Appointment.Status(appointment.status).label
     url = detail_url(appointment.pk)
     # Every text is escaped here (html.escape, as Django's escape does, without its lazy
     # wrapper: this runs ~300 times a page); the numbers and the status value are ours.
