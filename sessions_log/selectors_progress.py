@@ -142,13 +142,14 @@ def plan_reassessment(*, user, plan: TreatmentPlan) -> ReassessmentDue | None:
     )
 
 
-def what_worked(*, user, client) -> list[TechniqueOutcome]:
-    """Per technique, the client's signed sessions that included it and their mean pain
-    before and after. One query; a technique used twice in a session counts it once (the
-    dict below, keyed by note: cheaper than DISTINCT and its sort in SQL)."""
+def what_worked(*, user, plan: TreatmentPlan) -> list[TechniqueOutcome]:
+    """Per technique, the plan's signed sessions (any version of it) that included it and
+    their mean pain before and after. One query; a technique used twice in a session counts
+    it once (the dict below, keyed by note). Grouping in Python is about twice as fast here
+    as grouping in SQL, which needs an anti-join to count a session once."""
     rows = (
         TechniqueApplied.objects.visible_to(user)
-        .filter(note__client=client, note__signed_at__isnull=False)
+        .filter(note__plan_version__plan=plan, note__signed_at__isnull=False)
         .order_by()  # sorted below, after grouping
         .values_list("technique__name", "note_id", "note__pain_before", "note__pain_after")
     )

@@ -328,12 +328,16 @@ def test_what_worked_numbers(client, cast, version):
     session(cast, version, 14, pain=(6, 5), techniques=("swedish",))
     session(cast, version, 7, pain=(5, 1), techniques=("trigger_point", "trigger_point"))
     session(cast, version, 3, pain=(9, 0), techniques=("trigger_point",), signed=False)
-    rows = {row.name: row for row in what_worked(user=cast.therapist, client=cast.client)}
+    earlier_plan = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
+    session(cast, earlier_plan, 60, pain=(10, 0), techniques=("swedish", "trigger_point"))
+    rows = {row.name: row for row in what_worked(user=cast.therapist, plan=version.plan)}
+    assert list(rows) == [technique("swedish").name, technique("trigger_point").name]
     swedish, trigger = rows[technique("swedish").name], rows[technique("trigger_point").name]
     # Swedish: sessions (7,4) and (6,5): before 6.5, after 4.5, change -2.0
     assert (swedish.sessions, swedish.mean_before, swedish.mean_after) == (2, 6.5, 4.5)
     assert swedish.mean_change == -2.0
-    # Trigger point: (7,4) and (5,1), counted once per session; the draft is left out.
+    # Trigger point: (7,4) and (5,1), counted once per session; the draft and the other
+    # plan's session are left out.
     assert (trigger.sessions, trigger.mean_before, trigger.mean_after) == (2, 6.0, 2.5)
     assert trigger.mean_change == -3.5
     client.force_login(cast.client_user)

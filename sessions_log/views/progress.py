@@ -34,7 +34,7 @@ def plan_progress_page(request, plan_id):
             "plan": plan,
             "client": plan.client,
             "progress": progress,
-            "techniques": what_worked(user=request.user, client=plan.client),
+            "techniques": what_worked(user=request.user, plan=plan),
             "staff": role in CLINICIAN_ROLES,
             "writer": role in CLINICAL_WRITERS,
         },
