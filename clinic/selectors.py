@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, TruncSecond
 from django.utils import timezone
 
-from clinic.clinic_time import at_local, day_bounds, local
+from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
 from clinic.models import Appointment, AppointmentType, Room, Therapist, TimeOff, WorkingHours
 
 Status = Appointment.Status
@@ -46,7 +46,7 @@ class CalendarEntry(NamedTuple):
 
     pk: uuid.UUID
     therapist_id: uuid.UUID
-    starts_at: dt.datetime
+    starts_at: dt.datetime  # in clinic time
     ends_at: dt.datetime
     status: str
     client_name: str
@@ -57,7 +57,12 @@ class CalendarEntry(NamedTuple):
 def _appointments_between(user, start: dt.datetime, end: dt.datetime):
     """Rows for CalendarEntry. The lower bound on starts_at adds nothing logically but lets
     PostgreSQL use the starts_at index instead of reading every appointment (it misjudges
-    `ends_at > start`). The client's name is built as Client.__str__ builds it."""
+    `ends_at > start`). The client's name is built as Client.__str__ builds it.
+
+    Start and end come already in clinic time (the calendar draws the wall clock): psycopg
+    reads such a plain timestamp in C, while Django's loader for a UTC timestamp parses each
+    one in Python; that was a third of this query's time on a busy day."""
+    tz = clinic_tz()
     rows = (
         Appointment.objects.visible_to(user)
         .filter(starts_at__lt=end, ends_at__gt=start, starts_at__gt=start - LONGEST_APPOINTMENT)
@@ -65,7 +70,8 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
         .order_by("starts_at")
     )
     return rows.values_list(
-        "pk", "therapist_id", "starts_at", "ends_at", "status", "client_name",
+        "pk", "therapist_id", TruncSecond("starts_at", tzinfo=tz),
+        TruncSecond("ends_at", tzinfo=tz), "status", "client_name",
         "appointment_type__name", "room__name",
     )  # fmt: skip
 

@@ -150,7 +150,7 @@ class Placed:
 def _placed(column: selectors.CalendarDay) -> list[Placed]:
     placed = []
     for entry in column.appointments:
-        starts, ends = local(entry.starts_at), local(entry.ends_at)
+        starts, ends = entry.starts_at, entry.ends_at  # read in clinic time (selectors)
         placed.append(
             Placed(entry, starts, ends, _minute(starts, column.day), _minute(ends, column.day))
         )
