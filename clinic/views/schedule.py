@@ -115,7 +115,9 @@ class Head:
 class Column:
     head: Head
     runs: list[Run] = field(default_factory=list)
-    blocks: list[SafeString] = field(default_factory=list)
+    # Every appointment's markup joined into one string: a busy day has ~300, and the
+    # template would otherwise output each one through its own lookup and escape check.
+    blocks: SafeString = mark_safe("")  # noqa: S308 - an empty string
 
 
 @dataclass
@@ -223,7 +225,9 @@ def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
         Column(
             head=head(column),
             runs=_runs(_row_kinds(column, first, last)),
-            blocks=[_block(p, first, last, detail_url) for p in appointments],
+            blocks=mark_safe(  # noqa: S308 - each block is escaped by _block
+                "".join(_block(p, first, last, detail_url) for p in appointments)
+            ),
         )
         for column, appointments in zip(columns, placed, strict=True)
     ]
