@@ -16,6 +16,7 @@ from treatment_plans.progress import (
     MilestoneProgress,
     ProgressCharts,
     SessionReading,
+    client_assessments,
     milestone_progress,
     plan_sessions,
     progress_charts,
@@ -75,22 +76,38 @@ class PlanProgress:
 def current_version(*, user, plan: TreatmentPlan) -> PlanVersion | None:
     """The version the plan runs on: the newest activated one the user may see (progress
     is measured against what was agreed, never against a draft)."""
+    return _current_versions(user).filter(plan=plan).first()
+
+
+def current_version_by_plan_id(*, user, plan_id) -> PlanVersion | None:
+    """The same, found by the plan's id with its plan and client in the same query: a user
+    who may see an activated version may see its plan (the progress page reads this first
+    and the plan alone only when there is no such version)."""
+    return _current_versions(user).filter(plan_id=plan_id).select_related("plan__client").first()
+
+
+def _current_versions(user):
     return (
-        PlanVersion.objects.visible_to(user)
-        .filter(plan=plan, activated_at__isnull=False)
-        .order_by("-number")
-        .first()
+        PlanVersion.objects.visible_to(user).filter(activated_at__isnull=False).order_by("-number")
     )
 
 
 def plan_progress(*, user, plan: TreatmentPlan) -> PlanProgress:
     """Everything the progress page shows of one plan, in a fixed number of queries."""
-    version = current_version(user=user, plan=plan)
+    return version_progress(user=user, plan=plan, version=current_version(user=user, plan=plan))
+
+
+def version_progress(*, user, plan: TreatmentPlan, version: PlanVersion | None) -> PlanProgress:
+    """The same when the caller has read the plan's current version (None: there is none)."""
     if version is None:
         return PlanProgress(plan, None, [], [], None, None)
     version.plan = plan  # the caller's (already checked) plan: no second read of it
     signed = signed_sessions(version)  # once, for the milestones and the charts
-    milestones = milestone_progress(version, signed)
+    # Once, through the access rule, for the milestones and the reassessment prompt.
+    assessments = client_assessments(
+        Assessment.objects.visible_to(user).filter(client=plan.client_id)
+    )
+    milestones = milestone_progress(version, signed, assessments)
     sessions = signed.of_plan
     return PlanProgress(
         plan=plan,
@@ -101,7 +118,7 @@ def plan_progress(*, user, plan: TreatmentPlan) -> PlanProgress:
         reassessment=reassessment_due(
             planned=version.planned_sessions,
             sessions=sessions,
-            assessed_on=_assessment_dates(user, plan.client_id),
+            assessed_on=[a.assessed_on for a in assessments],
         ),
     )
 

@@ -74,24 +74,36 @@ class MilestoneProgress:
 
 
 def milestone_progress(
-    version: PlanVersion, sessions: SignedSessions | None = None
+    version: PlanVersion,
+    sessions: SignedSessions | None = None,
+    assessments: list[Assessment] | None = None,
 ) -> list[MilestoneProgress]:
     """One row per milestone of `version`, in plan order. Five queries at most, however many
-    milestones, assessments and sessions there are; three when the caller passes the
-    client's `signed_sessions` (the progress page reads them once for this and the charts)."""
+    milestones, assessments and sessions there are; two when the caller passes the client's
+    `signed_sessions` and `client_assessments` (the progress page reads them once for this,
+    the charts and the reassessment prompt)."""
     milestones = list(version.milestones.select_related("rom_norm"))
     if sessions is None and any(m.kind in SESSION_KINDS for m in milestones):
         sessions = signed_sessions(version)
     readings = sessions.every if sessions is not None else []
-    latest = _latest_values(version.plan.client_id, milestones, readings)
+    latest = _latest_values(version.plan.client_id, milestones, readings, assessments)
     return [MilestoneProgress(m, *latest.get(m.pk, (None, None))) for m in milestones]
 
 
-def _latest_values(client_id, milestones: list[Milestone], sessions: list[SessionReading]):
+def client_assessments(queryset) -> list[Assessment]:
+    """What milestones read of a client's assessments (`queryset`: theirs), newest first."""
+    return list(
+        queryset.order_by("-assessed_on", "-created_at").only("assessed_on", "nprs", "psfs_items")
+    )
+
+
+def _latest_values(
+    client_id, milestones: list[Milestone], sessions: list[SessionReading], assessments
+):
     """milestone id -> (value, date) of the newest matching measurement."""
     values = {}
     values.update(_latest_rom(client_id, [m for m in milestones if m.kind == Kind.ROM]))
-    _score_from_assessments(client_id, milestones, values)
+    _score_from_assessments(client_id, milestones, values, assessments)
     for milestone in milestones:
         reading = _latest_from_sessions(milestone, sessions)
         # Newest wins; a session reading on the day of an assessment counts as the newer.
@@ -102,14 +114,13 @@ def _latest_values(client_id, milestones: list[Milestone], sessions: list[Sessio
     return values
 
 
-def _score_from_assessments(client_id, milestones: list[Milestone], values: dict) -> None:
+def _score_from_assessments(
+    client_id, milestones: list[Milestone], values: dict, assessments: list | None
+) -> None:
     scored = [m for m in milestones if m.kind in (Kind.NPRS, Kind.PSFS)]
     if scored:
-        assessments = list(
-            Assessment.objects.filter(client_id=client_id)
-            .order_by("-assessed_on", "-created_at")
-            .only("assessed_on", "nprs", "psfs_items")
-        )
+        if assessments is None:
+            assessments = client_assessments(Assessment.objects.filter(client_id=client_id))
         for milestone in scored:
             found = _latest_score(milestone, assessments)
             if found:

@@ -9,7 +9,11 @@ from clinic import audit
 from clinic.models import Client
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, Role, role_of
-from sessions_log.selectors_progress import plan_progress, what_worked
+from sessions_log.selectors_progress import (
+    current_version_by_plan_id,
+    version_progress,
+    what_worked,
+)
 from treatment_plans.models import TreatmentPlan
 
 # Progress is shared with the client (own) and consented physicians; never the front desk.
@@ -18,11 +22,15 @@ READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
 
 @role_required(*READERS)
 def plan_progress_page(request, plan_id):
-    plan = get_object_or_404(
-        TreatmentPlan.objects.visible_to(request.user).select_related("client"),
-        pk=plan_id,
-    )
-    progress = plan_progress(user=request.user, plan=plan)
+    # Most plans have an activated version: it brings its plan and client in one read.
+    version = current_version_by_plan_id(user=request.user, plan_id=plan_id)
+    if version is not None:
+        plan = version.plan
+    else:
+        plan = get_object_or_404(
+            TreatmentPlan.objects.visible_to(request.user).select_related("client"), pk=plan_id
+        )
+    progress = version_progress(user=request.user, plan=plan, version=version)
     audit.record(
         actor=request.user, action="view", client=plan.client, target=plan, detail="progress"
     )
