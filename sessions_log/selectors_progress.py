@@ -23,6 +23,11 @@ from treatment_plans.progress import (
     signed_sessions,
 )
 
+# The charts (and their tables) show the latest sessions of a long plan, and every session on
+# request: a typical plan has 6-24, and 200 points across a phone-width chart are 2 px apart.
+# Milestones, counts, the reassessment prompt and "what worked" always use every session.
+CHARTED_SESSIONS = 50
+
 # Reassessment is due at the halfway point and at the end of the planned sessions (DOMAIN.md).
 REASSESS_AT = ((0.5, "halfway"), (1.0, "the end"))
 
@@ -55,10 +60,32 @@ class PlanProgress:
     sessions: list[SessionReading]
     charts: ProgressCharts | None
     reassessment: ReassessmentDue | None
+    charted: int = 0  # how many of the latest sessions the charts show
 
     @property
     def done(self) -> int:
         return len(self.sessions)
+
+    @property
+    def over_plan(self) -> int:
+        """Signed sessions beyond the planned number (0 within the plan)."""
+        return max(0, self.done - (self.planned or 0)) if self.version else 0
+
+    @property
+    def charts_window(self) -> tuple[int, int] | None:
+        """(first, last) session number the charts show when that is not every session."""
+        if self.charted >= self.done:
+            return None
+        return self.done - self.charted + 1, self.done
+
+    @property
+    def charted_default(self) -> int:
+        return CHARTED_SESSIONS
+
+    @property
+    def windowed(self) -> bool:
+        """Whether the plan has more sessions than the charts show by default."""
+        return self.done > CHARTED_SESSIONS
 
     @property
     def planned(self) -> int | None:
@@ -92,12 +119,16 @@ def _current_versions(user):
     )
 
 
-def plan_progress(*, user, plan: TreatmentPlan) -> PlanProgress:
-    """Everything the progress page shows of one plan, in a fixed number of queries."""
-    return version_progress(user=user, plan=plan, version=current_version(user=user, plan=plan))
+def plan_progress(*, user, plan: TreatmentPlan, every_session: bool = False) -> PlanProgress:
+    """Everything the progress page shows of one plan, in a fixed number of queries. The
+    charts show the latest CHARTED_SESSIONS sessions, or each one with `every_session`."""
+    version = current_version(user=user, plan=plan)
+    return version_progress(user=user, plan=plan, version=version, every_session=every_session)
 
 
-def version_progress(*, user, plan: TreatmentPlan, version: PlanVersion | None) -> PlanProgress:
+def version_progress(
+    *, user, plan: TreatmentPlan, version: PlanVersion | None, every_session: bool = False
+) -> PlanProgress:
     """The same when the caller has read the plan's current version (None: there is none)."""
     if version is None:
         return PlanProgress(plan, None, [], [], None, None)
@@ -109,17 +140,19 @@ def version_progress(*, user, plan: TreatmentPlan, version: PlanVersion | None) 
     )
     milestones = milestone_progress(version, signed, assessments)
     sessions = signed.of_plan
+    charted = sessions if every_session else sessions[-CHARTED_SESSIONS:]
     return PlanProgress(
         plan=plan,
         version=version,
         milestones=milestones,
         sessions=sessions,
-        charts=progress_charts(version, milestones, sessions),
+        charts=progress_charts(version, milestones, charted),
         reassessment=reassessment_due(
             planned=version.planned_sessions,
             sessions=sessions,
             assessed_on=[a.assessed_on for a in assessments],
         ),
+        charted=len(charted),
     )
 
 

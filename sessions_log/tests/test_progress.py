@@ -18,6 +18,7 @@ from clinic.clinic_time import at_local, today
 from clinic.models import AuditEntry
 from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
+from sessions_log import selectors_progress
 from sessions_log.models import Measurement, TechniqueApplied
 from sessions_log.selectors_progress import plan_progress, reassessment_due, what_worked
 from sessions_log.tests.factories import SessionNoteFactory
@@ -232,6 +233,59 @@ def test_every_reading_is_in_the_chart_tables(client, cast, version):
     assert '<details class="chart-data" open>' not in page  # long tables start folded
 
 
+def test_a_long_plan_charts_its_latest_sessions_and_every_one_on_request(
+    client, cast, version, monkeypatch
+):
+    """Past CHARTED_SESSIONS, the charts and their tables show the latest sessions; the
+    milestones, the count and the prompts still use every one, and a link shows them all."""
+    monkeypatch.setattr(selectors_progress, "CHARTED_SESSIONS", 5)
+    for n in range(8):  # PSFS measured only in session 1, before the charted window
+        session(cast, version, 30 - n, pain=(n, 0), rom=50 + n, psfs=6 if n == 0 else None)
+    progress = plan_progress(user=cast.therapist, plan=version.plan)
+    psfs = next(row for row in progress.milestones if row.milestone.kind == "psfs")
+    assert psfs.latest == 6 and progress.done == 8 and progress.charted == 5
+    assert len(progress.charts.outcomes[1].rows) == 1  # the baseline only
+    client.force_login(cast.therapist)
+    url = reverse("plan_progress", args=[version.plan.pk])
+    page = client.get(url).content.decode()
+    pain = chart_tables(page)["Pain before and after each session (0-10)"]
+    assert [row[0] for row in pain["rows"]] == [
+        f"Session {n + 1} ({_day(30 - n)})" for n in range(3, 8)
+    ]
+    rom = next(table for title, table in chart_tables(page).items() if "range of motion" in title)
+    assert rom["rows"][0] == ["Baseline (plan)", "55°"] and len(rom["rows"]) == 6
+    assert "The charts show the latest 5 of 8 sessions (sessions 4–8)" in page
+    assert f'href="{url}?sessions=all#charts-title"' in page
+    assert "<strong>8 of 8</strong>" in page
+    every = client.get(url, {"sessions": "all"}).content.decode()
+    pain = chart_tables(every)["Pain before and after each session (0-10)"]
+    assert len(pain["rows"]) == 8 and pain["rows"][0][0] == f"Session 1 ({_day(30)})"
+    assert "The charts show all 8 sessions." in every
+    assert f'href="{url}#charts-title">Show the latest 5 only' in every
+
+
+def test_sessions_done_within_and_beyond_the_plan(client, cast, version):
+    version.planned_sessions = 2
+    version.save(update_fields=["planned_sessions"])
+    client.force_login(cast.therapist)
+    url = reverse("plan_progress", args=[version.plan.pk])
+    session(cast, version, 9, pain=(5, 3))
+    assert "<strong>1 of 2</strong> planned sessions done" in client.get(url).content.decode()
+    session(cast, version, 8, pain=(5, 3))
+    session(cast, version, 7, pain=(5, 3))
+    page = client.get(url).content.decode()
+    assert (
+        "<strong>3 sessions</strong> done (signed session notes): 1 more than the 2 planned" in page
+    )
+
+
+def test_a_short_plan_says_nothing_about_a_window(client, cast, version):
+    session(cast, version, 7, pain=(4, 2))
+    client.force_login(cast.therapist)
+    page = client.get(reverse("plan_progress", args=[version.plan.pk])).content.decode()
+    assert "charts-window" not in page
+
+
 def chart_tables(page):
     """caption -> header cells, body rows (cell texts) and the tag of each row's first cell."""
     tables = {}
@@ -437,7 +491,10 @@ def test_progress_page_queries_do_not_grow(
     with django_assert_max_num_queries(PROGRESS_QUERY_CAP):
         response = client.get(reverse("plan_progress", args=[version.plan.pk]))
     assert response.status_code == 200
-    assert f"<strong>{notes} of 8</strong>" in response.content.decode()
+    page = response.content.decode()
+    assert (
+        f"<strong>{notes} sessions</strong> done (signed session notes): {notes - 8} more " in page
+    )
 
 
 # --- the plan PDF holds the same charts ------------------------------------------------------

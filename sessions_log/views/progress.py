@@ -30,7 +30,10 @@ def plan_progress_page(request, plan_id):
         plan = get_object_or_404(
             TreatmentPlan.objects.visible_to(request.user).select_related("client"), pk=plan_id
         )
-    progress = version_progress(user=request.user, plan=plan, version=version)
+    every_session = request.GET.get("sessions") == "all"
+    progress = version_progress(
+        user=request.user, plan=plan, version=version, every_session=every_session
+    )
     audit.record(
         actor=request.user, action="view", client=plan.client, target=plan, detail="progress"
     )
@@ -45,6 +48,7 @@ def plan_progress_page(request, plan_id):
             "techniques": what_worked(user=request.user, plan=plan),
             "staff": role in CLINICIAN_ROLES,
             "writer": role in CLINICAL_WRITERS,
+            "every_session": every_session,
         },
     )
 
