@@ -163,6 +163,26 @@ def test_day_view_draws_each_appointment_in_its_therapists_column(client, cast, 
     assert cancelled.pk and "cell cell-work gr-" in html and "cell cell-off gr-" in html
 
 
+def test_calendars_draw_the_wall_clock_on_a_dst_day_and_up_to_midnight(
+    client, cast, profile, hour_type
+):
+    """Times are the clinic's wall clock: on the day clocks go forward (2026-03-08 in New
+    York, 23 hours long) 10:00 is still row 5 of a grid from 09:00, and an appointment
+    ending at midnight runs to the end of the grid."""
+    day = dt.date(2026, 3, 8)
+    WorkingHoursFactory(therapist=profile, weekday=day.weekday(), start_time=T(9), end_time=T(17))
+    _book(profile, day, T(10), hour_type, client=cast.client)
+    _book(profile, day, T(23), hour_type, client=cast.client2)
+    client.force_login(cast.frontdesk)
+    html = client.get(reverse("schedule_day"), {"date": day.isoformat()}).content.decode()
+    assert "10:00–11:00" in html and re.search(r'class="appt status-booked gr-5 gs-4"', html)
+    # The grid runs 09:00-24:00 (60 rows): the 23:00 block is rows 57-60.
+    assert "23:00–00:00" in html and re.search(r'class="appt status-booked gr-57 gs-4"', html)
+    week = reverse("schedule_week", kwargs={"therapist_id": profile.pk})
+    html = client.get(week, {"date": day.isoformat()}).content.decode()
+    assert "10:00–11:00" in html and "23:00–00:00" in html
+
+
 def test_day_grid_spans_the_working_day_or_eight_to_six(client, cast, profile):
     day = _future_weekday(3)
     WorkingHoursFactory(therapist=profile, weekday=3, start_time=T(7, 30), end_time=T(12))

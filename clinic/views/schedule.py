@@ -127,6 +127,10 @@ class Grid:
     hour_at: int  # rows from the top to the first hour line (the grid may start at :15)
 
 
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def _minute(moment: dt.datetime, day: dt.date) -> int:
     """Minutes after the clinic's midnight on `day`, by the wall clock, clipped to the day."""
     moment = local(moment)
@@ -139,24 +143,27 @@ def _minute(moment: dt.datetime, day: dt.date) -> int:
 
 @dataclass
 class Placed:
-    """An appointment with its clinic-local start and end, and their minutes on the column's
-    day (converted once: the grid range and the block both need them)."""
+    """An appointment with its start and end in minutes on the column's day (clipped to it:
+    the grid range and the block both need them)."""
 
     entry: selectors.CalendarEntry
-    starts: dt.datetime
-    ends: dt.datetime
     start: int
     end: int
 
 
 def _placed(column: selectors.CalendarDay) -> list[Placed]:
-    placed = []
-    for entry in column.appointments:
-        starts, ends = entry.starts_at, entry.ends_at  # read in clinic time (selectors)
-        placed.append(
-            Placed(entry, starts, ends, _minute(starts, column.day), _minute(ends, column.day))
-        )
-    return placed
+    day = column.day
+    return [
+        Placed(entry, _on_day(entry.day, entry.start, day), _on_day(entry.end_day, entry.end, day))
+        for entry in column.appointments
+    ]
+
+
+def _on_day(on: dt.date, minute: int, day: dt.date) -> int:
+    """A wall-clock moment (day and minute) as minutes after `day`'s midnight, clipped."""
+    if on == day:
+        return minute
+    return 0 if on < day else 24 * 60
 
 
 def _grid_range(
@@ -279,14 +286,17 @@ def _detail_url_maker():
         return lambda pk: None
 
 
+_STATUS_LABELS = dict(Appointment.Status.choices)
+
+
 def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
-    appointment, starts, ends = placed.entry, placed.starts, placed.ends
+    appointment = placed.entry
     start, end = max(placed.start, first), min(placed.end, last)
     rows_left = (last - start) // ROW_MINUTES
     span = min(max(1, math.ceil((end - start) / ROW_MINUTES)), MAX_SPAN_ROWS, rows_left)
-    times = f"{starts.hour:02d}:{starts.minute:02d}–{ends.hour:02d}:{ends.minute:02d}"
+    times = f"{_clock(appointment.start)}–{_clock(appointment.end)}"
     kind, room = appointment.type_name, appointment.room_name
-    client, status = appointment.client_name, Appointment.Status(appointment.status).label
+    client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
     url = detail_url(appointment.pk)
     # Every text is escaped here (html.escape, as Django's escape does, without its lazy
     # wrapper: this runs ~300 times a page); the numbers and the status value are ours.
