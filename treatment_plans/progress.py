@@ -60,6 +60,19 @@ class MilestoneProgress:
             return {"met": True, "not_met": False}.get(self.milestone.status)
         return self.milestone.is_met_by(self.latest)
 
+    # As printed: 55, 55.5 (values carry one decimal at most).
+    @property
+    def baseline_text(self) -> str | None:
+        return _plain(self.baseline)
+
+    @property
+    def latest_text(self) -> str | None:
+        return _plain(self.latest)
+
+    @property
+    def target_text(self) -> str | None:
+        return _plain(self.target)
+
     def as_data(self) -> dict:
         """What the PDF shows of this milestone, as plain JSON (for the content fingerprint)."""
         return {

@@ -20,7 +20,12 @@ from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
 from sessions_log import selectors_progress
 from sessions_log.models import Measurement, TechniqueApplied
-from sessions_log.selectors_progress import plan_progress, reassessment_due, what_worked
+from sessions_log.selectors_progress import (
+    TechniqueOutcome,
+    plan_progress,
+    reassessment_due,
+    what_worked,
+)
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans import pdf as pdf_module
 from treatment_plans.progress import milestone_progress, plan_sessions, signed_sessions
@@ -399,6 +404,11 @@ def test_what_worked_numbers(client, cast, version):
     name = technique("trigger_point").name.lower()
     assert f"Sessions that included {name} averaged a change of -3.5 points" in page
     assert "does not show that a technique caused the change" in page
+
+
+def test_what_worked_prints_one_decimal_and_no_negative_zero():
+    row = TechniqueOutcome("Swedish", 3, 6.0, 4.3, -0.0)
+    assert (row.before_text, row.after_text, row.change_text) == ("6.0", "4.3", "0.0")
 
 
 # --- access, audit, query caps --------------------------------------------------------------
