@@ -198,3 +198,12 @@ def test_a_draft_version_and_other_physicians_acknowledgements_stay_hidden(physi
     page = physician.get(URL).content.decode()
     assert "The activated goal" in page and "A draft goal" not in page
     assert "Acknowledge version 1" in page and "You acknowledged" not in page
+
+
+def test_a_too_long_search_is_refused_where_it_was_typed_and_kept(physician, cast):
+    _patient(cast, "Abbott", goal="Walk the dog")
+    typed = "x" * 101
+    page = physician.post(URL, {"q": typed}).content.decode()
+    assert "Ensure this value has at most 100 characters (it has 101)." in page
+    assert f'value="{typed}"' in page and "is-invalid" in page and 'aria-invalid="true"' in page
+    assert '<label class="form-label" for="id_q">Find a patient by name</label>' in page
