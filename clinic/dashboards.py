@@ -218,8 +218,9 @@ class PatientSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.errors:
-            self.fields["q"].widget.attrs["class"] = "form-control is-invalid"
+        if self.errors:  # the message under the field is read with it
+            attrs = self.fields["q"].widget.attrs
+            attrs.update({"class": "form-control is-invalid", "aria-describedby": "q-error"})
 
 
 def _by_name(clients, text: str):

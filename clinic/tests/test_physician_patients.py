@@ -206,4 +206,5 @@ def test_a_too_long_search_is_refused_where_it_was_typed_and_kept(physician, cas
     page = physician.post(URL, {"q": typed}).content.decode()
     assert "Ensure this value has at most 100 characters (it has 101)." in page
     assert f'value="{typed}"' in page and "is-invalid" in page and 'aria-invalid="true"' in page
+    assert 'aria-describedby="q-error"' in page and 'id="q-error"' in page
     assert '<label class="form-label" for="id_q">Find a patient by name</label>' in page
