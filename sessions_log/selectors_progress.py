@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from intake.models import Assessment
 from sessions_log.models import TechniqueApplied
@@ -23,9 +23,9 @@ from treatment_plans.progress import (
     signed_sessions,
 )
 
-# The charts (and their tables) show the latest sessions of a long plan, and every session on
-# request: a typical plan has 6-24, and 200 points across a phone-width chart are 2 px apart.
-# Milestones, counts, the reassessment prompt and "what worked" always use every session.
+# The charts (with their tables) and "what worked" show the latest sessions of a long plan,
+# and every session on request: a typical plan has 6-24, and 200 points across a phone-width
+# chart are 2 px apart. Milestones, counts and the reassessment prompt use every session.
 CHARTED_SESSIONS = 50
 
 # Reassessment is due at the halfway point and at the end of the planned sessions (DOMAIN.md).
@@ -77,7 +77,12 @@ class PlanProgress:
     sessions: list[SessionReading]
     charts: ProgressCharts | None
     reassessment: ReassessmentDue | None
-    charted: int = 0  # how many of the latest sessions the charts show
+    charted_sessions: list[SessionReading] = field(default_factory=list)  # the latest ones
+
+    @property
+    def charted(self) -> int:
+        """How many of the latest sessions the charts (and "what worked") show."""
+        return len(self.charted_sessions)
 
     @property
     def done(self) -> int:
@@ -169,7 +174,7 @@ def version_progress(
             sessions=sessions,
             assessed_on=[a.assessed_on for a in assessments],
         ),
-        charted=len(charted),
+        charted_sessions=charted,
     )
 
 
@@ -209,16 +214,21 @@ def plan_reassessment(*, user, plan: TreatmentPlan) -> ReassessmentDue | None:
     )
 
 
-def what_worked(*, user, plan: TreatmentPlan) -> list[TechniqueOutcome]:
+def what_worked(
+    *, user, plan: TreatmentPlan, sessions: list[SessionReading] | None = None
+) -> list[TechniqueOutcome]:
     """Per technique, the plan's signed sessions (any version of it) that included it and
-    their mean pain before and after. One query; a technique used twice in a session counts
-    it once (the dict below, keyed by note). Grouping in Python is about twice as fast here
-    as grouping in SQL, which needs an anti-join to count a session once."""
-    rows = (
-        TechniqueApplied.objects.visible_to(user)
-        .filter(note__plan_version__plan=plan, note__signed_at__isnull=False)
-        .order_by()  # sorted below, after grouping
-        .values_list("technique__name", "note_id", "note__pain_before", "note__pain_after")
+    their mean pain before and after; only `sessions` (some of the plan's, as read by
+    plan_progress) when given. One query; a technique used twice in a session counts it once
+    (the dict below, keyed by note). Grouping in Python is about twice as fast here as
+    grouping in SQL, which needs an anti-join to count a session once."""
+    applied = TechniqueApplied.objects.visible_to(user)
+    if sessions is None:
+        applied = applied.filter(note__plan_version__plan=plan, note__signed_at__isnull=False)
+    else:  # the plan's signed notes, by id: a short list beats the join (a long one does not)
+        applied = applied.filter(note_id__in=[s.note_id for s in sessions])
+    rows = applied.order_by().values_list(  # sorted below, after grouping
+        "technique__name", "note_id", "note__pain_before", "note__pain_after"
     )
     pains: dict[str, dict] = defaultdict(dict)
     for name, note_id, before, after in rows:

@@ -16,6 +16,7 @@ have reached `version` through `PlanVersion.objects.visible_to(user)`.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -248,6 +249,7 @@ class SessionReading:
     pain_after: int
     rom: dict  # (norm id, side) -> Decimal
     psfs: dict  # activity (casefolded) -> Decimal
+    note_id: uuid.UUID | None = None
 
     @cached_property  # each chart of a session labels it again
     def short_label(self) -> str:
@@ -293,7 +295,7 @@ def signed_sessions(version: PlanVersion) -> SignedSessions:
     for pk, pain_before, pain_after, on, in_plan in notes:
         rom, psfs = measured.get(pk, ({}, {}))
         number = len(of_plan) + 1 if in_plan else 0
-        reading = SessionReading(number, on, pain_before, pain_after, rom, psfs)
+        reading = SessionReading(number, on, pain_before, pain_after, rom, psfs, pk)
         every.append(reading)
         if in_plan:
             of_plan.append(reading)

@@ -244,8 +244,11 @@ def test_a_long_plan_charts_its_latest_sessions_and_every_one_on_request(
     """Past CHARTED_SESSIONS, the charts and their tables show the latest sessions; the
     milestones, the count and the prompts still use every one, and a link shows them all."""
     monkeypatch.setattr(selectors_progress, "CHARTED_SESSIONS", 5)
-    for n in range(8):  # PSFS measured only in session 1, before the charted window
-        session(cast, version, 30 - n, pain=(n, 0), rom=50 + n, psfs=6 if n == 0 else None)
+    for n in range(8):  # PSFS and trigger points only in session 1, before the window
+        session(
+            cast, version, 30 - n, pain=(n, 0), rom=50 + n, psfs=6 if n == 0 else None,
+            techniques=("trigger_point",) if n == 0 else ("swedish",),
+        )  # fmt: skip
     progress = plan_progress(user=cast.therapist, plan=version.plan)
     psfs = next(row for row in progress.milestones if row.milestone.kind == "psfs")
     assert psfs.latest == 6 and progress.done == 8 and progress.charted == 5
@@ -262,10 +265,14 @@ def test_a_long_plan_charts_its_latest_sessions_and_every_one_on_request(
     assert "The charts show the latest 5 of 8 sessions (sessions 4–8)" in page
     assert f'href="{url}?sessions=all#charts-title"' in page
     assert "<strong>8 of 8</strong>" in page
+    trigger, swedish = technique("trigger_point").name, technique("swedish").name
+    assert f"{swedish}</th><td>5</td>" in page and trigger not in page  # what worked: 4-8
+    assert f"{cast.client.first_name}’s latest 5 signed sessions of this plan" in page
     every = client.get(url, {"sessions": "all"}).content.decode()
     pain = chart_tables(every)["Pain before and after each session (0-10)"]
     assert len(pain["rows"]) == 8 and pain["rows"][0][0] == f"Session 1 ({_day(30)})"
     assert "The charts show all 8 sessions." in every
+    assert f"{swedish}</th><td>7</td>" in every and f"{trigger}</th><td>1</td>" in every
     assert f'href="{url}#charts-title">Show the latest 5 only' in every
 
 

@@ -45,12 +45,20 @@ def plan_progress_page(request, plan_id):
             "plan": plan,
             "client": plan.client,
             "progress": progress,
-            "techniques": what_worked(user=request.user, plan=plan),
+            "techniques": what_worked(
+                user=request.user, plan=plan, sessions=_worked_sessions(progress)
+            ),
             "staff": role in CLINICIAN_ROLES,
             "writer": role in CLINICAL_WRITERS,
             "every_session": every_session,
         },
     )
+
+
+def _worked_sessions(progress):
+    """The charted sessions when they are some of the plan's (a window), else None: every
+    signed session of the plan, which one join finds faster than a long list of ids."""
+    return progress.charted_sessions if progress.charts_window else None
 
 
 @role_required(*READERS)
