@@ -293,7 +293,7 @@ def signed_sessions(version: PlanVersion) -> SignedSessions:
     measured = _measurements_by_note(notes_query.order_by().values("pk"))
     every, of_plan = [], []
     for pk, pain_before, pain_after, on, in_plan in notes:
-        rom, psfs = measured.get(pk, ({}, {}))
+        rom, psfs = measured.get(pk) or ({}, {})
         number = len(of_plan) + 1 if in_plan else 0
         reading = SessionReading(number, on, pain_before, pain_after, rom, psfs, pk)
         every.append(reading)
@@ -314,7 +314,10 @@ def _measurements_by_note(note_ids) -> dict:
     )
     measured: dict = {}
     for note_id, kind, norm_id, side, activity, value in rows:
-        rom, psfs = measured.setdefault(note_id, ({}, {}))
+        pair = measured.get(note_id)
+        if pair is None:
+            pair = measured[note_id] = ({}, {})
+        rom, psfs = pair
         if kind == "rom":
             rom[(norm_id, side)] = value
             rom.setdefault((norm_id, ""), value)
