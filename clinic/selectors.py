@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import Q, Value
-from django.db.models.functions import Concat, ExtractHour, ExtractMinute, TruncDate
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
+from clinic.lookups import WallClock
 from clinic.models import Appointment, AppointmentType, Room, Therapist, TimeOff, WorkingHours
 
 Status = Appointment.Status
@@ -46,10 +47,8 @@ class CalendarEntry(NamedTuple):
 
     pk: uuid.UUID
     therapist_id: uuid.UUID
-    day: dt.date  # the clinic-local day it starts on
-    start: int  # minutes after that day's midnight, by the clinic's wall clock
-    end_day: dt.date
-    end: int  # minutes after end_day's midnight
+    starts: dt.datetime  # the clinic's wall clock: read its date, hour and minute only
+    ends: dt.datetime
     status: str
     client_name: str
     type_name: str
@@ -61,9 +60,9 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
     PostgreSQL use the starts_at index instead of reading every appointment (it misjudges
     `ends_at > start`). The client's name is built as Client.__str__ builds it.
 
-    Start and end come as the clinic's wall clock (a day and minutes after its midnight),
-    computed in SQL: all a calendar draws. Timestamps were converted and compared one by one
-    in Python (Django parses each and makes it aware), ~600 a busy day."""
+    Start and end come as the clinic's wall clock (`WallClock`): all a calendar draws.
+    Django's timestamps were parsed, made aware and converted one by one in Python, ~600 on
+    a busy day."""
     tz = clinic_tz()
     rows = (
         Appointment.objects.visible_to(user)
@@ -72,15 +71,9 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
         .order_by("starts_at")
     )
     return rows.values_list(
-        "pk", "therapist_id", *_wall_clock("starts_at", tz), *_wall_clock("ends_at", tz),
+        "pk", "therapist_id", WallClock("starts_at", tzinfo=tz), WallClock("ends_at", tzinfo=tz),
         "status", "client_name", "appointment_type__name", "room__name",
     )  # fmt: skip
-
-
-def _wall_clock(field: str, tz) -> tuple:
-    """The clinic-local day of a timestamp and its minutes after that day's midnight."""
-    minutes = ExtractHour(field, tzinfo=tz) * 60 + ExtractMinute(field, tzinfo=tz)
-    return TruncDate(field, tzinfo=tz), minutes
 
 
 def _fill(columns: dict, hours, time_off, appointments, key) -> None:
@@ -124,7 +117,7 @@ def day_schedule(*, user, day: dt.date) -> list[CalendarDay]:
         ),
         appointments=_appointments_between(user, start, end).filter(therapist__in=therapists),
         # An appointment belongs to the day it starts on (they never cross midnight).
-        key=lambda a: a.therapist_id if a.day == day else None,
+        key=lambda a: a.therapist_id if a.starts.date() == day else None,
     )
     return list(columns.values())
 
@@ -144,7 +137,7 @@ def week_schedule(*, user, therapist: Therapist, day: dt.date) -> list[CalendarD
         hours=WorkingHours.objects.filter(therapist=therapist),
         time_off=TimeOff.objects.filter(therapist=therapist, starts_at__lt=end, ends_at__gt=start),
         appointments=_appointments_between(user, start, end).filter(therapist=therapist),
-        key=lambda a: a.day,
+        key=lambda a: a.starts.date(),
     )
     return list(columns.values())
 

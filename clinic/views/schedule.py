@@ -127,10 +127,6 @@ class Grid:
     hour_at: int  # rows from the top to the first hour line (the grid may start at :15)
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def _minute(moment: dt.datetime, day: dt.date) -> int:
     """Minutes after the clinic's midnight on `day`, by the wall clock, clipped to the day."""
     moment = local(moment)
@@ -154,15 +150,16 @@ class Placed:
 def _placed(column: selectors.CalendarDay) -> list[Placed]:
     day = column.day
     return [
-        Placed(entry, _on_day(entry.day, entry.start, day), _on_day(entry.end_day, entry.end, day))
+        Placed(entry, _on_day(entry.starts, day), _on_day(entry.ends, day))
         for entry in column.appointments
     ]
 
 
-def _on_day(on: dt.date, minute: int, day: dt.date) -> int:
-    """A wall-clock moment (day and minute) as minutes after `day`'s midnight, clipped."""
+def _on_day(wall: dt.datetime, day: dt.date) -> int:
+    """A wall-clock moment as minutes after `day`'s midnight, clipped to the day."""
+    on = wall.date()
     if on == day:
-        return minute
+        return wall.hour * 60 + wall.minute
     return 0 if on < day else 24 * 60
 
 
@@ -294,7 +291,8 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
     start, end = max(placed.start, first), min(placed.end, last)
     rows_left = (last - start) // ROW_MINUTES
     span = min(max(1, math.ceil((end - start) / ROW_MINUTES)), MAX_SPAN_ROWS, rows_left)
-    times = f"{_clock(appointment.start)}–{_clock(appointment.end)}"
+    starts, ends = appointment.starts, appointment.ends
+    times = f"{starts.hour:02d}:{starts.minute:02d}–{ends.hour:02d}:{ends.minute:02d}"
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
     url = detail_url(appointment.pk)
