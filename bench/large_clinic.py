@@ -251,9 +251,9 @@ def _gunicorn(url: str, port: int) -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--requests", type=int, default=600, help="timed requests per page")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds over the pages")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds over the pages")
     parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--small-counts", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
