@@ -129,12 +129,7 @@ class Grid:
 
 def _minute(moment: dt.datetime, day: dt.date) -> int:
     """Minutes after the clinic's midnight on `day`, by the wall clock, clipped to the day."""
-    moment = local(moment)
-    if moment.date() < day:
-        return 0
-    if moment.date() > day:
-        return 24 * 60
-    return moment.hour * 60 + moment.minute
+    return _on_day(local(moment), day)
 
 
 @dataclass
