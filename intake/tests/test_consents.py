@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from clinic.clinic_time import local
 from clinic.models import AuditEntry, CareTeamMember, Client
 from clinic.tests.factories import CareTeamMemberFactory, PhysicianFactory
 from intake.models import Consent, ConsentText
@@ -276,7 +277,8 @@ def test_front_desk_sees_status_only(client, cast):
     page = client.get(reverse("client_consents", kwargs={"client_id": cast.client.pk}))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Signed" in html and consent.signed_at.strftime("%Y-%m-%d") in html
+    # The page shows the clinic's date: on a New York evening, UTC is already tomorrow.
+    assert "Signed" in html and f"{local(consent.signed_at):%Y-%m-%d}" in html
     assert TREATMENT_WORDS not in html
     assert 'name="slot"' not in html  # no sign or care-team form
     assert reverse("consent_revoke", args=[consent.pk]) not in html
