@@ -101,6 +101,13 @@ class PlanProgress:
         return self.done - self.charted + 1, self.done
 
     @property
+    def worked_sessions(self) -> list[SessionReading] | None:
+        """What "what worked" describes: the charted sessions when they are a window, else
+        None (every signed session of the plan, which one join finds faster than a long
+        list of note ids)."""
+        return self.charted_sessions if self.charts_window else None
+
+    @property
     def charted_default(self) -> int:
         return CHARTED_SESSIONS
 

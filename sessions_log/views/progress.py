@@ -46,19 +46,12 @@ def plan_progress_page(request, plan_id):
             "client": plan.client,
             "progress": progress,
             "techniques": what_worked(
-                user=request.user, plan=plan, sessions=_worked_sessions(progress)
+                user=request.user, plan=plan, sessions=progress.worked_sessions
             ),
             "staff": role in CLINICIAN_ROLES,
             "writer": role in CLINICAL_WRITERS,
-            "every_session": every_session,
         },
     )
-
-
-def _worked_sessions(progress):
-    """The charted sessions when they are some of the plan's (a window), else None: every
-    signed session of the plan, which one join finds faster than a long list of ids."""
-    return progress.charted_sessions if progress.charts_window else None
 
 
 @role_required(*READERS)
