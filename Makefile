@@ -1,5 +1,10 @@
 # The two commands: `make run` (demo on SQLite, tasks in-process) and `make test`.
 PORT ?= 8000
+# Where `make web` listens. 127.0.0.1 by default: gunicorn speaks plain http, so it belongs
+# behind a TLS proxy on this machine; `make web HOST=0.0.0.0` (or one private address) only
+# when the proxy runs on another host and a firewall keeps everyone else out. Set on the
+# command line only (`:=`): some shells (tcsh) export HOST as the machine's name.
+HOST := 127.0.0.1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
@@ -33,7 +38,7 @@ worker: $(STAMP)
 web: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/gunicorn clinic.wsgi --config gunicorn.conf.py --bind 0.0.0.0:$(PORT) --workers 3
+	$(VENV)/bin/gunicorn clinic.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 3
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -86,7 +86,14 @@ def database_from_env(
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise EnvError(name, f"expected a sqlite:/// or postgres:// URL, got scheme {scheme!r}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=0 if scheme == "sqlite" else 60)
+        # PostgreSQL connections persist for 60 s across requests. Health checks make the first
+        # query of a request test a reused connection (SELECT 1) and reconnect when the server
+        # ended it (a restart, pg_terminate_backend, a dropped network), instead of failing
+        # that request with the 503 page (clinic/middleware_db.py) on every worker.
+        persistent = scheme != "sqlite"
+        config = dj_database_url.parse(
+            url, conn_max_age=60 if persistent else 0, conn_health_checks=persistent
+        )
     except Exception as exc:  # dj_database_url raises plain ValueError/KeyError on junk
         raise EnvError(name, f"cannot parse {url!r}: {exc}") from None
     if scheme != "sqlite" and not config.get("NAME"):
@@ -96,6 +103,27 @@ def database_from_env(
         # writers queue instead of failing half-way (see DESIGN.md, booking flow).
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     return config
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def require_local_hosts(name: str, hosts_name: str, hosts: list[str]) -> None:
+    """Refuse the setting `name` unless every entry of `hosts` names this machine.
+
+    For settings that weaken transport security so a trial works over plain http: a site that
+    answers to a public name can never start with one of them.
+    """
+    others = [host for host in hosts if host.lower() not in LOCAL_HOSTS]
+    if hosts and not others:
+        return
+    local = ", ".join(LOCAL_HOSTS)
+    got = repr(",".join(others)) if hosts else "none"
+    raise EnvError(
+        name,
+        f"only for a trial on this machine: every {hosts_name} entry must be one of {local}, "
+        f"got {got}",
+    )
 
 
 def redis_url_from_env(name: str, environ: Mapping[str, str] = os.environ) -> str | None:

@@ -13,6 +13,7 @@ from clinic.env import (
     env_list,
     env_str,
     redis_url_from_env,
+    require_local_hosts,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -138,9 +139,16 @@ CLINIC_INVITATION_DAYS = env_int("CLINIC_INVITATION_DAYS", 7, minimum=1)
 CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1)
 
 # Security. Production values (DJANGO_DEBUG=false) pass `manage.py check --deploy`.
+# DJANGO_LOCAL_PLAIN_HTTP=true tries the production shape over http://127.0.0.1 (`make web`):
+# cookies without Secure, no redirect to https, no HSTS. Refused at start-up unless every
+# allowed host names this machine, so a real deployment can never run with it.
+LOCAL_PLAIN_HTTP = env_bool("DJANGO_LOCAL_PLAIN_HTTP", False)
+if LOCAL_PLAIN_HTTP:
+    require_local_hosts("DJANGO_LOCAL_PLAIN_HTTP", "DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)
+https_only = not DEBUG and not LOCAL_PLAIN_HTTP
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = https_only
+CSRF_COOKIE_SECURE = https_only
 # Absolute session lifetime from sign-in, and the idle limit (clinic/security/sessions.py).
 SESSION_COOKIE_AGE = env_int("CLINIC_SESSION_SECONDS", 12 * 3600, minimum=60)
 CLINIC_SESSION_IDLE_SECONDS = env_int("CLINIC_SESSION_IDLE_SECONDS", 1800, minimum=60)
@@ -156,10 +164,10 @@ CLINIC_CSP = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 CLINIC_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", https_only)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if https_only else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = https_only
+SECURE_HSTS_PRELOAD = https_only
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -17,6 +17,7 @@ from clinic.env import (
     env_int,
     env_list,
     redis_url_from_env,
+    require_local_hosts,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,14 @@ def test_database_postgres_url():
     config = database_from_env("DATABASE_URL", "", {"DATABASE_URL": url})
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["HOST"], config["PORT"]) == ("clinic", "127.0.0.1", 5432)
+    # Persistent connections, tested before reuse: one ended by the server is replaced instead
+    # of failing a request (clinic/tests/test_connection_health_integration.py).
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+def test_database_sqlite_opens_a_connection_per_request():
+    config = database_from_env("DATABASE_URL", "/tmp/x.sqlite3", {})
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, False)
 
 
 @pytest.mark.parametrize(
@@ -134,3 +143,77 @@ def test_check_deploy_is_clean_with_production_values():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+# --- DJANGO_LOCAL_PLAIN_HTTP: the production shape over http://127.0.0.1 --------------------
+
+SECRET = "f3Jk9!qPz@7vLm2#xR8sWc4&yT6uNb1^hG5eDa0*Zo-Qi_Kp+w3Ex"
+TRANSPORT = (
+    "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+    " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_PRELOAD)"
+)
+
+
+def test_local_hosts_only():
+    require_local_hosts("X", "H", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]"])
+    anywhere = "0.0.0.0"  # noqa: S104 - a host name here, not a bind address
+    for hosts in (["clinic.example"], ["127.0.0.1", "clinic.example"], ["*"], [anywhere], []):
+        with pytest.raises(EnvError, match="^X: only for a trial on this machine: every H entry"):
+            require_local_hosts("X", "H", hosts)
+
+
+def test_production_transport_is_https_only():
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        TRANSPORT,
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="clinic.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True", "31536000", "True"]
+
+
+def test_local_plain_http_turns_off_secure_cookies_redirect_and_hsts_for_local_hosts():
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        TRANSPORT,
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,[::1]",
+        DJANGO_LOCAL_PLAIN_HTTP="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "False", "0", "False"]
+
+
+@pytest.mark.parametrize(
+    "hosts,named",
+    [
+        ("clinic.example", "clinic.example"),
+        ("127.0.0.1,localhost,clinic.example", "clinic.example"),
+        ("*", "*"),
+    ],
+)
+def test_local_plain_http_refused_for_any_other_host(hosts, named):
+    result = _manage(
+        "check",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS=hosts,
+        DJANGO_LOCAL_PLAIN_HTTP="true",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Configuration error: DJANGO_LOCAL_PLAIN_HTTP: only for a trial on this machine: every "
+        f"DJANGO_ALLOWED_HOSTS entry must be one of localhost, 127.0.0.1, [::1], got {named!r}"
+    )
+
+
+def test_local_plain_http_refused_without_allowed_hosts():
+    result = _manage("check", DJANGO_SECRET_KEY=SECRET, DJANGO_LOCAL_PLAIN_HTTP="true")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("got none")
