@@ -4,19 +4,27 @@ WeasyPrint is imported inside the functions that need it: it takes a noticeable 
 import, and the web processes (which only serve stored PDFs) never need it.
 
 Rendering fetches nothing from the network. `StaticOnlyFetcher` serves our own static files
-from disk through Django's staticfiles finders and refuses every other URL, so plan text or a
-template holding `<img src="http://10.0.0.1/...">` cannot make the worker call anything
-(server-side request forgery) or wait on a slow host.
+from disk (the staticfiles finders, or what collectstatic wrote under STATIC_ROOT) and refuses
+every other URL, so plan text or a template holding `<img src="http://10.0.0.1/...">` cannot
+make the worker call anything (server-side request forgery) or wait on a slow host.
+
+A render WeasyPrint complains about (a stylesheet or font it could not load, a property it
+ignored) raises `PdfRenderProblem`: WeasyPrint still writes a PDF then, but not the one we
+designed, and nobody should receive it as if it were.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -37,6 +45,9 @@ logger = logging.getLogger(__name__)
 # the fetcher maps to files on disk. ".invalid" never resolves, should anything try.
 BASE_URL = "https://clinic-pdf.invalid/"
 TEMPLATE = "treatment_plans/pdf/plan.html"
+# PlanPdf.last_error holds 300 characters; the problem's message stays within this.
+PROBLEM_MESSAGE_LENGTH = 280
+PROBLEMS_QUOTED = 3
 
 
 class RefusedURL(ValueError):
@@ -56,30 +67,51 @@ def static_file_for(url: str) -> Path:
 
 
 def _found(relative: str) -> Path:
-    if ".." in Path(relative).parts:
+    if ".." in Path(relative).parts or Path(relative).is_absolute():
         raise RefusedURL("refused a static path that climbs out")
-    found = finders.find(relative)
-    if not found:
-        raise RefusedURL(f"no such static file: {relative}")
-    return Path(found)
+    # The finders know the source names; a manifest storage's hashed names (what `{% static %}`
+    # gives in production) exist only where collectstatic wrote them.
+    for candidate in (finders.find(relative), _collected(relative)):
+        if candidate and Path(candidate).is_file():
+            return _inside_static_roots(Path(candidate))
+    raise RefusedURL(f"no such static file: {relative}")
+
+
+def _collected(relative: str) -> str | None:
+    try:
+        return staticfiles_storage.path(relative)
+    except (NotImplementedError, ImproperlyConfigured, SuspiciousFileOperation):
+        # A remote storage has no path, a missing STATIC_ROOT has no files, and a name
+        # that escapes STATIC_ROOT is not ours: the finders' answer is all there is.
+        return None
 
 
 def _file_under_static(path: Path) -> Path:
-    # A file: URL is fine only when it names a file the static finders would serve anyway.
+    # A file: URL (a stylesheet's relative url() resolves against the sheet's file) is fine
+    # only when it names a file in one of the folders we serve static files from.
+    resolved = _inside_static_roots(path)
+    if not resolved.is_file():
+        raise RefusedURL("no such static file")
+    return resolved
+
+
+def _inside_static_roots(path: Path) -> Path:
+    # Resolved, so neither ".." nor a symlink can lead out of the folders.
     resolved = path.resolve()
-    for root in _static_roots():
-        if resolved.is_relative_to(root):
-            return _found(str(resolved.relative_to(root)))
-    raise RefusedURL("refused a file outside the static folders")
+    if not any(resolved.is_relative_to(root) for root in _static_roots()):
+        raise RefusedURL("refused a file outside the static folders")
+    return resolved
 
 
 def _static_roots() -> list[Path]:
-    # STATICFILES_DIRS entries are paths or (prefix, path) pairs.
-    entries = [
-        entry[1] if isinstance(entry, (tuple, list)) else entry
-        for entry in settings.STATICFILES_DIRS
+    """Every finder's folder (STATICFILES_DIRS, the apps' static/) and STATIC_ROOT."""
+    locations = [
+        storage.location
+        for finder in finders.get_finders()
+        for storage in getattr(finder, "storages", {}).values()
     ]
-    return [Path(entry).resolve() for entry in entries]
+    locations.append(settings.STATIC_ROOT)
+    return [Path(location).resolve() for location in locations if location]
 
 
 def _scheme_and_host(url: str) -> str:
@@ -92,11 +124,19 @@ def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # WeasyPrint logs most failed loads, but not all (a font source followed by another
+            # is only DEBUG), and nothing when its logger is turned down: a refusal counts as a
+            # problem even when WeasyPrint stays quiet.
+            self.refusals: list[str] = []
+
         def fetch(self, url, headers=None):
             try:
                 path = static_file_for(url)
             except RefusedURL as refusal:
                 logger.warning("PDF render: %s", refusal)
+                self.refusals.append(str(refusal))
                 raise
             mime = "text/css" if path.suffix == ".css" else None
             return URLFetcherResponse(
@@ -106,13 +146,55 @@ def _fetcher_class():
     return StaticOnlyFetcher
 
 
+class PdfRenderProblem(Exception):
+    """WeasyPrint warned or erred while rendering; the message says what it said."""
+
+
 def html_to_pdf(html: str) -> bytes:
-    """PDF bytes of `html`; only our static files may be fetched while rendering."""
+    """PDF bytes of `html`; only our static files may be fetched while rendering.
+    Raises PdfRenderProblem when WeasyPrint logs a warning or an error on the way."""
     import weasyprint
 
     fetcher = _fetcher_class()(allowed_protocols=("https", "file"))
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf()
+    with _weasyprint_complaints() as complaints:
+        document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+        content = document.write_pdf()
+    if complaints or fetcher.refusals:
+        raise PdfRenderProblem(_problem_message(complaints or fetcher.refusals))
+    return content
+
+
+class _ComplaintCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+        # Only this render's: another thread's render logs to the same logger.
+        self.thread = threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(" ".join(record.getMessage().split()))
+
+
+@contextmanager
+def _weasyprint_complaints():
+    # WeasyPrint logs on "weasyprint" and its children; a failed fetch is logged there too.
+    weasyprint_logger = logging.getLogger("weasyprint")
+    collector = _ComplaintCollector()
+    weasyprint_logger.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        weasyprint_logger.removeHandler(collector)
+
+
+def _problem_message(messages: list[str]) -> str:
+    message = "; ".join(messages[:PROBLEMS_QUOTED])
+    if len(messages) > PROBLEMS_QUOTED:
+        message += f" (and {len(messages) - PROBLEMS_QUOTED} more)"
+    if len(message) > PROBLEM_MESSAGE_LENGTH:
+        message = message[: PROBLEM_MESSAGE_LENGTH - 1] + "…"
+    return message
 
 
 def plan_html(version: PlanVersion, progress: list[MilestoneProgress] | None = None) -> str:
