@@ -13,6 +13,7 @@ from clinic.models.scheduling import (
     WaitlistEntry,
     WorkingHours,
 )
+from clinic.models.throttle import LoginThrottle
 from clinic.security.models import UserSession
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CareTeamMember",
     "Client",
     "Invitation",
+    "LoginThrottle",
     "MfaDevice",
     "MfaRecoveryCode",
     "Physician",

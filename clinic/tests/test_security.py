@@ -5,30 +5,22 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from clinic.models import AuditEntry, User, UserSession
-from clinic.security import sessions
+from clinic.security import sessions, throttle
 from clinic.tests.factories import PASSWORD
 from clinic.tests.test_roles_and_urls import MATRIX, _url
 from clinic.tests.test_settings_env import _manage
 
 LOCKED_TEXT = b"Too many attempts. Try again in 15 minutes or reset your password."
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Throttle counts live in the cache, which outlives a test's database transaction.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _sign_in(client, username, password, ip="127.0.0.1", path=None):
@@ -79,29 +71,27 @@ def test_lockout_is_per_username_and_ip(client, cast):
     assert _sign_in(Client(), "Therapist ", PASSWORD).status_code == 429  # same name, spelt oddly
 
 
-@pytest.fixture
-def local_cache(settings):
-    """These tests move the clock, which only an in-process cache follows (Redis keeps its own
-    time for key expiry): in the PostgreSQL + Redis run they would otherwise wait 15 minutes."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def _throttle_clock_moved(monkeypatch, seconds: int) -> None:
+    later = throttle._now() + timedelta(seconds=seconds)
+    monkeypatch.setattr(throttle, "_now", lambda: later)
 
 
-def test_lockout_expires_by_itself(client, cast, monkeypatch, local_cache):
+def test_lockout_expires_by_itself(client, cast, monkeypatch):
     _fail(client, "therapist", 5)
     assert _sign_in(client, "therapist", PASSWORD).status_code == 429
-    later = time.time() + 15 * 60 + 1
-    monkeypatch.setattr(time, "time", lambda: later)  # the cache's clock
+    _throttle_clock_moved(monkeypatch, 15 * 60 - 1)
+    assert _sign_in(client, "therapist", PASSWORD).status_code == 429
+    _throttle_clock_moved(monkeypatch, 2)
     assert _sign_in(client, "therapist", PASSWORD).status_code == 302
 
 
-def test_lockout_length_comes_from_the_setting(client, cast, settings, monkeypatch, local_cache):
+def test_lockout_length_comes_from_the_setting(client, cast, settings, monkeypatch):
     settings.CLINIC_LOGIN_LOCKOUT_SECONDS = 120
     _fail(client, "therapist", 5)
     response = _sign_in(client, "therapist", PASSWORD)
     assert b"Try again in 2 minutes" in response.content
     assert response["Retry-After"] == "120"
-    later = time.time() + 121
-    monkeypatch.setattr(time, "time", lambda: later)
+    _throttle_clock_moved(monkeypatch, 121)
     assert _sign_in(client, "therapist", PASSWORD).status_code == 302
 
 
