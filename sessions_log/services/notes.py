@@ -22,6 +22,10 @@ NOTE_FIELDS = (
     "pain_after", "client_response", "home_care", "body_mechanics",
 )  # fmt: skip
 NOT_NOTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+ALREADY_SIGNED = (
+    "This note is already signed and locked, so nothing was saved from this form. To correct "
+    "or add to it, add an addendum to the signed note."
+)
 
 
 def _require_therapist(actor) -> None:
@@ -98,9 +102,9 @@ def note_save(
     problems = note_problems(actor=actor, appointment=appointment)
     if problems:
         raise ValidationError(problems)
-    note = SessionNote.objects.filter(appointment=appointment).first()
+    note = SessionNote.objects.select_for_update().filter(appointment=appointment).first()
     if note is not None and note.is_signed:
-        raise ValidationError("This note is signed and locked. Add an addendum to correct it.")
+        raise ValidationError(ALREADY_SIGNED)
     version = active_plan_version(appointment.client)
     _check_techniques(appointment.client, version, techniques)
     created = note is None
@@ -128,14 +132,38 @@ def _replace_rows(note, techniques, trigger_points, measurements) -> None:
 
 
 @transaction.atomic
+def note_save_and_sign(
+    *, actor, appointment: Appointment, data: dict, techniques: list[dict],
+    trigger_points: list[dict], measurements: list[dict],
+) -> SessionNote:  # fmt: skip
+    """Save the note and sign it in one transaction: the appointment stays locked from the save
+    to the signature, so a second submit (a double click, another tab) waits, then finds the
+    note signed and is told so; it cannot slip its own text in between."""
+    note = note_save(
+        actor=actor, appointment=appointment, data=data, techniques=techniques,
+        trigger_points=trigger_points, measurements=measurements,
+    )  # fmt: skip
+    return note_sign(actor=actor, note=note)
+
+
+def _lock_note(note: SessionNote) -> SessionNote:
+    """Lock the note's appointment, then the note. Every service here takes the two in this
+    order (note_save locks the appointment before it reads the note). Taken the other way
+    round, a sign and a save of the same note could each hold one row and wait for the other:
+    a deadlock, which PostgreSQL breaks by failing one of them."""
+    Appointment.objects.select_for_update().filter(pk=note.appointment_id).exists()
+    return SessionNote.objects.select_for_update().select_related("appointment").get(pk=note.pk)
+
+
+@transaction.atomic
 def note_sign(*, actor, note: SessionNote) -> SessionNote:
     """Sign and lock. The appointment is marked completed, and the plan's milestones and PDF
     follow the new measurements."""
-    note = SessionNote.objects.select_for_update().select_related("appointment").get(pk=note.pk)
+    note = _lock_note(note)
     if note.therapist_id != actor.pk:
         raise PermissionDenied("Only the note's author signs it.")
     if note.is_signed:
-        raise ValidationError("This note is already signed.")
+        raise ValidationError(ALREADY_SIGNED)
     note.signed_at = timezone.now()
     note.save(update_fields=["signed_at", "updated_at"])
     appointment = note.appointment
@@ -157,11 +185,15 @@ def _progress_changed(version: PlanVersion) -> None:
 @transaction.atomic
 def addendum_add(*, actor, note: SessionNote, text: str) -> Addendum:
     _require_therapist(actor)
+    note = _lock_note(note)  # a second submit of the same addendum waits here, then finds it
     if not note.is_signed:
         raise ValidationError("The note is not signed yet: edit it directly.")
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Write the correction or addition."})
+    if note.addenda.filter(author=actor, text=text).exists():
+        # Addenda are permanent: a double submit must not leave the same correction twice.
+        raise ValidationError("This addendum is already on the note; it was not added again.")
     addendum = Addendum.objects.create(note=note, author=actor, text=text)
     audit.record(actor=actor, action="update", client=note.client, target=note, detail="addendum")
     return addendum

@@ -79,9 +79,16 @@ def test_therapist_writes_then_signs_and_the_note_locks(client, cast, visit):
     visit.refresh_from_db()
     assert note.is_signed and visit.status == "completed"
     assert AuditEntry.objects.filter(action="sign", object_id=str(note.pk)).exists()
-    # A signed note opens read-only; a POST to its editor changes nothing.
+    # A signed note opens read-only; a POST to its editor (a tab opened before the signature)
+    # changes nothing, says why, and keeps what was typed.
+    assert client.get(reverse("note_edit", args=[visit.pk]))["Location"] == reverse(
+        "note_detail", args=[note.pk]
+    )
     response = _post(client, cast, visit, subjective="rewritten")
-    assert response["Location"] == reverse("note_detail", args=[note.pk])
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This note is already signed" in page and "rewritten" in page
+    assert reverse("note_detail", args=[note.pk]) in page
     note.refresh_from_db()
     assert note.subjective == "Neck stiff after deadlines"
     note.subjective = "rewritten"
@@ -155,6 +162,18 @@ def test_addenda_correct_a_signed_note(client, cast, visit):
     page = client.get(reverse("note_detail", args=[note.pk])).content.decode()
     assert "Pressure was light, not moderate." in page
     assert note.addenda.get().author == cast.therapist
+
+
+def test_the_same_addendum_submitted_twice_is_added_once(client, cast, visit):
+    _post(client, cast, visit, sign="1")
+    note = SessionNote.objects.get()
+    url = reverse("note_addendum", args=[note.pk])
+    client.post(url, {"text": "Pressure was light, not moderate."})
+    response = client.post(url, {"text": " Pressure was light, not moderate. "}, follow=True)
+    assert "This addendum is already on the note" in response.content.decode()
+    assert note.addenda.count() == 1
+    client.post(url, {"text": "Also: the client left early."})
+    assert note.addenda.count() == 2
 
 
 def test_unsigned_notes_older_than_a_day_are_listed_for_their_author(client, cast, visit):

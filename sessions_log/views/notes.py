@@ -39,8 +39,8 @@ def _appointment(request, appointment_id) -> Appointment:
 def note_edit(request, appointment_id):
     """Write or continue the appointment's note; a signed note opens read-only."""
     appointment = _appointment(request, appointment_id)
-    note = SessionNote.objects.visible_to(request.user).filter(appointment=appointment).first()
-    if note is not None and note.is_signed:
+    note = _note_of(request, appointment)
+    if note is not None and note.is_signed and not _signed_meanwhile(request, note):
         return redirect("note_detail", note_id=note.pk)
     problems = note_services.note_problems(actor=request.user, appointment=appointment)
     if problems:
@@ -52,11 +52,29 @@ def note_edit(request, appointment_id):
     forms = _forms(request, appointment, note)
     if request.method == "GET" and note is not None:  # the editor shows the note
         audit.record(actor=request.user, action="view", client=appointment.client, target=note)
-    if request.method == "POST" and all(f.is_valid() for f in forms):
+    if _signed_meanwhile(request, note):  # say so, and keep what was typed for an addendum
+        forms[0].add_error(None, note_services.ALREADY_SIGNED)
+    elif request.method == "POST" and all(f.is_valid() for f in forms):
         saved = _save(request, appointment, forms)
         if saved is not None:
             return saved
+        note = _note_of(request, appointment)  # the refusal may be "signed meanwhile"
     return _render(request, appointment, note, forms)
+
+
+def _note_of(request, appointment) -> SessionNote | None:
+    return SessionNote.objects.visible_to(request.user).filter(appointment=appointment).first()
+
+
+def _signed_meanwhile(request, note) -> bool:
+    """Its author posts the editor of a note signed since the form was opened (in another tab,
+    or by the first click of a double click)."""
+    return (
+        request.method == "POST"
+        and note is not None
+        and note.is_signed
+        and note.therapist_id == request.user.pk
+    )
 
 
 def _initial(request, appointment, note):
@@ -95,19 +113,20 @@ def _forms(request, appointment, note):
 
 def _save(request, appointment, forms):
     form, techniques, points, measurements = forms
+    sign = "sign" in request.POST
+    service = note_services.note_save_and_sign if sign else note_services.note_save
     try:
-        note = note_services.note_save(
+        note = service(
             actor=request.user, appointment=appointment, data=form.cleaned_data,
             techniques=techniques.rows(), trigger_points=points.rows(),
             measurements=measurements.rows(),
         )  # fmt: skip
-        if "sign" in request.POST:
-            note_services.note_sign(actor=request.user, note=note)
-            messages.success(request, "Note signed and locked.")
-            return redirect("note_detail", note_id=note.pk)
     except ValidationError as error:
         _show(error, form, techniques)
         return None
+    if sign:
+        messages.success(request, "Note signed and locked.")
+        return redirect("note_detail", note_id=note.pk)
     messages.success(request, "Draft saved. Sign it when it is complete.")
     return redirect("note_edit", appointment_id=appointment.pk)
 
