@@ -27,7 +27,16 @@ class ConsentSignForm(forms.Form):
 
 
 class CareTeamMemberAddForm(forms.Form):
-    physician = forms.ModelChoiceField(queryset=Physician.objects.none(), label="Physician")
+    physician = forms.ModelChoiceField(
+        queryset=Physician.objects.none(),
+        label="Physician",
+        # The choices leave out the care team's members, so this is also what a second submit
+        # of the same physician (a double click) is told.
+        error_messages={
+            "invalid_choice": "This physician is already on this care team, or is not in the "
+            "physician directory."
+        },
+    )
     relationship = forms.ChoiceField(choices=CareTeamMember.Relationship.choices)
 
     def __init__(self, *args, physicians=None, **kwargs):

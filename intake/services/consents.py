@@ -81,7 +81,10 @@ _ALREADY_SIGNED = (
 
 
 def _lock_client(client: Client) -> Client:
-    # Serialises signatures for one client, so the "already signed?" check below holds.
+    # Serialises signatures for one client, so the "already signed?" check below holds. Every
+    # service here locks the client first, then the care-team member, then the consent: in
+    # any other order, two of them at once (signing in one tab, withdrawing in another) can
+    # each hold what the other waits for, a deadlock that fails one of them.
     return Client.objects.select_for_update().get(pk=client.pk)
 
 
@@ -146,6 +149,7 @@ def _record_signature(actor, consent: Consent) -> None:
 @transaction.atomic
 def consent_revoke(*, actor, consent: Consent) -> Consent:
     _require_may_act_for(actor, consent.client)
+    _lock_client(consent.client)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.revoked_at is not None:
         raise ValidationError("This consent was already withdrawn.")
@@ -174,8 +178,9 @@ def care_team_sharing_stop(*, actor, care_team_member: CareTeamMember) -> CareTe
     """Withdraw sharing with one care-team member, whether or not a signed form is on file
     (members recorded before online consents, or by the clinic, have none): a client must
     always be able to stop sharing."""
+    _require_may_act_for(actor, care_team_member.client)
+    _lock_client(care_team_member.client)
     member = CareTeamMember.objects.select_for_update().get(pk=care_team_member.pk)
-    _require_may_act_for(actor, member.client)
     active = Consent.objects.active().filter(care_team_member=member, kind=ConsentKind.SHARING)
     consent = active.first()
     if consent is not None:
@@ -205,6 +210,7 @@ def care_team_member_add(
     them). Membership alone gives no access: sharing starts only with a signed consent."""
     if role_of(actor) not in STAFF_ROLES:
         raise PermissionDenied("Only clinic staff can change a care team.")
+    _lock_client(client)  # a second submit waits here, then finds the member added
     if CareTeamMember.objects.filter(client=client, physician=physician).exists():
         raise ValidationError({"physician": f"{physician} is already on this care team."})
     member = CareTeamMember.objects.create(
