@@ -255,7 +255,7 @@ def invitation_accept(*, token: str, username: str, password: str) -> User:
 
 @transaction.atomic
 def _accept_creating(token: str, username: str, password: str) -> User:
-    invitation = invitation_for_token(token)
+    invitation = _lock_for_accept(token)
     if existing_account(invitation) is not None:
         raise ValidationError("You already have an account: sign in with it to accept.")
     user = _new_user(invitation, username, password)
@@ -291,11 +291,21 @@ def _new_user(invitation: Invitation, username: str, password: str) -> User:
 @transaction.atomic
 def invitation_accept_as(*, token: str, user) -> User:
     """Link the signed-in `user`, an existing account with the invited email and role."""
-    invitation = invitation_for_token(token)
+    invitation = _lock_for_accept(token)
     if not may_link(invitation, user):
         raise PermissionDenied("This invitation is for a different account.")
     _claim(invitation, user)
     return user
+
+
+def _lock_for_accept(token: str) -> Invitation:
+    """The invitation, read again once the invited person's row is locked. A second accept (a
+    double click) waits here and then finds the invitation used, instead of racing on to
+    insert the same username and being told it is taken. Person before invitation is also
+    the order invitation_send locks in, so a resend and an accept cannot deadlock."""
+    invitee = invitation_for_token(token).invitee
+    type(invitee).objects.select_for_update().filter(pk=invitee.pk).exists()
+    return invitation_for_token(token)
 
 
 def _claim(invitation: Invitation, user: User) -> None:
