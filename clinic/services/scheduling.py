@@ -330,6 +330,8 @@ TRANSITIONS: dict[tuple[str, str], bool] = {
 def appointment_set_status(*, actor, appointment: Appointment, status: str) -> Appointment:
     _require_staff(actor)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status == status:  # a double submit: the first one did it
+        raise ValidationError(f"This appointment is already marked {Status(status).label.lower()}.")
     key = (appointment.status, status)
     if key not in TRANSITIONS:
         raise ValidationError(

@@ -295,6 +295,20 @@ def test_status_changes(desk, cast):
     assert b"cannot be marked" in response.content
 
 
+@pytest.mark.parametrize("status", ["checked_in", "completed", "no_show"])
+def test_the_same_status_twice_says_it_is_already_set(desk, cast, status):
+    past = AppointmentFactory(
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
+        starts_at=at_local(today(), dt.time(0, 5)) - dt.timedelta(days=1),
+    )
+    url = reverse("appointment_status", args=[past.pk])
+    desk.post(url, {"status": status})
+    again = desk.post(url, {"status": status}, follow=True).content.decode()
+    label = Appointment.Status(status).label.lower()
+    assert f"This appointment is already marked {label}." in again
+
+
 def test_no_show_before_the_start_is_refused(desk, cast):
     appointment = _booked(cast)
     response = desk.post(

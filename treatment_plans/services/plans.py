@@ -142,7 +142,8 @@ def plan_activate(*, actor, version: PlanVersion) -> PlanVersion:
     version = (
         PlanVersion.objects.select_for_update().select_related("plan__client").get(pk=version.pk)
     )
-    _require_draft(version)
+    if version.activated_at is not None:  # a double submit: the first one activated it
+        raise ValidationError(f"Version {version.number} of this plan is already activated.")
     problems = activation_problems(version)
     if problems:
         raise ValidationError(problems)

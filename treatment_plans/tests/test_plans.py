@@ -170,6 +170,15 @@ def test_removing_the_technique_resolves_the_conflict(client, ready):
     assert conflicts_for(version) == []
 
 
+def test_activating_twice_says_the_version_is_already_active(client, ready):
+    _new_plan(client, ready, "swedish")
+    plan = PlanVersion.objects.get().plan
+    client.post(reverse("plan_activate", args=[plan.pk]))
+    again = client.post(reverse("plan_activate", args=[plan.pk]), follow=True)
+    assert "Version 1 of this plan is already activated." in again.content.decode()
+    assert AuditEntry.objects.filter(action="sign", client=ready.client).count() == 1
+
+
 def test_activation_is_gated_on_health_history_and_consent(client, cast):
     _new_plan(client, cast, "swedish")
     version = PlanVersion.objects.get()
