@@ -32,7 +32,9 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Production shape (needs DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS).
+# The worker renders plan PDFs from the collected static files (hashed names): collect first.
 worker: $(STAMP)
+	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/celery -A clinic worker --beat --loglevel=INFO --queues=default,email,pdf
 
 web: $(STAMP)

@@ -74,16 +74,6 @@ def _celery_mode(request):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Sign-in throttling counts live in the cache; no test inherits another's failures."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _email_backend(settings, request):
     if request.node.get_closest_marker("integration") is None:
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -150,8 +140,11 @@ class WorkerPool:
         self._key: tuple | None = None
         self._workers: list[Worker] = []
 
-    def start(self, count: int = 1, **extra_env: str) -> list[Worker]:
-        key = (count, tuple(sorted(extra_env.items())))
+    def start(self, count: int = 1, *, beat: bool = False, **extra_env: str) -> list[Worker]:
+        """`beat=True` embeds Celery beat in the first worker (the sweeps run on their
+        schedule, as in `make worker`); REDIS_URL in `extra_env` points them at another
+        broker (a fault test's own Redis)."""
+        key = (count, beat, tuple(sorted(extra_env.items())))
         if key == self._key and all(w.process.poll() is None for w in self._workers):
             return self._workers
         self.stop()
@@ -159,8 +152,8 @@ class WorkerPool:
         from django.conf import settings
 
         # Tasks left by an earlier group (retries, unfinished races) must not leak in.
-        redis.Redis.from_url(settings.REDIS_URL).flushdb()
-        workers = [self._spawn(extra_env) for _ in range(count)]
+        redis.Redis.from_url(extra_env.get("REDIS_URL", settings.REDIS_URL)).flushdb()
+        workers = [self._spawn(extra_env, beat=beat and n == 0) for n in range(count)]
         self._workers, self._key = workers, key
         for worker in workers:  # spawned together, so they boot in parallel
             _wait_until_ready(worker.process, worker.log_path)
@@ -176,7 +169,7 @@ class WorkerPool:
                 worker.process.kill()
         self._workers, self._key = [], None
 
-    def _spawn(self, extra_env: dict[str, str]) -> Worker:
+    def _spawn(self, extra_env: dict[str, str], *, beat: bool = False) -> Worker:
         from django.conf import settings
 
         log_path = self._tmp.mktemp("worker-log") / "worker.log"
@@ -196,6 +189,8 @@ class WorkerPool:
             "--queues=default,email,pdf", "--concurrency=1", "--without-gossip",
             "--without-mingle", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
         ]  # fmt: skip
+        if beat:
+            command += ["--beat", f"--schedule={log_path.parent / 'beat-schedule'}"]
         with log_path.open("w") as log:
             process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         return Worker(process=process, mail_dir=mail_dir, log_path=log_path)
@@ -320,3 +315,60 @@ def no_celery_worker(celery_workers):
     to start some. (The pool is the object behind the session fixture's `start`.)"""
     celery_workers.__self__.stop()
     return celery_workers
+
+
+# --- services a fault test stops and starts (clinic/tests/faults.py) --------------------------
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own on a spare port (never the machine's shared one)."""
+    from clinic.tests.faults import RedisServer
+
+    if not RedisServer.available():
+        if REQUIRE_INTEGRATION:
+            pytest.fail("needs redis-server but CLINIC_REQUIRE_INTEGRATION=1")
+        pytest.skip("needs redis-server")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A local SMTP server (aiosmtpd) on a spare port; `smtp.mailbox.messages` is what it got.
+    This test process sends there too (workers get `EMAIL_URL=smtp.url`)."""
+    from clinic.tests.faults import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker_at(settings):
+    """`broker_at(url)`: this test process sends its tasks there (and /healthz checks it), as
+    the web processes of a deployment whose Redis is `url` would."""
+    previous = celery_app.conf.broker_url
+
+    def point(url: str) -> None:
+        celery_app.conf.broker_url = settings.REDIS_URL = url
+        _forget_broker_connections()
+
+    yield point
+    celery_app.conf.broker_url = previous
+    _forget_broker_connections()
+
+
+def _forget_broker_connections() -> None:
+    # Celery keeps a connection pool and a producer pool per app; both must be rebuilt for
+    # the new URL, as Celery itself does after a fork (app._after_fork). Not app.close():
+    # that also unregisters the app, and the tasks with it.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

@@ -7,8 +7,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from clinic.mfa.services import mfa_reset
-from clinic.models import AppointmentType, AuditEntry, Physician, Room, Therapist, User
+from clinic.models import (
+    AppointmentType,
+    AuditEntry,
+    OutboundMail,
+    Physician,
+    Room,
+    Therapist,
+    User,
+)
 from clinic.security.services import user_sessions_end
+from clinic.services.outbox import mail_resend
 
 
 class TherapistInline(admin.StackedInline):
@@ -110,3 +119,32 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
 class RoomAdmin(admin.ModelAdmin):
     list_display = ("name", "is_active")
     list_editable = ("is_active",)
+
+
+@admin.register(OutboundMail)
+class OutboundMailAdmin(admin.ModelAdmin):
+    """The outbox's backlog: read-only (rows change only by delivery); failed mails can be
+    sent again through the same service as the staff pages (audited)."""
+
+    list_display = ("created_at", "kind", "recipient", "status", "attempts", "next_attempt_at")
+    list_filter = ("status", "kind")
+    search_fields = ("recipient",)
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send again (mails that could not be delivered)")
+    def send_again(self, request, queryset):
+        resent = 0
+        for mail in queryset.filter(status=OutboundMail.Status.FAILED):
+            mail_resend(actor=request.user, mail=mail)
+            resent += 1
+        self.message_user(request, f"{resent} of {len(queryset)} mail(s) will be sent again.")

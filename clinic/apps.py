@@ -7,3 +7,6 @@ class ClinicConfig(AppConfig):
 
     def ready(self):
         from clinic import signals  # noqa: F401  (login/logout audit receivers)
+
+        # Each registers its kinds of owed mail with the outbox (clinic/outbox.py).
+        from clinic.services import invitations, people, reminders  # noqa: F401

@@ -18,10 +18,19 @@ from clinic import audit
 from clinic.charts import progress_chart
 from clinic.clinic_time import day_bounds, today
 from clinic.links import link_maker
-from clinic.models import Appointment, AuditEntry, CareTeamMember, Client, User, WaitlistEntry
+from clinic.models import (
+    Appointment,
+    AuditEntry,
+    CareTeamMember,
+    Client,
+    OutboundMail,
+    User,
+    WaitlistEntry,
+)
 from clinic.permissions import role_required
 from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
+from clinic.selectors import failed_mails, outbox_backlog
 from clinic.services.scheduling import CLIENT_CANCEL_HOURS
 from intake.selectors import current_health_history, missing_for_care
 from sessions_log.models import SessionNote
@@ -54,6 +63,7 @@ def admin_dashboard(request):
             "recent_audit": AuditEntry.objects.visible_to(request.user).select_related(
                 "actor", "client"
             )[:RECENT],
+            "outbox": outbox_backlog(OutboundMail.objects.visible_to(request.user)),
         },
     )
 
@@ -116,6 +126,7 @@ def front_desk_dashboard(request):
             "recent_clients": recent[:RECENT],
             "todays": _todays_appointments(request.user),
             "freed_slots": _freed_slots(request.user),
+            "failed_mails": failed_mails(request.user, limit=RECENT),
         },
     )
 

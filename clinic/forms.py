@@ -40,17 +40,16 @@ class ClientSearchForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Sends reset mail through Celery. The task receives only the user's id; the token is
-    made when the mail is sent. Unknown addresses get the same answer as known ones."""
+    """Owes the reset mail in the outbox; the token is made when the mail is sent. Unknown
+    addresses get the same answer as known ones."""
 
     def save(self, domain_override=None, request=None, use_https=False, **kwargs):
-        from clinic.tasks import send_password_reset_email
+        from clinic.services.people import password_reset_owe
 
         domain = domain_override or request.get_host()
-        for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(
-                lambda pk=str(user.pk): send_password_reset_email.delay(pk, domain, use_https)
-            )
+        with transaction.atomic():
+            for user in self.get_users(self.cleaned_data["email"]):
+                password_reset_owe(user=user, domain=domain, use_https=use_https)
 
 
 class AuditFilterForm(forms.Form):

@@ -177,3 +177,26 @@ class PhysicianQuerySet(models.QuerySet):
 class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user) -> AuditEntryQuerySet:
         return self if role_of(user) == Role.ADMIN else self.none()
+
+
+class OutboundMailQuerySet(models.QuerySet):
+    """Mail the clinic owes (clinic/models/outbox.py). Staff see it to chase what failed: the
+    front desk the mails of its own work (appointments, portal invitations), therapists also
+    the care team's, the admin everything (password resets included). Clients and physicians
+    see none: their mail is in their inbox."""
+
+    def visible_to(self, user) -> OutboundMailQuerySet:
+        from clinic import outbox
+
+        role = role_of(user)
+        if role == Role.ADMIN:
+            return self
+        if role in (Role.THERAPIST, Role.FRONT_DESK):
+            return self.filter(kind__in=outbox.kinds_for(role))
+        return self.none()
+
+    def waiting(self) -> OutboundMailQuerySet:
+        return self.filter(status="waiting")
+
+    def failed(self) -> OutboundMailQuerySet:
+        return self.filter(status="failed")

@@ -181,12 +181,10 @@ CLINIC_REQUIRE_MFA = env_bool("CLINIC_REQUIRE_MFA", not DEBUG)
 
 # Celery (clinic/celery.py reads the CELERY_ namespace). Without REDIS_URL tasks run in-process.
 REDIS_URL = redis_url_from_env("REDIS_URL")
-# Sign-in throttling counts live here, so every gunicorn worker and host shares them.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+# Nothing the clinic must keep lives in a cache: sessions, sign-in throttling counts and
+# everything owed are rows in the database, so a Redis outage costs no request an error.
+# Per-process memory serves whatever Django itself caches.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -199,29 +197,40 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 100
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
-# Above the hard time limit, so a slow task is not redelivered while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Above the hard time limit, so a slow task is not redelivered while it still runs. Short
+# socket timeouts: a web request that wakes a worker while Redis is unreachable gives up in
+# about a second (the row it wrote is what counts, clinic/wakeups.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Task modules outside an app's tasks.py, so every worker registers them.
-CELERY_IMPORTS = ["treatment_plans.clearance"]
 CELERY_TASK_ROUTES = {
-    "clinic.tasks.send_*": {"queue": "email"},
-    "treatment_plans.clearance.*": {"queue": "email"},
+    "clinic.tasks.deliver_mail": {"queue": "email"},
+    "clinic.tasks.sweep_outbox": {"queue": "email"},
+    "clinic.tasks.send_due_reminders": {"queue": "email"},
     "treatment_plans.tasks.*": {"queue": "pdf"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["send-due-reminders"] = {
-    "task": "clinic.tasks.send_due_reminders",
-    "schedule": 300.0,
-}
-# Re-enqueues plan PDFs left pending by a lost message or a killed worker (the table, not the
-# queue, records what is owed).
-CELERY_BEAT_SCHEDULE["sweep-plan-pdfs"] = {
-    "task": "treatment_plans.tasks.sweep_plan_pdfs",
-    "schedule": 180.0,
+# The sweeps are how owed work survives a lost message, a broker outage or a killed worker:
+# the tables (the outbox, the plan PDFs), not the queues, record what is owed.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-outbox": {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0},
+    "send-due-reminders": {"task": "clinic.tasks.send_due_reminders", "schedule": 300.0},
+    "sweep-plan-pdfs": {"task": "treatment_plans.tasks.sweep_plan_pdfs", "schedule": 15.0},
+    "purge-login-throttle": {"task": "clinic.tasks.purge_login_throttle", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# A worker waits for the broker as long as an outage lasts (the default gives up after 100
+# tries and the worker exits), and beat resumes the sweeps when it is back.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 LOGGING = {
     "version": 1,
@@ -229,5 +238,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # WeasyPrint's warnings must be emitted: a render with any is failed, not "ready".
+    "loggers": {"django.db.backends": {"level": "INFO"}, "weasyprint": {"level": "WARNING"}},
 }

@@ -1,65 +1,50 @@
-"""Core Celery tasks: thin, take ids, call a service."""
+"""Core Celery tasks: thin, take ids, call a service.
+
+Mail is owed in the database (clinic/services/outbox.py): `deliver_mail` is the wake-up for one
+owed mail, `sweep_outbox` (beat, every 30 seconds) sends whatever is due and was not woken,
+or failed for now. Neither retries through Celery: a mail that could not go out stays owed,
+with its next attempt written on its row.
+"""
 
 from __future__ import annotations
 
-import smtplib
+import datetime as dt
 
 from celery import shared_task
 
-from clinic import services
+from clinic.services import reminders_send_due
+from clinic.services.outbox import MAIL_LEASE, SWEEP_BUDGET_SECONDS, mail_deliver, mail_sweep
 
-# Only failures that a later attempt can cure are retried.
-TRANSIENT_MAIL_ERRORS = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    ConnectionError,
-    TimeoutError,
-)
-
-
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
-def send_password_reset_email(user_id: str, domain: str, use_https: bool) -> bool:
-    return services.password_reset_email_send(user_id=user_id, domain=domain, use_https=use_https)
+# Sending one mail takes seconds at most (EMAIL_TIMEOUT per step); the hard limit stays under
+# the mail's lease, so a claim never outlives a live sender.
+MAIL_SOFT_LIMIT = 40
+MAIL_HARD_LIMIT = 50
+assert MAIL_LEASE.total_seconds() > MAIL_HARD_LIMIT
 
 
 @shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
-def send_appointment_confirmation(appointment_id: str) -> bool:
-    return services.appointment_confirmation_send(appointment_id=appointment_id)
+    acks_late=True, soft_time_limit=MAIL_SOFT_LIMIT, time_limit=MAIL_HARD_LIMIT,
+    ignore_result=True,
+)  # fmt: skip
+def deliver_mail(mail_id: str) -> str:
+    return mail_deliver(mail_id=mail_id)
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(soft_time_limit=SWEEP_BUDGET_SECONDS + 60, ignore_result=True)
+def sweep_outbox(now: str | None = None) -> dict:
+    # `now` (ISO 8601) runs the sweep's clock forward, e.g. to check a week of retries.
+    return mail_sweep(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(ignore_result=True)
 def send_due_reminders() -> int:
-    # Beat runs this every few minutes anyway, so a few quick retries are enough.
-    return services.reminders_send_due()
+    # Beat runs this every few minutes; an unsent reminder stays owed in the outbox.
+    return reminders_send_due()
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
-def send_invitation_email(invitation_id: str, base_url: str) -> bool:
-    # The token is made inside the service at send time: only the id crosses the broker.
-    from clinic.services.invitations import invitation_email_send
+@shared_task(ignore_result=True)
+def purge_login_throttle() -> int:
+    # Rows whose counting window and lockout are both over (beat, hourly).
+    from clinic.security.throttle import purge_expired
 
-    return invitation_email_send(invitation_id=invitation_id, base_url=base_url)
+    return purge_expired()

@@ -7,7 +7,16 @@ from django.urls import include, path
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
 from clinic.security.views import ThrottledLoginView
-from clinic.views import appointments, audit, clients, feeds, health, invitations, schedule
+from clinic.views import (
+    appointments,
+    audit,
+    clients,
+    feeds,
+    health,
+    invitations,
+    outbox,
+    schedule,
+)
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -115,6 +124,12 @@ invitation_patterns = [
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
 ]
 
+# Mail the clinic owes and has not delivered yet (clinic/views/outbox.py).
+outbox_patterns = [
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<uuid:mail_id>/resend/", outbox.outbox_resend, name="outbox_resend"),
+]
+
 urlpatterns = [
     *dashboard_patterns,
     # Two-factor sign-in (clinic/mfa): set-up, the sign-in check, the user's own settings.
@@ -125,6 +140,7 @@ urlpatterns = [
     *schedule_patterns,
     *feed_patterns,
     *invitation_patterns,
+    *outbox_patterns,
     path("", include("intake.urls")),
     path("", include("treatment_plans.urls")),
     path("", include("sessions_log.urls")),

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TreatmentPlansConfig(AppConfig):
     name = "treatment_plans"
     verbose_name = "Treatment plans"
+
+    def ready(self):
+        # Registers the plan-ready and clearance-request mails with the outbox (clinic/outbox.py).
+        from treatment_plans import clearance  # noqa: F401
+        from treatment_plans.services import pdf  # noqa: F401

@@ -3,6 +3,7 @@
 from clinic.mfa.models import MfaDevice, MfaRecoveryCode
 from clinic.models.audit import AuditEntry
 from clinic.models.invitations import Invitation
+from clinic.models.outbox import OutboundMail
 from clinic.models.people import CareTeamMember, Client, Physician, Therapist, User, UUIDModel
 from clinic.models.scheduling import (
     Appointment,
@@ -27,6 +28,7 @@ __all__ = [
     "LoginThrottle",
     "MfaDevice",
     "MfaRecoveryCode",
+    "OutboundMail",
     "Physician",
     "Room",
     "Therapist",

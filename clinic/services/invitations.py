@@ -20,17 +20,19 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic import audit
+from clinic import audit, outbox
 from clinic.clinic_time import local
 from clinic.models import Client, Invitation, Physician, User
 from clinic.models.invitations import token_hash
 from clinic.roles import Role, role_of
+from clinic.services.outbox import mail_owe
 
 DEFAULT_INVITATION_DAYS = 7
 CLIENT_INVITERS = frozenset({Role.FRONT_DESK, Role.THERAPIST})
 PHYSICIAN_INVITERS = frozenset({Role.ADMIN, Role.THERAPIST})
 # What the accept page says about a link that no longer works (InvitationUnavailable.reason).
 UNKNOWN, EXPIRED, USED, REVOKED = "unknown", "expired", "used", "revoked"
+INVITATION_MAIL = "portal_invitation"
 
 
 class InvitationUnavailable(Exception):
@@ -136,24 +138,26 @@ def _revoke_open(actor, person: Client | Physician) -> None:
 
 
 def _enqueue_mail(invitation: Invitation, base_url: str) -> None:
-    from clinic.tasks import send_invitation_email
+    # Owed in the invitation's transaction; the token is made only when it is sent.
+    mail_owe(
+        kind=INVITATION_MAIL, about=invitation, recipient=invitation.email,
+        client=invitation.client, params={"base_url": base_url},
+    )  # fmt: skip
 
-    pk = str(invitation.pk)
-    transaction.on_commit(lambda: send_invitation_email.delay(pk, base_url))
 
-
-def invitation_email_send(*, invitation_id, base_url: str = "") -> bool:
-    """Make the token, store its hash, send the mail. Returns False (a no-op) when the
-    invitation was already sent, accepted, revoked or has expired, so a re-run task sends
-    nothing twice. A retry after a failed send makes a fresh token: the old one never left."""
+@outbox.register(INVITATION_MAIL, "Portal invitation", watchers=outbox.CLINIC_STAFF)
+def _build_invitation_mail(mail, *, now) -> outbox.Prepared:
+    """Make the token and store its hash, then the mail. The mail is no longer owed once the
+    invitation was sent, accepted, revoked or has expired. A second attempt (the first one
+    never reached the server) makes a fresh token: the old one never left."""
     invitation = (
         Invitation.objects.open()
-        .filter(pk=invitation_id, sent_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(pk=mail.about_id, sent_at__isnull=True, expires_at__gt=now)
         .select_related("client", "physician")
         .first()
     )
     if invitation is None:
-        return False
+        raise outbox.NotOwed("The invitation was accepted, replaced or has expired.")
     token = secrets.token_urlsafe(32)
     # Committed before the mail leaves, so the link works the moment it arrives.
     stored = (
@@ -162,10 +166,13 @@ def invitation_email_send(*, invitation_id, base_url: str = "") -> bool:
         .update(token_hash=token_hash(token))
     )
     if not stored:
-        return False
-    invitation_email(invitation, token, base_url).send()
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
-    return True
+        raise outbox.NotOwed("The invitation was accepted or replaced meanwhile.")
+
+    def mark_sent():
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+    message = invitation_email(invitation, token, mail.params.get("base_url", ""))
+    return outbox.Prepared(message, after_sent=mark_sent)
 
 
 def invitation_email(invitation: Invitation, token: str, base_url: str) -> EmailMessage:

@@ -11,9 +11,10 @@ from django.template import loader
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from clinic import audit
+from clinic import audit, outbox
 from clinic.models import Client
 from clinic.roles import Role, role_of
+from clinic.services.outbox import mail_owe
 
 CLIENT_CONTACT_FIELDS = (
     "email",
@@ -49,12 +50,26 @@ def client_update_contacts(*, actor, client: Client, data: dict) -> Client:
     return client
 
 
-def password_reset_email_send(*, user_id, domain: str, use_https: bool) -> bool:
-    """Render and send one reset link. The token is made here, at send time, so no token
-    ever travels through the broker. Returns False when the account cannot reset."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email or not user.has_usable_password():
-        return False
+PASSWORD_RESET_MAIL = "password_reset"  # noqa: S105 - a mail kind, not a password
+
+
+def password_reset_owe(*, user, domain: str, use_https: bool) -> None:
+    """The user asked for a reset link: owed now, built (token included) at send time, so no
+    token ever travels through the broker or sits in the outbox."""
+    mail_owe(
+        kind=PASSWORD_RESET_MAIL, about=user, recipient=user.email,
+        params={"domain": domain, "use_https": use_https},
+    )  # fmt: skip
+
+
+@outbox.register(PASSWORD_RESET_MAIL, "Password reset link", watchers=outbox.ADMIN_ONLY)
+def _build_password_reset(mail, *, now) -> outbox.Prepared:
+    user = get_user_model().objects.filter(pk=mail.about_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        raise outbox.NotOwed("The account is inactive or cannot use a password.")
+    if not user.email:
+        raise outbox.Undeliverable("The account has no email address.")
+    domain, use_https = mail.params.get("domain", ""), mail.params.get("use_https", True)
     context = {
         "email": user.email,
         "domain": domain,
@@ -66,8 +81,8 @@ def password_reset_email_send(*, user_id, domain: str, use_https: bool) -> bool:
     }
     subject = loader.render_to_string("registration/password_reset_subject.txt", context)
     body = loader.render_to_string("registration/password_reset_email.txt", context)
-    EmailMultiAlternatives("".join(subject.splitlines()), body, None, [user.email]).send()
-    return True
+    message = EmailMultiAlternatives("".join(subject.splitlines()), body, None, [user.email])
+    return outbox.Prepared(message)
 
 
 CLIENT_FIELDS = (

@@ -1,55 +1,55 @@
 """Appointment mails to clients: the confirmation after booking, and the reminder before.
 
-A reminder is sent at most once however many workers run `reminders_send_due` at the same
-time: each appointment is first claimed by a conditional UPDATE of `reminder_sent_at`, and only
-the worker whose UPDATE changed the row sends. The claim commits before the mail goes out
-(no surrounding transaction), so a second worker sees it at once.
+Both are owed mail (clinic/services/outbox.py): the confirmation is written in the booking's
+transaction; the reminder when the appointment comes within CLINIC_REMINDER_HOURS. Each is
+built at send time from the appointment as it is then, so a cancelled or moved appointment's
+mail is dropped instead of sent.
+
+A reminder is owed at most once per appointment time however many workers run
+`reminders_send_due` at the same time: each appointment is first claimed by a conditional
+UPDATE of `reminder_sent_at` (in the transaction that writes the owed mail), and only the
+worker whose UPDATE changed the row owes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.db import transaction
 from django.utils import timezone
 
+from clinic import outbox
 from clinic.models import Appointment
 from clinic.notifications import appointment_email
+from clinic.services.outbox import deliver_now, mail_owe
 
 logger = logging.getLogger(__name__)
 Status = Appointment.Status
 
+CONFIRMATION = "appointment_confirmation"
+REMINDER = "appointment_reminder"
 # A reminder run handles at most this many; the next run (every few minutes) takes the rest.
 REMINDER_BATCH = 500
 
 
-def appointment_confirmation_send(*, appointment_id) -> bool:
-    """Mail the client the booked time with an .ics. False when there is nothing to confirm
-    any more (cancelled or moved into the past before the task ran, or no email address)."""
-    appointment = _with_relations().filter(pk=appointment_id).first()
-    if appointment is None or not _still_worth_mailing(appointment):
-        logger.info("confirmation skipped for appointment %s", appointment_id)
-        return False
-    appointment_email(appointment, "confirmation").send()
-    logger.info("confirmation sent for appointment %s", appointment_id)
-    return True
+def appointment_confirmation_owe(appointment: Appointment) -> None:
+    """Inside the booking's (or the move's) transaction: the client is owed a confirmation."""
+    if appointment.client.email:
+        mail_owe(
+            kind=CONFIRMATION, about=appointment, recipient=appointment.client.email,
+            client=appointment.client, params={"starts_at": appointment.starts_at.isoformat()},
+        )  # fmt: skip
 
 
 def reminders_send_due(*, now: dt.datetime | None = None) -> int:
-    """Send every due reminder this worker manages to claim; returns how many it sent."""
+    """Owe and send every due reminder this worker manages to claim; returns how many were
+    sent now (one the mail server could not take stays owed, and the outbox retries it)."""
     now = now or timezone.now()
     due = list(_due(now).values_list("pk", flat=True)[:REMINDER_BATCH])
-    if not due:
-        return 0
-    sent = 0
-    # One connection for the whole batch instead of one SMTP session per mail.
-    with get_connection() as connection:
-        for appointment_id in due:
-            sent += _remind(appointment_id, now=now, connection=connection)
-    return sent
+    owed = [mail for appointment_id in due if (mail := _owe_reminder(appointment_id, now))]
+    return deliver_now([mail.pk for mail in owed], now=now).get("sent", 0)
 
 
 def _due(now: dt.datetime):
@@ -70,53 +70,48 @@ def _claimable(now: dt.datetime):
     )
 
 
-def _remind(appointment_id, *, now: dt.datetime, connection) -> bool:
-    if not _claim(appointment_id, now=now):
-        return False  # another worker has it, or it changed since it was listed
-    appointment = _with_relations().get(pk=appointment_id)
+@transaction.atomic
+def _owe_reminder(appointment_id, now: dt.datetime):
+    if _claimable(now).filter(pk=appointment_id).update(reminder_sent_at=now) != 1:
+        return None  # another worker has it, or it changed since it was listed
+    appointment = Appointment.objects.select_related("client").get(pk=appointment_id)
     if not appointment.client.email:
-        return False  # the address was removed since the listing; nowhere to send
-    message = appointment_email(appointment, "reminder")
-    message.connection = connection
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused:
-        # The address is bad: retrying cannot help, so the claim stays and we go on.
-        logger.warning("reminder refused by the mail server for appointment %s", appointment_id)
-        return False
-    except _transient_errors():
-        # Give the reminder back so the retry (or the next run) can send it.
-        _release(appointment_id, claimed_at=now)
-        raise
-    logger.info("reminder sent for appointment %s", appointment_id)
-    return True
+        return None  # the address was removed since the listing; nowhere to send
+    starts = appointment.starts_at.isoformat()
+    return mail_owe(
+        kind=REMINDER, about=appointment, recipient=appointment.client.email,
+        client=appointment.client, params={"starts_at": starts},
+        key=f"reminder:{appointment.pk}:{starts}", now=now, wake=False,
+    )  # fmt: skip
 
 
-def _claim(appointment_id, *, now: dt.datetime) -> bool:
-    claimed = _claimable(now).filter(pk=appointment_id).update(reminder_sent_at=now)
-    return claimed == 1
+# --- building the mails at send time -----------------------------------------------------------
 
 
-def _release(appointment_id, *, claimed_at: dt.datetime) -> None:
-    # Only our own claim: a reschedule may have cleared it and someone else claimed it since.
-    Appointment.objects.filter(pk=appointment_id, reminder_sent_at=claimed_at).update(
-        reminder_sent_at=None
-    )
+@outbox.register(CONFIRMATION, "Appointment confirmation", watchers=outbox.CLINIC_STAFF)
+def _build_confirmation(mail, *, now) -> outbox.Prepared:
+    return outbox.Prepared(appointment_email(_still_owed(mail, now), "confirmation"))
 
 
-def _transient_errors() -> tuple[type[BaseException], ...]:
-    # Imported late: clinic.tasks imports the services, so a module-level import would loop.
-    from clinic.tasks import TRANSIENT_MAIL_ERRORS
-
-    return TRANSIENT_MAIL_ERRORS
+@outbox.register(REMINDER, "Appointment reminder", watchers=outbox.CLINIC_STAFF)
+def _build_reminder(mail, *, now) -> outbox.Prepared:
+    return outbox.Prepared(appointment_email(_still_owed(mail, now), "reminder"))
 
 
-def _still_worth_mailing(appointment: Appointment) -> bool:
-    return (
-        appointment.status == Status.BOOKED
-        and appointment.starts_at > timezone.now()
-        and bool(appointment.client.email)
-    )
+def _still_owed(mail, now: dt.datetime) -> Appointment:
+    appointment = _with_relations().filter(pk=mail.about_id).first()
+    if appointment is None:
+        raise outbox.NotOwed("The appointment no longer exists.")
+    if appointment.status != Status.BOOKED:
+        raise outbox.NotOwed(f"The appointment is {appointment.get_status_display().lower()}.")
+    if appointment.starts_at <= now:
+        raise outbox.NotOwed("The appointment has already started.")
+    owed_for = mail.params.get("starts_at")
+    if owed_for and dt.datetime.fromisoformat(owed_for) != appointment.starts_at:
+        raise outbox.NotOwed("The appointment was moved; the new time has its own mail.")
+    if not appointment.client.email:
+        raise outbox.Undeliverable("The client has no email address on file.")
+    return appointment
 
 
 def _with_relations():

@@ -180,10 +180,10 @@ def appointment_book(
 
 
 def _notify_client(appointment: Appointment) -> None:
-    if appointment.client.email:
-        from clinic.tasks import send_appointment_confirmation
+    # Owed in this transaction: saved with the booking, sent once a worker is told.
+    from clinic.services.reminders import appointment_confirmation_owe
 
-        transaction.on_commit(lambda: send_appointment_confirmation.delay(str(appointment.pk)))
+    appointment_confirmation_owe(appointment)
 
 
 def series_dates(

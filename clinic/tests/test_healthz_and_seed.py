@@ -26,11 +26,13 @@ def test_healthz_up_without_broker(client, db, settings):
     assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
 
 
-def test_healthz_503_when_broker_unreachable(client, db, settings):
+def test_healthz_names_an_unreachable_broker_but_keeps_the_site_in(client, db, settings):
+    # The web tier works without the broker (the outbox keeps what is owed): a load balancer
+    # must not drop it; monitoring reads "degraded" and which part is down.
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["broker"] == "down"
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "broker": "down"}
 
 
 def test_healthz_503_when_database_down(client, db, settings, monkeypatch):

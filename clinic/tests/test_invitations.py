@@ -172,24 +172,37 @@ def test_only_the_tokens_hash_is_stored(cast, priya, django_capture_on_commit_ca
     assert not AuditEntry.objects.filter(detail__contains=token).exists()
 
 
-def test_the_task_carries_ids_not_the_token(
+def test_the_wake_up_carries_an_id_and_the_outbox_no_token(
     cast, priya, monkeypatch, django_capture_on_commit_callbacks
 ):
     from clinic import tasks
+    from clinic.models import OutboundMail
 
     sent = []
-    monkeypatch.setattr(tasks.send_invitation_email, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.deliver_mail, "apply_async", lambda **kw: sent.append(kw["args"]))
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_send(actor=cast.frontdesk, client=priya)
-    assert sent == [(str(invitation.pk), "")]
+    [owed] = OutboundMail.objects.all()
+    assert sent == [(str(owed.pk),)]
     json.dumps(sent)  # what a real broker would carry
+    assert (owed.kind, owed.about_id, owed.params) == (
+        "portal_invitation",
+        str(invitation.pk),
+        {"base_url": ""},
+    )
     assert Invitation.objects.get().token_hash is None  # no token exists until the mail goes
 
 
 def test_sending_twice_is_a_no_op(cast, priya, django_capture_on_commit_callbacks):
+    from clinic.models import OutboundMail
+    from clinic.services.outbox import mail_deliver, mail_owe
+
     invitation, _ = _send(django_capture_on_commit_callbacks, actor=cast.frontdesk, client=priya)
     before = Invitation.objects.get().token_hash
-    assert services.invitation_email_send(invitation_id=invitation.pk) is False
+    [owed] = OutboundMail.objects.all()
+    assert mail_deliver(mail_id=owed.pk) == "skipped"  # sent already
+    again = mail_owe(kind="portal_invitation", about=invitation, recipient=invitation.email)
+    assert mail_deliver(mail_id=again.pk) == "dropped"  # the invitation went out already
     assert len(mail.outbox) == 1
     assert Invitation.objects.get().token_hash == before
 

@@ -240,7 +240,7 @@ def test_pdfs_queued_when_redis_restarts_still_end_ready_exactly_once(
     assert not PlanPdf.objects.exclude(started_at=None).exists()
 
     started = time.monotonic()
-    sweep_plan_pdfs.delay(stale_seconds=1)  # through the restarted broker
+    sweep_plan_pdfs.delay(unclaimed_seconds=1)  # through the restarted broker
     ids = [pdf.pk for pdf in pdfs]
     _wait_for(
         lambda: PlanPdf.objects.filter(pk__in=ids, status=PlanPdf.Status.READY).count() == PDFS,
@@ -248,7 +248,7 @@ def test_pdfs_queued_when_redis_restarts_still_end_ready_exactly_once(
         what=f"{PDFS} ready PDFs after the restart",
     )
     print(f"{PDFS} PDFs ready {time.monotonic() - started:.2f}s after the sweep")
-    sweep_plan_pdfs.delay(stale_seconds=1)  # a second sweep finds nothing owed
+    sweep_plan_pdfs.delay(unclaimed_seconds=1)  # a second sweep finds nothing owed
     time.sleep(2)
 
     rows = list(PlanPdf.objects.filter(version__in=versions))

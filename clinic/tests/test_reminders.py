@@ -14,10 +14,11 @@ from icalendar import Calendar
 
 from clinic import tasks
 from clinic.clinic_time import at_local, local, today
-from clinic.models import Appointment, AppointmentType
+from clinic.models import Appointment, AppointmentType, OutboundMail
 from clinic.notifications import appointment_email
-from clinic.services import appointment_confirmation_send, reminders_send_due
-from clinic.services.reminders import _claim
+from clinic.services import reminders_send_due
+from clinic.services.outbox import mail_deliver, mail_sweep
+from clinic.services.reminders import CONFIRMATION, _owe_reminder
 from clinic.services.scheduling import Slot, appointment_book, appointment_cancel
 from clinic.tests.factories import AppointmentFactory, ClientFactory, RoomFactory
 
@@ -121,24 +122,45 @@ def test_booking_for_a_client_without_email_sends_nothing(
     assert mail.outbox == []
 
 
-def test_confirmation_is_skipped_when_cancelled_before_the_task_ran(cast, bookable):
+def test_the_confirmation_is_owed_with_the_booking_and_sent_by_the_task(cast, bookable):
+    appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
+    [owed] = OutboundMail.objects.all()  # written in the booking's transaction
+    assert (owed.kind, owed.about_id) == (CONFIRMATION, str(appointment.pk))
+    assert owed.client == cast.client
+    assert owed.status == OutboundMail.Status.WAITING and mail.outbox == []
+
+    assert tasks.deliver_mail.delay(str(owed.pk)).get() == "sent"  # a string id, as JSON
+    assert tasks.deliver_mail.delay(str(owed.pk)).get() == "skipped"  # a second delivery
+    [message] = mail.outbox
+    assert message.to == ["client@example.test"]
+    owed.refresh_from_db()
+    assert owed.status == OutboundMail.Status.SENT and owed.attempts == 1
+
+
+def test_confirmation_is_dropped_when_cancelled_before_it_went_out(cast, bookable):
     appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
     appointment_cancel(actor=cast.frontdesk, appointment=appointment, reason="Client called")
-    assert appointment_confirmation_send(appointment_id=str(appointment.pk)) is False
+    [owed] = OutboundMail.objects.all()
+    assert mail_deliver(mail_id=owed.pk) == "dropped"
     assert mail.outbox == []
+    owed.refresh_from_db()
+    assert owed.status == OutboundMail.Status.DROPPED
+    assert owed.last_error == "The appointment is cancelled."
 
 
-def test_confirmation_of_an_unknown_appointment_is_a_no_op(db):
-    assert (
-        appointment_confirmation_send(appointment_id="00000000-0000-0000-0000-000000000000")
-        is False
+def test_a_moved_appointments_first_confirmation_is_dropped(cast, bookable):
+    from clinic.services.scheduling import appointment_reschedule
+
+    appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
+    later = Slot(
+        bookable.therapist, bookable.appointment_type, bookable.starts_at + dt.timedelta(hours=2)
     )
-
-
-def test_confirmation_task_takes_a_string_id(cast):
-    appointment = _appointment(cast)
-    assert tasks.send_appointment_confirmation.delay(str(appointment.pk)).get() is True
-    assert len(mail.outbox) == 1
+    appointment_reschedule(actor=cast.frontdesk, appointment=appointment, slot=later)
+    first, second = OutboundMail.objects.order_by("created_at")
+    assert mail_deliver(mail_id=first.pk) == "dropped"
+    assert mail_deliver(mail_id=second.pk) == "sent"
+    [message] = mail.outbox
+    assert f"{local(later.starts_at):%H:%M}" in message.body
 
 
 # --- reminders ------------------------------------------------------------------------------
@@ -189,11 +211,12 @@ def test_not_due_appointments_get_no_reminder(cast, extra):
     assert appointment.reminder_sent_at is None
 
 
-def test_only_one_claim_wins(cast):
+def test_only_one_claim_owes_the_reminder(cast):
     appointment = _appointment(cast)
     now = timezone.now()
-    assert _claim(appointment.pk, now=now) is True
-    assert _claim(appointment.pk, now=now) is False
+    assert _owe_reminder(appointment.pk, now) is not None
+    assert _owe_reminder(appointment.pk, now) is None
+    assert OutboundMail.objects.filter(about_id=str(appointment.pk)).count() == 1
 
 
 def test_a_claimed_reminder_is_not_sent_again(cast):
@@ -208,28 +231,33 @@ def _failing_send(error):
     return send_messages
 
 
-def test_a_transient_failure_releases_the_claim(cast, monkeypatch):
+def test_a_transient_failure_leaves_the_reminder_owed(cast, monkeypatch):
     appointment = _appointment(cast)
     monkeypatch.setattr(
         EmailBackend, "send_messages", _failing_send(smtplib.SMTPServerDisconnected("gone"))
     )
-    with pytest.raises(smtplib.SMTPServerDisconnected):
-        reminders_send_due()
-    appointment.refresh_from_db()
-    assert appointment.reminder_sent_at is None
+    assert reminders_send_due() == 0  # no error for beat: the outbox keeps it
+    [owed] = OutboundMail.objects.filter(about_id=str(appointment.pk))
+    assert owed.status == OutboundMail.Status.WAITING and owed.attempts == 1
+    assert "could not be reached" in owed.last_error
+    assert owed.next_attempt_at > timezone.now()
+    assert reminders_send_due() == 0  # claimed once: not owed a second time
 
     monkeypatch.undo()
-    assert reminders_send_due() == 1
+    assert mail_sweep(now=owed.next_attempt_at) == {"sent": 1}
     assert len(mail.outbox) == 1
 
 
-def test_a_refused_address_keeps_the_claim(cast, monkeypatch):
+def test_a_refused_address_fails_the_mail_for_the_front_desk(cast, monkeypatch):
     appointment = _appointment(cast)
     refused = smtplib.SMTPRecipientsRefused({"kim@example.test": (550, b"no such user")})
     monkeypatch.setattr(EmailBackend, "send_messages", _failing_send(refused))
     assert reminders_send_due() == 0
     appointment.refresh_from_db()
     assert appointment.reminder_sent_at is not None  # not retried every five minutes
+    [owed] = OutboundMail.objects.filter(about_id=str(appointment.pk))
+    assert owed.status == OutboundMail.Status.FAILED
+    assert owed.last_error == "The mail server refused the address: 550 no such user"
 
 
 def test_rescheduling_asks_for_a_new_reminder(cast, bookable, django_capture_on_commit_callbacks):
@@ -253,13 +281,12 @@ def test_reminder_task_runs_the_service(cast):
     assert tasks.send_due_reminders.delay().get() == 2
 
 
-def test_tasks_retry_only_transient_mail_errors_with_backoff_and_jitter():
-    for task in (tasks.send_due_reminders, tasks.send_appointment_confirmation):
-        assert task.autoretry_for == tasks.TRANSIENT_MAIL_ERRORS
-        assert task.retry_backoff and task.retry_jitter
-
-
-def test_beat_runs_the_reminders_every_five_minutes(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["send-due-reminders"]
-    assert entry == {"task": "clinic.tasks.send_due_reminders", "schedule": 300.0}
-    assert settings.CELERY_TASK_ROUTES["clinic.tasks.send_*"] == {"queue": "email"}
+def test_beat_runs_the_reminders_and_the_outbox_sweep(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["send-due-reminders"] == {
+        "task": "clinic.tasks.send_due_reminders",
+        "schedule": 300.0,
+    }
+    assert schedule["sweep-outbox"] == {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0}
+    for task in ("deliver_mail", "sweep_outbox", "send_due_reminders"):
+        assert settings.CELERY_TASK_ROUTES[f"clinic.tasks.{task}"] == {"queue": "email"}

@@ -140,6 +140,19 @@ def _referral_letter(cast):
     return cast.letter
 
 
+def _failed_mail(cast):
+    from clinic.models import OutboundMail
+    from clinic.services.outbox import mail_owe
+
+    if not hasattr(cast, "failed_mail"):
+        cast.failed_mail = mail_owe(
+            kind="appointment_confirmation", about=cast.client, recipient="x@example.test",
+            client=cast.client,
+        )  # fmt: skip
+        OutboundMail.objects.filter(pk=cast.failed_mail.pk).update(status="failed")
+    return cast.failed_mail
+
+
 # Assessment summaries: clinicians, the client (own) and the consented physician.
 ASSESSMENT_READERS_200 = {
     **CLINICIANS_200,
@@ -174,6 +187,10 @@ MATRIX = {
         _only({**STAFF_200, "physician_user": 200, "physician2_user": 404}),
     ),
     "audit_log": (None, _only({"admin": 200})),
+    # Mail not yet delivered: staff chase it (a confirmation: the front desk's and
+    # therapists' kind); resending is POST only.
+    "outbox": (None, _only(STAFF_200)),
+    "outbox_resend": (lambda cast: {"mail_id": _failed_mail(cast).pk}, _only(STAFF_405)),
     # Calendars are for staff; a therapist manages only their own hours (`therapist`'s here).
     "schedule_day": (None, _only(STAFF_200)),
     "schedule_week": (

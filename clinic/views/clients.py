@@ -16,6 +16,7 @@ from clinic.links import link_maker
 from clinic.models import Appointment, CareTeamMember, Client, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
+from clinic.selectors import failed_mails
 
 SEARCH_LIMIT = 50
 
@@ -61,6 +62,7 @@ def client_detail(request, client_id):
         {
             "client": client,
             "care_team": care_team.select_related("physician"),
+            "failed_mails": failed_mails(request.user, client=client, limit=10),
             **_schedule_context(request.user, client),
         },
     )

@@ -260,6 +260,10 @@ class PlanPdf(UUIDModel):
     last_error = models.CharField(max_length=300, blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The claim's lease, renewed by the render's heartbeat; lapsed means its worker died.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # When the sweep last woke a worker for it (so a backlog is not woken again and again).
+    woken_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     render_seconds = models.FloatField(null=True, blank=True)
     care_team_notified_at = models.DateTimeField(null=True, blank=True)

@@ -1,14 +1,17 @@
 """Plan PDF summaries: requesting, rendering, retrying, sweeping, and telling the care team.
 
 Our own table (PlanPdf) records what is owed, not the queue. One row per version and content
-fingerprint: asking again for the same content finds the row and enqueues nothing new.
+fingerprint: asking again for the same content finds the row and enqueues nothing new. The
+row is written in the transaction that owes it (an activation, a signed note); the Celery
+message only wakes a worker, and a broker outage is shrugged off (clinic/wakeups.py).
 
-A render is claimed by a conditional UPDATE that stamps `started_at` on a pending, unclaimed
-row; that stamp is the claim's token. Only the holder of the token may mark the row ready, so
-two deliveries of the same message (acks_late redelivery, a sweep re-enqueue, a duplicate)
-render at most once and store one file. A worker killed mid-render leaves a stale claim: the
-sweep releases it after STALE_AFTER (longer than the task's hard time limit, so a live
-render is never released) and re-enqueues, so the PDF still ends ready exactly once.
+A render is claimed by a conditional UPDATE that stamps `started_at` (the claim's token) and
+a lease (`lease_until`) on a pending row that is unclaimed or whose lease has lapsed. While it
+renders, a heartbeat renews the lease every few seconds; only the holder of the token may
+mark the row ready, so two deliveries of the same message (acks_late redelivery, a sweep
+wake-up, a duplicate) render at most once and store one file. A worker killed mid-render stops
+renewing: its lease lapses after LEASE, and the next sweep (every 15 seconds) wakes a worker
+for it, so the PDF is ready well within a minute of a worker being back.
 """
 
 from __future__ import annotations
@@ -18,21 +21,25 @@ import hashlib
 import json
 import logging
 import secrets
+import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.core.mail import EmailMessage
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic import audit
+from clinic import audit, outbox
 from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
+from clinic.services.outbox import mail_owe
+from clinic.wakeups import wake
 from treatment_plans.models import PlanAcknowledgement, PlanPdf, PlanVersion
 from treatment_plans.progress import milestone_progress, session_note_model
 
@@ -42,15 +49,19 @@ Status = PlanPdf.Status
 # Progress can change several times in a row (a reassessment entered field by field): wait
 # this long before rendering, and render only the newest request.
 REFRESH_DEBOUNCE_SECONDS = 30
-# A claim or a request older than this is presumed lost (killed worker, lost message). Above
-# the task's hard time limit (treatment_plans.tasks) and the refresh debounce.
-STALE_AFTER = dt.timedelta(minutes=5)
+# A render's claim lasts this long unless its heartbeat renews it (every HEARTBEAT_SECONDS).
+LEASE = dt.timedelta(seconds=20)
+HEARTBEAT_SECONDS = 5
+# A request nobody claimed after this long lost its message (or the broker was down): the
+# sweep wakes a worker again. Above the refresh debounce, so a debounced request is left be.
+UNCLAIMED_AFTER = dt.timedelta(seconds=60)
 # After this many claims a row that never finishes is given up as failed (a PDF that always
 # kills its worker must not loop forever).
 MAX_ATTEMPTS = 4
 SWEEP_BATCH = 200
 # Failures a later attempt can cure; anything else marks the row failed at once.
 TRANSIENT_ERRORS = (OSError, ConnectionError, OperationalError)
+PLAN_READY_MAIL = "plan_ready"
 
 
 # --- requesting -------------------------------------------------------------------------------
@@ -139,17 +150,14 @@ def _enqueue(pdf: PlanPdf, *, countdown: int) -> None:
 
     # After commit: the worker must find the row, and a rolled-back request sends nothing.
     pdf_id = str(pdf.pk)
-    transaction.on_commit(
-        lambda: render_plan_pdf.apply_async(args=[pdf_id], countdown=countdown or None)
-    )
+    transaction.on_commit(lambda: wake(render_plan_pdf, pdf_id, countdown=countdown))
 
 
 # --- rendering (called by the task) --------------------------------------------------------------
 
 
-def plan_pdf_render(*, pdf_id: str, pause_seconds: float = 0) -> bool:
-    """Render and store the PDF if this call wins the claim; True when it did.
-    `pause_seconds` (tests only) holds the claimed render open, to kill a worker mid-way."""
+def plan_pdf_render(*, pdf_id: str) -> bool:
+    """Render and store the PDF if this call wins the claim; True when it did."""
     if not _is_newest(pdf_id):
         _drop_superseded(pdf_id)
         logger.info("plan pdf %s skipped: a newer request replaced it", pdf_id)
@@ -159,10 +167,9 @@ def plan_pdf_render(*, pdf_id: str, pause_seconds: float = 0) -> bool:
         logger.info("plan pdf %s skipped: ready, failed or being rendered", pdf_id)
         return False
     logger.info("plan pdf %s render started", pdf_id)
-    if pause_seconds:
-        time.sleep(pause_seconds)
     try:
-        done = _render_and_store(pdf_id, token)
+        with _lease_kept(pdf_id, token):
+            done = _render_and_store(pdf_id, token)
     except TRANSIENT_ERRORS:
         _release(pdf_id, token)  # the retry (or the sweep) may claim it again
         raise
@@ -171,7 +178,6 @@ def plan_pdf_render(*, pdf_id: str, pause_seconds: float = 0) -> bool:
         return False
     if done:
         logger.info("plan pdf %s ready", pdf_id)
-        _enqueue_notification(pdf_id)
     return done
 
 
@@ -189,17 +195,48 @@ def _drop_superseded(pdf_id: str) -> None:
 
 def _claim(pdf_id: str) -> dt.datetime | None:
     token = timezone.now()
-    claimed = PlanPdf.objects.filter(
-        pk=pdf_id, status=Status.PENDING, started_at__isnull=True
-    ).update(started_at=token, attempts=F("attempts") + 1)
+    claimed = (
+        PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING)
+        .filter(Q(started_at__isnull=True) | Q(lease_until__lt=token))
+        .update(started_at=token, lease_until=token + LEASE, attempts=F("attempts") + 1)
+    )
     return token if claimed == 1 else None
 
 
 def _release(pdf_id, token: dt.datetime) -> bool:
     released = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
-        started_at=None
+        started_at=None, lease_until=None
     )
     return released == 1
+
+
+@contextmanager
+def _lease_kept(pdf_id: str, token: dt.datetime):
+    """Renew the claim's lease from a thread while the render runs: a live render keeps its
+    claim however long it takes (up to the task's time limit), a dead one loses it soon."""
+    stop = threading.Event()
+    heartbeat = threading.Thread(
+        target=_renew_lease, args=(pdf_id, token, stop), name=f"lease-{pdf_id}", daemon=True
+    )
+    heartbeat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        heartbeat.join()
+
+
+def _renew_lease(pdf_id: str, token: dt.datetime, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
+                    lease_until=timezone.now() + LEASE
+                )
+            except DatabaseError as error:  # the render goes on; its final UPDATE decides
+                logger.warning("plan pdf %s: lease not renewed (%s)", pdf_id, type(error).__name__)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
@@ -213,15 +250,19 @@ def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
     seconds = time.monotonic() - started
     # A random name: the path tells nothing about the client and cannot be guessed.
     name = pdf.file.storage.save(f"plans/{secrets.token_hex(16)}.pdf", ContentFile(content))
-    marked = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
-        status=Status.READY,
-        file=name,
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
-        render_seconds=round(seconds, 3),
-        finished_at=timezone.now(),
-        last_error="",
-    )
+    with transaction.atomic():  # ready, and the care team's mails owed, together
+        marked = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
+            status=Status.READY,
+            file=name,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            render_seconds=round(seconds, 3),
+            finished_at=timezone.now(),
+            lease_until=None,
+            last_error="",
+        )
+        if marked == 1:
+            _owe_care_team_mails(pdf)
     if marked != 1:
         # Our claim was released (we were presumed dead) and someone else owns the row now.
         pdf.file.storage.delete(name)
@@ -231,124 +272,116 @@ def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
 
 
 def _fail(pdf_id: str, token: dt.datetime, error: Exception) -> None:
-    # The class name only: a message could quote plan text, and logs hold no health data.
-    reason = f"Rendering failed ({type(error).__name__})."
+    from treatment_plans.pdf import PdfRenderProblem
+
+    if isinstance(error, PdfRenderProblem):
+        # WeasyPrint's own words (a stylesheet or font it could not load): about our
+        # templates and files, never the plan's text.
+        reason = f"Rendering problem: {error}"[:300]
+    else:
+        # The class name only: a message could quote plan text, and logs hold no health data.
+        reason = f"Rendering failed ({type(error).__name__})."
     PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
-        status=Status.FAILED, last_error=reason, finished_at=timezone.now()
+        status=Status.FAILED, last_error=reason, finished_at=timezone.now(), lease_until=None
     )
-    logger.error("plan pdf %s failed: %s", pdf_id, type(error).__name__)
+    logger.error("plan pdf %s failed: %s", pdf_id, reason)
 
 
 # --- sweeping (periodic) ---------------------------------------------------------------------
 
 
-def plan_pdf_sweep(*, now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER):
-    """Re-enqueue the newest requests left pending too long: never picked up (a lost message)
-    or claimed by a worker that died. Returns how many were re-enqueued."""
+def plan_pdf_sweep(*, now: dt.datetime | None = None, unclaimed_after=UNCLAIMED_AFTER) -> int:
+    """Wake a worker for the newest requests still owed: a claim whose lease lapsed (its
+    worker died) or a request nobody claimed for `unclaimed_after` (a lost message, a broker
+    outage). Returns how many were woken."""
     now = now or timezone.now()
-    cutoff = now - stale_after
-    _give_up(cutoff)
+    _give_up(now)
     newer = PlanPdf.objects.filter(
         version_id=OuterRef("version_id"), requested_at__gt=OuterRef("requested_at")
     )
-    stale = (
-        PlanPdf.objects.filter(status=Status.PENDING, requested_at__lt=cutoff)
-        .exclude(started_at__gte=cutoff)
-        .exclude(Exists(newer))
-        .values_list("pk", "started_at")[:SWEEP_BATCH]
+    quiet_since = now - unclaimed_after
+    lost = Q(started_at__isnull=True, requested_at__lt=quiet_since) & (
+        Q(woken_at__isnull=True) | Q(woken_at__lt=quiet_since)
     )
-    requeued = 0
-    for pdf_id, started_at in stale:
-        if started_at is not None and not _release(pdf_id, started_at):
-            continue  # finished or re-claimed between the listing and now
-        _enqueue_now(pdf_id)
-        requeued += 1
-    if requeued:
-        logger.info("plan pdf sweep re-enqueued %d", requeued)
-    return requeued
+    owed = (
+        PlanPdf.objects.filter(status=Status.PENDING)
+        .filter(lost | Q(lease_until__lt=now))
+        .exclude(Exists(newer))
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    woken = [pdf_id for pdf_id in owed if _wake_now(pdf_id)]
+    if woken:
+        PlanPdf.objects.filter(pk__in=woken).update(woken_at=now)
+        logger.info("plan pdf sweep re-enqueued %d", len(woken))
+    return len(woken)
 
 
-def _give_up(cutoff: dt.datetime) -> None:
+def _give_up(now: dt.datetime) -> None:
     PlanPdf.objects.filter(
-        status=Status.PENDING, started_at__lt=cutoff, attempts__gte=MAX_ATTEMPTS
+        status=Status.PENDING, lease_until__lt=now, attempts__gte=MAX_ATTEMPTS
     ).update(
         status=Status.FAILED,
         last_error="Rendering did not finish after several attempts.",
-        finished_at=timezone.now(),
+        finished_at=now,
+        lease_until=None,
     )
 
 
-def _enqueue_now(pdf_id) -> None:
+def _wake_now(pdf_id) -> bool:
     from treatment_plans.tasks import render_plan_pdf
 
-    render_plan_pdf.apply_async(args=[str(pdf_id)])
+    return wake(render_plan_pdf, str(pdf_id))
 
 
 # --- the care team ------------------------------------------------------------------------------
 
 
-def _enqueue_notification(pdf_id: str) -> None:
-    from treatment_plans.tasks import notify_care_team
-
-    notify_care_team.apply_async(args=[pdf_id])
-
-
-def plan_pdf_notify_care_team(*, pdf_id: str) -> int:
-    """Mail each consented physician of the client, once per plan version, that the plan is
-    ready; returns how many mails went out. The mail holds a link and no health data."""
-    if not _claim_notification(pdf_id):
-        return 0
-    pdf = PlanPdf.objects.select_related("version__plan").get(pk=pdf_id)
-    addresses = care_team_addresses(pdf.version.plan.client_id)
-    try:
-        with get_connection() as connection:
-            for address in addresses:
-                care_team_email(pdf.version, address, connection=connection).send()
-    except TRANSIENT_ERRORS:
-        _release_notification(pdf_id)
-        raise
-    logger.info("plan pdf %s: care team notified (%d)", pdf_id, len(addresses))
-    return len(addresses)
-
-
-@transaction.atomic
-def _claim_notification(pdf_id: str) -> bool:
-    # The version row lock serialises PDFs of the same version becoming ready at once, so
-    # "no PDF of this version has notified yet" cannot be true for two of them.
-    pdf = PlanPdf.objects.filter(pk=pdf_id, status=Status.READY).first()
-    if pdf is None:
-        return False
-    PlanVersion.objects.select_for_update().get(pk=pdf.version_id)
-    if PlanPdf.objects.filter(
-        version_id=pdf.version_id, care_team_notified_at__isnull=False
-    ).exists():
-        return False
-    claimed = PlanPdf.objects.filter(pk=pdf_id, care_team_notified_at__isnull=True).update(
-        care_team_notified_at=timezone.now()
-    )
-    return claimed == 1
-
-
-def _release_notification(pdf_id: str) -> None:
-    PlanPdf.objects.filter(pk=pdf_id).update(care_team_notified_at=None)
-
-
-def care_team_addresses(client_id) -> list[str]:
+def _owe_care_team_mails(pdf: PlanPdf) -> int:
+    """Inside the transaction that marks the PDF ready: each physician sharing the client's
+    care is owed one "plan ready" mail per plan version (a later PDF of the same version, with
+    new progress, tells nobody again; a physician who joined since is told)."""
     members = (
-        CareTeamMember.objects.filter(client_id=client_id)
+        CareTeamMember.objects.filter(client_id=pdf.version.plan.client_id)
         .sharing()
         .select_related("physician__user")
     )
-    addresses = []
+    owed = 0
     for member in members:
-        physician = member.physician
-        address = physician.email or (physician.user.email if physician.user else "")
-        if address and address not in addresses:
-            addresses.append(address)
-    return addresses
+        address = _physician_address(member.physician)
+        if address and mail_owe(
+            kind=PLAN_READY_MAIL, about=pdf.version, recipient=address,
+            client=pdf.version.plan.client, params={"physician": str(member.physician_id)},
+            key=f"plan-ready:{pdf.version_id}:{member.physician_id}",
+        ):  # fmt: skip
+            owed += 1
+    if owed:
+        PlanPdf.objects.filter(pk=pdf.pk).update(care_team_notified_at=timezone.now())
+    return owed
 
 
-def care_team_email(version: PlanVersion, address: str, *, connection=None) -> EmailMessage:
+def _physician_address(physician) -> str:
+    return physician.email or (physician.user.email if physician.user else "")
+
+
+@outbox.register(PLAN_READY_MAIL, "Plan ready, to a physician", watchers=outbox.CLINICIANS)
+def _build_plan_ready_mail(mail, *, now) -> outbox.Prepared:
+    version = PlanVersion.objects.select_related("plan").filter(pk=mail.about_id).first()
+    member = (
+        CareTeamMember.objects.sharing()
+        .filter(client_id=version.plan.client_id if version else None)
+        .filter(physician_id=mail.params.get("physician"))
+        .select_related("physician__user")
+        .first()
+    )
+    if version is None or member is None:
+        raise outbox.NotOwed("The physician no longer shares this client's care.")
+    address = _physician_address(member.physician)
+    if not address:
+        raise outbox.Undeliverable("The physician has no email address on file.")
+    return outbox.Prepared(care_team_email(version, address))
+
+
+def care_team_email(version: PlanVersion, address: str) -> EmailMessage:
     context = {
         "clinic_name": settings.CLINIC_NAME,
         "link": site_url(reverse("plan_version_pdf", kwargs={"version_id": version.pk})),
@@ -357,7 +390,6 @@ def care_team_email(version: PlanVersion, address: str, *, connection=None) -> E
         subject=f"A treatment plan for one of your patients is ready - {settings.CLINIC_NAME}",
         body=loader.render_to_string("email/plan_ready.txt", context),
         to=[address],
-        connection=connection,
     )
 
 

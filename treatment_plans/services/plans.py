@@ -255,11 +255,9 @@ def clearance_request_send(
 
 
 def _mail_clearance_request(request: ClearanceRequest) -> None:
-    email = request.care_team_member.physician.email
-    if email:
-        from treatment_plans.clearance import send_clearance_request
+    from treatment_plans.clearance import clearance_request_owe
 
-        transaction.on_commit(lambda: send_clearance_request.delay(str(request.pk)))
+    clearance_request_owe(request)
 
 
 @transaction.atomic

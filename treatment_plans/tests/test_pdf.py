@@ -8,7 +8,9 @@ import datetime as dt
 import io
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 
 import pypdf
 import pytest
@@ -32,8 +34,9 @@ from treatment_plans.models import (
 )
 from treatment_plans.progress import milestone_progress
 from treatment_plans.services.pdf import (
+    LEASE,
     MAX_ATTEMPTS,
-    STALE_AFTER,
+    UNCLAIMED_AFTER,
     plan_pdf_fingerprint,
     plan_pdf_refresh,
     plan_pdf_render,
@@ -328,14 +331,32 @@ def test_sweep_finishes_what_a_dead_worker_left(cast, django_capture_on_commit_c
     version = make_plan(cast)
     with django_capture_on_commit_callbacks():  # the message is lost
         pdf = plan_pdf_request(version=version)
-    long_ago = timezone.now() - STALE_AFTER - dt.timedelta(minutes=1)
-    # A worker claimed it and died (kill -9): its claim is older than any live render.
-    PlanPdf.objects.filter(pk=pdf.pk).update(requested_at=long_ago, started_at=long_ago)
+    claimed = timezone.now() - LEASE - dt.timedelta(seconds=1)
+    # A worker claimed it and died (kill -9): its heartbeat stopped, so its lease lapsed.
+    PlanPdf.objects.filter(pk=pdf.pk).update(
+        requested_at=claimed, started_at=claimed, lease_until=claimed + LEASE, attempts=1
+    )
 
     assert plan_pdf_sweep() == 1
     pdf.refresh_from_db()
-    assert pdf.status == PlanPdf.Status.READY
+    assert (pdf.status, pdf.attempts) == (PlanPdf.Status.READY, 2)
+    assert pdf.lease_until is None
     assert plan_pdf_sweep() == 0
+
+
+def test_sweep_wakes_a_lost_request_once_a_minute(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():  # the broker was down: no message at all
+        pdf = plan_pdf_request(version=make_plan(cast))
+    now = timezone.now()
+    assert plan_pdf_sweep(now=now) == 0  # just asked for: its message may be on the way
+
+    sent = []
+    later = now + UNCLAIMED_AFTER + dt.timedelta(seconds=1)
+    with mock.patch("treatment_plans.services.pdf.wake", lambda *a: sent.append(a) or True):
+        assert plan_pdf_sweep(now=later) == 1
+        assert plan_pdf_sweep(now=later + dt.timedelta(seconds=15)) == 0  # woken already
+        assert plan_pdf_sweep(now=later + UNCLAIMED_AFTER + dt.timedelta(seconds=1)) == 1
+    assert [args[1] for args in sent] == [str(pdf.pk)] * 2
 
 
 def test_sweep_leaves_live_renders_and_gives_up_on_hopeless_ones(
@@ -344,17 +365,45 @@ def test_sweep_leaves_live_renders_and_gives_up_on_hopeless_ones(
     with django_capture_on_commit_callbacks():
         live = plan_pdf_request(version=make_plan(cast))
         hopeless = plan_pdf_request(version=make_plan(cast, client=cast.client2))
-    long_ago = timezone.now() - STALE_AFTER - dt.timedelta(minutes=1)
-    PlanPdf.objects.filter(pk=live.pk).update(requested_at=long_ago, started_at=timezone.now())
-    PlanPdf.objects.filter(pk=hopeless.pk).update(
-        requested_at=long_ago, started_at=long_ago, attempts=MAX_ATTEMPTS
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    now = timezone.now()
+    # Claimed long ago, but its heartbeat keeps the lease: a live (slow) render.
+    PlanPdf.objects.filter(pk=live.pk).update(
+        requested_at=long_ago, started_at=long_ago, lease_until=now + LEASE, attempts=1
     )
+    PlanPdf.objects.filter(pk=hopeless.pk).update(
+        requested_at=long_ago, started_at=long_ago, lease_until=long_ago + LEASE,
+        attempts=MAX_ATTEMPTS,
+    )  # fmt: skip
 
     assert plan_pdf_sweep() == 0
+    assert plan_pdf_render(pdf_id=str(live.pk)) is False  # a redelivery: the lease holds
     live.refresh_from_db()
     hopeless.refresh_from_db()
-    assert (live.status, live.attempts) == (PlanPdf.Status.PENDING, 0)
+    assert (live.status, live.attempts, live.started_at) == (PlanPdf.Status.PENDING, 1, long_ago)
     assert hopeless.status == PlanPdf.Status.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_render_keeps_its_lease_with_a_heartbeat(cast, monkeypatch):
+    # transaction=True: the heartbeat thread has its own connection and must see the row.
+    monkeypatch.setattr("treatment_plans.services.pdf.HEARTBEAT_SECONDS", 0.05)
+    version = make_plan(cast)
+    pdf = PlanPdf.objects.create(version=version, fingerprint="f" * 64)
+    leases = []
+    original = pdf_module.html_to_pdf
+
+    def slow(html):
+        for _ in range(3):
+            time.sleep(0.2)
+            leases.append(PlanPdf.objects.values_list("lease_until", flat=True).get(pk=pdf.pk))
+        return original(html)
+
+    monkeypatch.setattr(pdf_module, "html_to_pdf", slow)
+    assert plan_pdf_render(pdf_id=str(pdf.pk)) is True
+    assert leases == sorted(leases) and len(set(leases)) == 3  # renewed while rendering
+    assert leases[-1] > timezone.now() + LEASE - dt.timedelta(seconds=2)
+    assert PlanPdf.objects.get(pk=pdf.pk).status == PlanPdf.Status.READY
 
 
 # --- safe rendering ---------------------------------------------------------------------------

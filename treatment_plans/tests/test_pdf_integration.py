@@ -1,6 +1,7 @@
 """Plan PDFs through a real Celery worker on PostgreSQL + Redis: a requested PDF ends ready,
 and a worker killed (kill -9) in the middle of a render still ends in exactly one ready PDF,
-one stored file and one care-team mail once a new worker and the sweep take over."""
+one stored file and one care-team mail within a minute of a new worker (with beat's sweep)
+taking over."""
 
 from __future__ import annotations
 
@@ -122,18 +123,21 @@ def test_a_worker_killed_mid_render_still_ends_in_one_ready_pdf(
     slow.process.wait(timeout=10)
     assert PlanPdf.objects.get(pk=pdf.pk).status == PlanPdf.Status.PENDING
 
-    # A new worker (without the slow-down). Its start empties Redis, so the unacked message
-    # is gone too: only our table remembers the PDF is owed, and the sweep acts on it.
-    [fresh] = celery_workers(1, EMAIL_URL=f"file://{mail_dir}")
-    sweep_plan_pdfs.delay(stale_seconds=1)
+    # A new worker (without the slow-down), with beat as `make worker` runs it. Its start
+    # empties Redis, so the unacked message is gone too: only our table remembers the PDF is
+    # owed. The dead render's lease lapses and beat's sweep wakes the new worker for it.
+    [fresh] = celery_workers(1, beat=True, EMAIL_URL=f"file://{mail_dir}")
+    back = time.monotonic()
     _wait_for(
         lambda: PlanPdf.objects.get(pk=pdf.pk).status == PlanPdf.Status.READY,
         [fresh],
-        what="ready PDF after the kill",
+        timeout=60,
+        what="ready PDF within a minute of the worker's return",
     )
+    print(f"PDF ready {time.monotonic() - back:.1f}s after the new worker was up")
     _wait_for(lambda: len(_mails(mail_dir)) >= 1, [fresh], what="care-team mail")
-    # A second sweep and a duplicate delivery change nothing.
-    sweep_plan_pdfs.delay(stale_seconds=1)
+    # A sweep and a duplicate delivery change nothing.
+    sweep_plan_pdfs.delay(unclaimed_seconds=1)
     from treatment_plans.tasks import render_plan_pdf
 
     render_plan_pdf.delay(str(pdf.pk))
