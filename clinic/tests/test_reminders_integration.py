@@ -156,7 +156,7 @@ def test_racing_workers_send_each_reminder_exactly_once(cast, mailbox, smtp_work
     # logs agree with the SMTP server: 20 sends in all.
     logs = [w.log_path.read_text() for w in smtp_workers]
     assert all("send_due_reminders" in log for log in logs)
-    sends = [log.count("reminder sent for appointment") for log in logs]
+    sends = [log.count("(appointment_reminder): sent") for log in logs]
     print(f"sends per worker: {sends}")
     assert sum(sends) == APPOINTMENTS
 
