@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import logging
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
@@ -382,28 +381,6 @@ def test_sweep_leaves_live_renders_and_gives_up_on_hopeless_ones(
     hopeless.refresh_from_db()
     assert (live.status, live.attempts, live.started_at) == (PlanPdf.Status.PENDING, 1, long_ago)
     assert hopeless.status == PlanPdf.Status.FAILED
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_slow_render_keeps_its_lease_with_a_heartbeat(cast, monkeypatch):
-    # transaction=True: the heartbeat thread has its own connection and must see the row.
-    monkeypatch.setattr("treatment_plans.services.pdf.HEARTBEAT_SECONDS", 0.05)
-    version = make_plan(cast)
-    pdf = PlanPdf.objects.create(version=version, fingerprint="f" * 64)
-    leases = []
-    original = pdf_module.html_to_pdf
-
-    def slow(html):
-        for _ in range(3):
-            time.sleep(0.2)
-            leases.append(PlanPdf.objects.values_list("lease_until", flat=True).get(pk=pdf.pk))
-        return original(html)
-
-    monkeypatch.setattr(pdf_module, "html_to_pdf", slow)
-    assert plan_pdf_render(pdf_id=str(pdf.pk)) is True
-    assert leases == sorted(leases) and len(set(leases)) == 3  # renewed while rendering
-    assert leases[-1] > timezone.now() + LEASE - dt.timedelta(seconds=2)
-    assert PlanPdf.objects.get(pk=pdf.pk).status == PlanPdf.Status.READY
 
 
 # --- safe rendering ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ taking over."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from django.utils import timezone
 
 from treatment_plans.models import PlanPdf
 from treatment_plans.services.pdf import plan_pdf_request
@@ -149,3 +151,29 @@ def test_a_worker_killed_mid_render_still_ends_in_one_ready_pdf(
     assert len(_stored_files() - files_before) == 1
     assert len(_mails(mail_dir)) == 1
     assert "render started" in fresh.log_path.read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_render_keeps_its_lease_with_a_heartbeat(cast, monkeypatch):
+    # In-process, transactional: the heartbeat thread has its own connection and must see
+    # the row the test committed.
+    from treatment_plans import pdf as pdf_module
+    from treatment_plans.services.pdf import LEASE, plan_pdf_render
+
+    monkeypatch.setattr("treatment_plans.services.pdf.HEARTBEAT_SECONDS", 0.05)
+    version = make_plan(cast)
+    pdf = PlanPdf.objects.create(version=version, fingerprint="f" * 64)
+    leases = []
+    original = pdf_module.html_to_pdf
+
+    def slow(html):
+        for _ in range(3):
+            time.sleep(0.2)
+            leases.append(PlanPdf.objects.values_list("lease_until", flat=True).get(pk=pdf.pk))
+        return original(html)
+
+    monkeypatch.setattr(pdf_module, "html_to_pdf", slow)
+    assert plan_pdf_render(pdf_id=str(pdf.pk)) is True
+    assert leases == sorted(leases) and len(set(leases)) == 3  # renewed while rendering
+    assert leases[-1] > timezone.now() + LEASE - dt.timedelta(seconds=2)
+    assert PlanPdf.objects.get(pk=pdf.pk).status == PlanPdf.Status.READY
