@@ -52,8 +52,9 @@ REFRESH_DEBOUNCE_SECONDS = 30
 # A render's claim lasts this long unless its heartbeat renews it (every HEARTBEAT_SECONDS).
 LEASE = dt.timedelta(seconds=20)
 HEARTBEAT_SECONDS = 5
-# A request nobody claimed after this long lost its message (or the broker was down): the
-# sweep wakes a worker again. Above the refresh debounce, so a debounced request is left be.
+# A request whose wake-up never went out (the broker was down) is woken by the next sweep
+# after this grace; one woken but still unclaimed after UNCLAIMED_AFTER lost its message.
+WAKE_GRACE = dt.timedelta(seconds=10)
 UNCLAIMED_AFTER = dt.timedelta(seconds=60)
 # After this many claims a row that never finishes is given up as failed (a PDF that always
 # kills its worker must not loop forever).
@@ -146,11 +147,21 @@ def _revive(pdf: PlanPdf) -> bool:
 
 
 def _enqueue(pdf: PlanPdf, *, countdown: int) -> None:
-    from treatment_plans.tasks import render_plan_pdf
-
     # After commit: the worker must find the row, and a rolled-back request sends nothing.
     pdf_id = str(pdf.pk)
-    transaction.on_commit(lambda: wake(render_plan_pdf, pdf_id, countdown=countdown))
+    transaction.on_commit(lambda: _wake_render(pdf_id, countdown=countdown))
+
+
+def _wake_render(pdf_id, *, countdown: int = 0, now: dt.datetime | None = None) -> bool:
+    """Tell a worker to render; note when (`woken_at`, the render's expected start) only if
+    the broker took the message, so the sweep knows which requests were never woken."""
+    from treatment_plans.tasks import render_plan_pdf
+
+    if not wake(render_plan_pdf, str(pdf_id), countdown=countdown):
+        return False
+    expected = (now or timezone.now()) + dt.timedelta(seconds=countdown)
+    PlanPdf.objects.filter(pk=pdf_id).update(woken_at=expected)
+    return True
 
 
 # --- rendering (called by the task) --------------------------------------------------------------
@@ -291,29 +302,26 @@ def _fail(pdf_id: str, token: dt.datetime, error: Exception) -> None:
 
 
 def plan_pdf_sweep(*, now: dt.datetime | None = None, unclaimed_after=UNCLAIMED_AFTER) -> int:
-    """Wake a worker for the newest requests still owed: a claim whose lease lapsed (its
-    worker died) or a request nobody claimed for `unclaimed_after` (a lost message, a broker
-    outage). Returns how many were woken."""
+    """Wake a worker for the newest requests still owed: one whose wake-up never went out
+    (the broker was down), one woken but unclaimed for `unclaimed_after` (a lost message), or
+    a claim whose lease lapsed (its worker died). Returns how many were woken."""
     now = now or timezone.now()
     _give_up(now)
     newer = PlanPdf.objects.filter(
         version_id=OuterRef("version_id"), requested_at__gt=OuterRef("requested_at")
     )
-    quiet_since = now - unclaimed_after
-    lost = Q(started_at__isnull=True, requested_at__lt=quiet_since) & (
-        Q(woken_at__isnull=True) | Q(woken_at__lt=quiet_since)
-    )
+    never_woken = Q(woken_at__isnull=True, requested_at__lt=now - WAKE_GRACE)
+    lost = Q(woken_at__lt=now - unclaimed_after)
     owed = (
         PlanPdf.objects.filter(status=Status.PENDING)
-        .filter(lost | Q(lease_until__lt=now))
+        .filter((Q(started_at__isnull=True) & (never_woken | lost)) | Q(lease_until__lt=now))
         .exclude(Exists(newer))
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    woken = [pdf_id for pdf_id in owed if _wake_now(pdf_id)]
+    woken = sum(_wake_render(pdf_id, now=now) for pdf_id in owed)
     if woken:
-        PlanPdf.objects.filter(pk__in=woken).update(woken_at=now)
-        logger.info("plan pdf sweep re-enqueued %d", len(woken))
-    return len(woken)
+        logger.info("plan pdf sweep re-enqueued %d", woken)
+    return woken
 
 
 def _give_up(now: dt.datetime) -> None:
@@ -325,12 +333,6 @@ def _give_up(now: dt.datetime) -> None:
         finished_at=now,
         lease_until=None,
     )
-
-
-def _wake_now(pdf_id) -> bool:
-    from treatment_plans.tasks import render_plan_pdf
-
-    return wake(render_plan_pdf, str(pdf_id))
 
 
 # --- the care team ------------------------------------------------------------------------------

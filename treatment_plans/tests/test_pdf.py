@@ -36,6 +36,7 @@ from treatment_plans.services.pdf import (
     LEASE,
     MAX_ATTEMPTS,
     UNCLAIMED_AFTER,
+    WAKE_GRACE,
     plan_pdf_fingerprint,
     plan_pdf_refresh,
     plan_pdf_render,
@@ -343,19 +344,32 @@ def test_sweep_finishes_what_a_dead_worker_left(cast, django_capture_on_commit_c
     assert plan_pdf_sweep() == 0
 
 
-def test_sweep_wakes_a_lost_request_once_a_minute(cast, django_capture_on_commit_callbacks):
+def test_sweep_wakes_what_the_broker_never_got_and_what_it_lost(
+    cast, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks():  # the broker was down: no message at all
         pdf = plan_pdf_request(version=make_plan(cast))
     now = timezone.now()
-    assert plan_pdf_sweep(now=now) == 0  # just asked for: its message may be on the way
-
     sent = []
-    later = now + UNCLAIMED_AFTER + dt.timedelta(seconds=1)
-    with mock.patch("treatment_plans.services.pdf.wake", lambda *a: sent.append(a) or True):
-        assert plan_pdf_sweep(now=later) == 1
-        assert plan_pdf_sweep(now=later + dt.timedelta(seconds=15)) == 0  # woken already
-        assert plan_pdf_sweep(now=later + UNCLAIMED_AFTER + dt.timedelta(seconds=1)) == 1
+    with mock.patch("treatment_plans.services.pdf.wake", lambda *a, **k: sent.append(a) or 1):
+        assert plan_pdf_sweep(now=now) == 0  # just asked for: its wake-up may be on the way
+        woken_at = now + WAKE_GRACE + dt.timedelta(seconds=1)
+        assert plan_pdf_sweep(now=woken_at) == 1  # it never went out
+        assert plan_pdf_sweep(now=woken_at + dt.timedelta(seconds=15)) == 0  # woken already
+        # Woken, yet nobody claimed it in a minute: the message was lost.
+        assert plan_pdf_sweep(now=woken_at + UNCLAIMED_AFTER + dt.timedelta(seconds=1)) == 1
     assert [args[1] for args in sent] == [str(pdf.pk)] * 2
+
+
+def test_a_request_whose_wake_up_went_out_is_left_to_its_worker(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # eager: woken, rendered at once
+        pdf = plan_pdf_request(version=make_plan(cast))
+    PlanPdf.objects.filter(pk=pdf.pk).update(status=PlanPdf.Status.PENDING, started_at=None)
+    pdf.refresh_from_db()
+    assert pdf.woken_at is not None
+    assert plan_pdf_sweep(now=pdf.woken_at + dt.timedelta(seconds=30)) == 0
 
 
 def test_sweep_leaves_live_renders_and_gives_up_on_hopeless_ones(
