@@ -40,8 +40,8 @@ logger = logging.getLogger(__name__)
 Status = OutboundMail.Status
 
 # How long a claim on one mail lasts: above the delivery task's hard time limit
-# (clinic.tasks), so a live sender never loses it, and short, so a dead one's mail goes out
-# again within a minute or so.
+# (clinic.tasks) and a send's few SMTP steps at EMAIL_TIMEOUT (10 s) each, so a live sender
+# keeps it, and short, so a dead one's mail goes out again at the next sweep after it.
 MAIL_LEASE = dt.timedelta(seconds=60)
 GIVE_UP_AFTER = dt.timedelta(days=7)
 FIRST_RETRY = dt.timedelta(seconds=30)
@@ -56,11 +56,11 @@ SWEEP_BUDGET_SECONDS = 60.0
 
 def mail_owe(
     *, kind: str, about, recipient: str, client=None, params: dict | None = None,
-    key: str | None = None, now: dt.datetime | None = None, wake: bool = True,
+    key: str | None = None, now: dt.datetime | None = None, wake_worker: bool = True,
 ) -> OutboundMail | None:  # fmt: skip
     """Record that `kind` mail about `about` is owed to `recipient`. Call it inside the
     transaction that makes the mail owed. With a `key`, a second call owes nothing more
-    (returns None). `wake=False` when the caller delivers it itself right after commit."""
+    (returns None). `wake_worker=False` when the caller delivers it itself after commit."""
     now = now or timezone.now()
     mail = OutboundMail(
         kind=kind, about_id=str(about.pk if hasattr(about, "pk") else about),
@@ -74,7 +74,7 @@ def mail_owe(
         if key and OutboundMail.objects.filter(key=key).exists():
             return None
         raise
-    if wake:
+    if wake_worker:
         _wake_after_commit(mail.pk)
     return mail
 
@@ -183,8 +183,11 @@ def _finish(mail, token, status: str, *, error: str = "", **fields) -> str:
         # Our lease lapsed and someone else holds the row now: their outcome stands.
         logger.warning("mail %s: claim lost before the outcome was recorded", mail.pk)
         return "skipped"
-    log = logger.warning if status == Status.FAILED else logger.info
-    log("mail %s (%s): %s%s", mail.pk, mail.kind, status, f": {error}" if error else "")
+    if status == Status.FAILED:
+        # The reason stays on the row: a server's refusal usually quotes the address.
+        logger.warning("mail %s (%s): failed, reason on the row", mail.pk, mail.kind)
+    else:
+        logger.info("mail %s (%s): %s%s", mail.pk, mail.kind, status, f": {error}" if error else "")
     return str(status)
 
 

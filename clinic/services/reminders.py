@@ -81,7 +81,7 @@ def _owe_reminder(appointment_id, now: dt.datetime):
     return mail_owe(
         kind=REMINDER, about=appointment, recipient=appointment.client.email,
         client=appointment.client, params={"starts_at": starts},
-        key=f"reminder:{appointment.pk}:{starts}", now=now, wake=False,
+        key=f"reminder:{appointment.pk}:{starts}", now=now, wake_worker=False,
     )  # fmt: skip
 
 

@@ -300,7 +300,7 @@ def test_the_outbox_page_queries_do_not_grow(client, cast, appointment, rows,
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("Send again") == rows // 2
-    assert f"<dd class=\"col-sm-8\">{rows - rows // 2} (the oldest for" in html
+    assert f'<dd class="col-sm-8">{rows - rows // 2} (the oldest for' in html
 
 
 OUTBOX_PAGE_QUERY_CAP = 11  # measured: 11 at 3 and at 40 mails
