@@ -48,3 +48,11 @@ def purge_login_throttle() -> int:
     from clinic.security.throttle import purge_expired
 
     return purge_expired()
+
+
+@shared_task(ignore_result=True)
+def purge_form_submissions() -> int:
+    # Create forms' one-time tokens older than clinic.submissions.KEEP; for beat, daily.
+    from clinic.submissions import form_submissions_purge
+
+    return form_submissions_purge()

@@ -14,6 +14,7 @@ from clinic.models.scheduling import (
     WaitlistEntry,
     WorkingHours,
 )
+from clinic.models.submissions import FormSubmission
 from clinic.models.throttle import LoginThrottle
 from clinic.security.models import UserSession
 
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "CareTeamMember",
     "Client",
+    "FormSubmission",
     "Invitation",
     "LoginThrottle",
     "MfaDevice",

@@ -17,6 +17,7 @@ from clinic.models import Appointment, CareTeamMember, Client, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.selectors import failed_mails
+from clinic.submissions import creates_once, saved
 
 SEARCH_LIMIT = 50
 
@@ -133,12 +134,13 @@ def _status_badge(status: str) -> str:
 
 
 @role_required(*STAFF_ROLES)
+@creates_once
 def client_new(request):
     form = ClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         client = services.client_create(actor=request.user, data=form.cleaned_data)
         messages.success(request, f"{client} is registered.")
-        return redirect("client_detail", client_id=client.pk)
+        return saved(redirect("client_detail", client_id=client.pk))
     return render(request, "clinic/client_form.html", {"form": form, "client": None})
 
 
