@@ -22,6 +22,7 @@ from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.services import scheduling, waitlist
 from clinic.services.scheduling import SeriesConflicts, SlotTaken
+from clinic.submissions import creates_once, saved
 
 CONFLICT = 409  # the slot is taken: the form is shown again with the reason
 
@@ -42,6 +43,7 @@ def _booking_initial(request) -> dict:
 
 
 @role_required(*STAFF_ROLES)
+@creates_once
 def appointment_new(request):
     form = BookingForm(request.POST or None, initial=_booking_initial(request), user=request.user)
     client = _client_for_form(form, request)
@@ -78,7 +80,7 @@ def appointment_new(request):
         request,
         f"{count} booked for {first.client}, first on {local(first.starts_at):%a %b %-d at %H:%M}.",
     )
-    return redirect("appointment_detail", appointment_id=first.pk)
+    return saved(redirect("appointment_detail", appointment_id=first.pk))
 
 
 def _client_for_form(form, request):
@@ -210,6 +212,7 @@ def appointment_status(request, appointment_id):
 
 
 @role_required(*STAFF_ROLES)
+@creates_once
 def waitlist_new(request, client_id):
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
     form = WaitlistForm(request.POST or None)
@@ -220,7 +223,7 @@ def waitlist_new(request, client_id):
             form.add_error(None, error)
         else:
             messages.success(request, f"{client} is on the waitlist.")
-            return redirect("client_detail", client_id=client.pk)
+            return saved(redirect("client_detail", client_id=client.pk))
     return render(request, "appointments/waitlist_form.html", {"form": form, "client": client})
 
 

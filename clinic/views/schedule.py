@@ -32,6 +32,7 @@ from clinic.models import Appointment, Therapist, TimeOff
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES
 from clinic.services import resources
+from clinic.submissions import creates_once, saved
 
 ROW_MINUTES = 15
 MAX_SPAN_ROWS = 96  # schedule.css has .gs-1 ... .gs-96
@@ -435,6 +436,7 @@ def _managed_therapist(request, therapist_id) -> Therapist:
 
 
 @role_required(*STAFF_ROLES)
+@creates_once  # the time-off form; the page's other forms carry no token
 def therapist_hours(request, therapist_id):
     therapist = _managed_therapist(request, therapist_id)
     hours_formset = WorkingHoursFormSet(
@@ -524,7 +526,7 @@ def _add_time_off(request, therapist):
             request, f"{clashes} booked appointment{'s' if clashes != 1 else ''} fall in this "
             "time off. They stay booked; reschedule or cancel them."
         )  # fmt: skip
-    return redirect(request.path)
+    return saved(redirect(request.path))
 
 
 def _delete_time_off(request, therapist):
