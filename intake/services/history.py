@@ -99,6 +99,10 @@ def _value(name: str, data: dict, latest: HealthHistory | None):
 def health_history_review(*, actor, history: HealthHistory) -> HealthHistory:
     if role_of(actor) not in CLINICAL_WRITERS:
         raise PermissionDenied("Only a therapist can review a health history.")
+    # The client first, as health_history_save takes it: a review racing a save of a new
+    # version then waits for it and finds the newer version, instead of marking the older
+    # one reviewed while the new one stays pending.
+    Client.objects.select_for_update().filter(pk=history.client_id).exists()
     history = HealthHistory.objects.select_for_update().get(pk=history.pk)
     latest = HealthHistory.objects.filter(client=history.client).order_by("-version").first()
     if latest.pk != history.pk:

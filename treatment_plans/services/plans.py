@@ -139,16 +139,22 @@ def plan_activate(*, actor, version: PlanVersion) -> PlanVersion:
     """Freeze the draft as the plan's active version; the previous one is superseded; the PDF
     for the care team is requested once the transaction commits."""
     _require_therapist(actor)
-    version = (
-        PlanVersion.objects.select_for_update().select_related("plan__client").get(pk=version.pk)
+    # The plan first, then the version: the order plan_close and plan_new_version take. With
+    # the version first, an activation racing a close waited only at the plan's UPDATE and
+    # then set the closed plan back to active.
+    plan = (
+        TreatmentPlan.objects.select_for_update().select_related("client").get(pk=version.plan_id)
     )
+    version = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    version.plan = plan
     if version.activated_at is not None:  # a double submit: the first one activated it
         raise ValidationError(f"Version {version.number} of this plan is already activated.")
+    if plan.status not in (TreatmentPlan.Status.ACTIVE, TreatmentPlan.Status.DRAFT):
+        raise ValidationError("This plan is closed. Start a new plan instead.")
     problems = activation_problems(version)
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
-    plan = version.plan
     plan.versions.filter(activated_at__isnull=False, superseded_at__isnull=True).update(
         superseded_at=now
     )

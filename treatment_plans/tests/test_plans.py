@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from clinic.models import AuditEntry
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.models import ClearanceRequest, ConflictOverride, PlanVersion, Technique
+from treatment_plans.services import plans as plan_services
 from treatment_plans.tests.factories import PlanVersionFactory
 
 
@@ -177,6 +179,22 @@ def test_activating_twice_says_the_version_is_already_active(client, ready):
     again = client.post(reverse("plan_activate", args=[plan.pk]), follow=True)
     assert "Version 1 of this plan is already activated." in again.content.decode()
     assert AuditEntry.objects.filter(action="sign", client=ready.client).count() == 1
+
+
+def test_a_draft_of_a_closed_plan_is_not_activated(client, ready):
+    """Activation checks the plan it locks: a draft left over from before a close must not
+    set the closed plan back to active."""
+    _new_plan(client, ready, "swedish")
+    plan = PlanVersion.objects.get().plan
+    plan_services.plan_activate(actor=ready.therapist, version=plan.versions.get())
+    draft = plan_services.plan_new_version(actor=ready.therapist, plan=plan)
+    plan_services.plan_close(actor=ready.therapist, plan=plan, status="completed")
+
+    with pytest.raises(ValidationError, match="This plan is closed"):
+        plan_services.plan_activate(actor=ready.therapist, version=draft)
+    plan.refresh_from_db()
+    draft.refresh_from_db()
+    assert plan.status == "completed" and draft.is_draft
 
 
 def test_activation_is_gated_on_health_history_and_consent(client, cast):
