@@ -9,12 +9,12 @@ from django.contrib.messages import get_messages
 
 from clinic.submissions import ALREADY_SAVED, FIELD
 
-_TOKEN = re.compile(rf'name="{FIELD}" value="([0-9a-f-]{{36}})"')
+TOKEN = re.compile(rf'name="{FIELD}" value="([0-9a-f-]{{36}})"')
 
 
 def tokens_in(response) -> list[str]:
     """The one-time tokens of the page's forms, in page order."""
-    return _TOKEN.findall(response.content.decode())
+    return TOKEN.findall(response.content.decode())
 
 
 def token_in(response) -> str:

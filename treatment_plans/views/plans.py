@@ -12,6 +12,7 @@ from clinic import audit
 from clinic.models import CareTeamMember, Client
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, Role, role_of
+from clinic.submissions import creates_once, saved
 from intake.models import Assessment
 from intake.selectors import current_health_history
 from treatment_plans.contraindications import conflicts_for
@@ -135,6 +136,7 @@ def _attach(error, form):
 
 
 @role_required(*THERAPIST)
+@creates_once
 def plan_new(request, client_id):
     client = _client(request, client_id)
     forms = _editor(request, client=client, initial=_from_history(request, client))
@@ -154,7 +156,7 @@ def plan_new(request, client_id):
         )
         if plan is not None:
             messages.success(request, "Draft plan saved. Check the warnings, then activate it.")
-            return redirect("plan_detail", plan_id=plan.pk)
+            return saved(redirect("plan_detail", plan_id=plan.pk))
     return _render_editor(request, client, forms, plan=None)
 
 
@@ -267,16 +269,17 @@ def plan_version_detail(request, version_id):
 
 
 def _act(request, plan_id, action, success):
-    """Run a POSTed plan action; a refusal comes back as a message on the plan page."""
+    """Run a POSTed plan action; a refusal comes back as a message on the plan page. Only a
+    success is `saved` (which counts under @creates_once: a new version)."""
     plan = _plan(request, plan_id)
     try:
         action(plan)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, success)
-    return redirect("plan_detail", plan_id=plan.pk)
+        return redirect("plan_detail", plan_id=plan.pk)
+    messages.success(request, success)
+    return saved(redirect("plan_detail", plan_id=plan.pk))
 
 
 @role_required(*THERAPIST)
@@ -294,6 +297,7 @@ def plan_activate(request, plan_id):
 
 @role_required(*THERAPIST)
 @require_POST
+@creates_once
 def plan_new_version(request, plan_id):
     return _act(
         request,
@@ -320,6 +324,7 @@ def plan_close(request, plan_id):
 
 @role_required(*THERAPIST)
 @require_POST
+@creates_once
 def plan_override(request, plan_id):
     return _conflict_action(
         request, plan_id,
@@ -335,6 +340,7 @@ def plan_override(request, plan_id):
 
 @role_required(*THERAPIST)
 @require_POST
+@creates_once
 def plan_clearance(request, plan_id):
     return _conflict_action(
         request, plan_id,
@@ -363,5 +369,5 @@ def _conflict_action(request, plan_id, *, make_form, act, success, form_name):
             _attach(error, form)
         else:
             messages.success(request, success)
-            return redirect("plan_detail", plan_id=plan.pk)
+            return saved(redirect("plan_detail", plan_id=plan.pk))
     return _render_detail(request, plan, version, **{form_name: form})
