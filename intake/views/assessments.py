@@ -15,6 +15,7 @@ from clinic import audit
 from clinic.models import Client
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, Role, role_of
+from clinic.submissions import creates_once, saved
 from intake.body_chart import label_of, render_body_chart
 from intake.forms.assessments import LEFS_QUESTIONS, assessment_forms
 from intake.models import Assessment, RangeOfMotion, RomNorm
@@ -71,6 +72,7 @@ def assessment_detail(request, assessment_id):
 
 
 @role_required(Role.THERAPIST)
+@creates_once
 def assessment_new(request, client_id):
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
     previous = _latest(request.user, client)
@@ -84,7 +86,7 @@ def assessment_new(request, client_id):
             forms.add_service_errors(error)
         else:
             messages.success(request, f"{assessment.get_kind_display()} recorded.")
-            return redirect("assessment_detail", assessment_id=assessment.pk)
+            return saved(redirect("assessment_detail", assessment_id=assessment.pk))
     return _render_form(request, forms, client=client, previous=previous)
 
 

@@ -17,6 +17,7 @@ from clinic import audit
 from clinic.models import CareTeamMember, Client, Physician
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, STAFF_ROLES, Role, role_of
+from clinic.submissions import creates_once, saved
 from intake.forms.consents import CareTeamMemberAddForm, ConsentSignForm, ReferralLetterUploadForm
 from intake.models import Consent, ConsentText, ReferralLetter
 from intake.models.consent import ConsentKind
@@ -253,6 +254,7 @@ def _withdrawn_message(member) -> str:
 
 
 @role_required(Role.THERAPIST, Role.CLIENT)
+@creates_once
 def referral_letter_new(request, client_id):
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
     form = ReferralLetterUploadForm(request.POST or None, request.FILES or None)
@@ -265,7 +267,7 @@ def referral_letter_new(request, client_id):
             form.add_error("letter", error)
         else:
             messages.success(request, "The referral letter is uploaded and kept private.")
-            return redirect(request.path)
+            return saved(redirect(request.path))
     letters = ReferralLetter.objects.visible_to(request.user).filter(client=client)
     if request.method == "GET":
         audit.record(actor=request.user, action="view", client=client, detail="referral letters")

@@ -12,6 +12,7 @@ from clinic import audit
 from clinic.models import Client
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, Role
+from clinic.submissions import creates_once, saved
 from intake import conditions
 from intake.forms.history import (
     HealthHistoryForm,
@@ -70,12 +71,14 @@ def _show(request, client):
 
 
 @role_required(*CLINICAL_WRITERS)
+@creates_once  # each save is a new version
 def health_history_edit(request, client_id):
     client = _client(request, client_id)
     return _edit(request, client, done=("health_history", {"client_id": client.pk}))
 
 
 @role_required(Role.CLIENT)
+@creates_once
 def portal_health_history_edit(request):
     client = _own_client(request)
     latest = current_health_history(user=request.user, client=client)
@@ -102,7 +105,7 @@ def _edit(request, client, *, done):
         data = {**form.cleaned_data, "injuries_and_surgeries": injuries_from(injuries)}
         letter = data.pop("referral_letter_file", None) or None
         try:
-            saved = history_services.health_history_save(
+            history = history_services.health_history_save(
                 actor=request.user, client=client, data=data, referral_file=letter
             )
         except PermissionDenied as refused:
@@ -110,8 +113,8 @@ def _edit(request, client, *, done):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Health history saved (version {saved.version}).")
-            return redirect(done[0], **done[1])
+            messages.success(request, f"Health history saved (version {history.version}).")
+            return saved(redirect(done[0], **done[1]))
     return render(
         request,
         "intake/history_form.html",
