@@ -1,7 +1,8 @@
-"""Create forms of the front desk submitted twice (a double click, a second tab, the browser's
-resend): one record, and the second submit is sent to it with "This was already saved; here
-it is." A refused submit keeps its token, so the corrected one still saves once; a POST
-without a token saves as before. Client registration: test_submissions.py."""
+"""Create forms of the front desk (and portal invitations) submitted twice (a double click,
+a second tab, the browser's resend): one record, and the second submit is sent to it with
+"This was already saved; here it is." A refused submit keeps its token, so the corrected one
+still saves once; a POST without a token saves as before. Client registration:
+test_submissions.py."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core import mail
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from clinic.clinic_time import today
-from clinic.models import Appointment, AppointmentType, TimeOff, WaitlistEntry
+from clinic.models import Appointment, AppointmentType, Invitation, TimeOff, WaitlistEntry
 from clinic.submissions import FIELD
-from clinic.tests.factories import WorkingHoursFactory
+from clinic.tests.factories import ClientFactory, PhysicianFactory, WorkingHoursFactory
 from clinic.tests.submissions import is_already_saved, token_in
 
 
@@ -147,3 +149,44 @@ def test_a_booking_refused_for_a_taken_time_keeps_its_token(desk, cast):
         url, {**_booking(cast, client=str(cast.client2.pk), time="14:00"), FIELD: token}
     )
     assert moved.status_code == 302 and Appointment.objects.count() == 2
+
+
+# --- portal invitations -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["frontdesk", "admin"])
+def test_an_invitation_sent_twice_is_one_mail_whose_link_works(
+    client, cast, role, django_capture_on_commit_callbacks
+):
+    """Sending again replaces the open invitation: a double click mailed two links, and the
+    first one (often the one read) no longer worked."""
+    if role == "frontdesk":
+        person = ClientFactory(user=None, email="priya@example.test")
+        url = reverse("client_invite", args=[person.pk])
+    else:
+        person = PhysicianFactory(user=None, email="osei@clinic.example.test")
+        url = reverse("physician_invite", args=[person.pk])
+    client.force_login(getattr(cast, role))
+    data = {"email": person.email, FIELD: token_in(client.get(url))}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, data)
+        second = client.post(url, data)
+
+    [invitation] = Invitation.objects.all()
+    assert invitation.revoked_at is None and len(mail.outbox) == 1
+    assert first["Location"] == url and is_already_saved(second, url)
+
+
+def test_a_refused_invitation_keeps_its_token_and_address(client, cast):
+    priya = ClientFactory(user=None, email="")
+    url = reverse("client_invite", args=[priya.pk])
+    client.force_login(cast.frontdesk)
+    token = token_in(client.get(url))
+    refused = client.post(url, {"email": "priya@example", FIELD: token})
+    assert refused.status_code == 200 and token_in(refused) == token
+    assert 'value="priya@example"' in refused.content.decode()
+
+    sent = client.post(url, {"email": "priya@example.test", FIELD: token})
+    again = client.post(url, {"email": "priya@example.test", FIELD: token})
+    assert Invitation.objects.count() == 1
+    assert sent["Location"] == url and is_already_saved(again, url)

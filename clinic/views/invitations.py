@@ -20,6 +20,7 @@ from clinic.models import Client, Invitation, Physician
 from clinic.permissions import role_required
 from clinic.services import invitations as services
 from clinic.services.invitations import InvitationUnavailable
+from clinic.submissions import creates_once, saved
 
 GONE_STATUS = {services.UNKNOWN: 404}  # the rest (expired, used, revoked) are 410
 
@@ -28,12 +29,14 @@ GONE_STATUS = {services.UNKNOWN: 404}  # the rest (expired, used, revoked) are 4
 
 
 @role_required(*services.CLIENT_INVITERS)
+@creates_once  # a double click would send two mails, and the first link would not work
 def client_invite(request, client_id):
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
     return _invite_page(request, client=client)
 
 
 @role_required(*services.PHYSICIAN_INVITERS)
+@creates_once
 def physician_invite(request, physician_id):
     physician = get_object_or_404(Physician.objects.visible_to(request.user), pk=physician_id)
     return _invite_page(request, physician=physician)
@@ -60,7 +63,7 @@ def _invite_page(request, **person):
                 f"Invitation sent to {invitation.email}. "
                 f"The link expires on {expires:%B %-d, %Y at %H:%M}.",
             )
-            return redirect(request.path)
+            return saved(redirect(request.path))
     latest = Invitation.objects.visible_to(request.user).for_person(**person).first()
     context = {
         "form": form,
