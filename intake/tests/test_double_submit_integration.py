@@ -1,11 +1,12 @@
-"""Care-team and consent writes arriving twice at once (a double click, two tabs), against real
-PostgreSQL: the second gets a clear answer, never a 500 or a deadlock."""
+"""Care-team, consent and health-history writes arriving at once (a double click, two tabs),
+against real PostgreSQL: the second gets a clear answer, never a 500 or a deadlock."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client as Browser
 from django.urls import reverse
@@ -18,7 +19,8 @@ from clinic.tests.concurrency import (
     wait_until_another_waits_for_a_lock,
 )
 from clinic.tests.factories import PhysicianFactory
-from intake.services import consents
+from intake.services import consents, history
+from intake.tests.factories import HealthHistoryFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROUNDS = 4
@@ -75,3 +77,35 @@ def test_withdrawing_while_a_signature_holds_the_client_waits_instead_of_deadloc
     assert deadlocks_since(before) == 0
     member.refresh_from_db()
     assert not member.is_sharing
+
+
+def test_a_review_while_the_client_saves_a_new_version_reviews_the_newest_or_nothing(cast):
+    """The review locked the history row, saving locks the client: a review meeting a save
+    marked version 1 reviewed while version 2, saved meanwhile, stayed pending."""
+    first = HealthHistoryFactory(client=cast.client)
+    client_locked = threading.Event()
+
+    def saving():  # health_history_save, holding the client until the review waits
+        with transaction.atomic():
+            Client.objects.select_for_update().get(pk=cast.client.pk)
+            client_locked.set()
+            wait_until_another_waits_for_a_lock()
+            history.health_history_save(
+                actor=cast.client_user, client=cast.client,
+                data={"reason_for_visit": "Worse since Monday"},
+            )  # fmt: skip
+        return "saved"
+
+    def reviewing():
+        client_locked.wait(timeout=10)
+        try:
+            history.health_history_review(actor=cast.therapist, history=first)
+        except ValidationError as refused:
+            return refused.messages
+        return "reviewed"
+
+    before = deadlocks()
+    assert race(saving, reviewing) == ["saved", ["A newer version exists; review that one."]]
+    first.refresh_from_db()
+    assert not first.is_reviewed
+    assert deadlocks_since(before) == 0
