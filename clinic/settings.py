@@ -225,6 +225,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-due-reminders": {"task": "clinic.tasks.send_due_reminders", "schedule": 300.0},
     "sweep-plan-pdfs": {"task": "treatment_plans.tasks.sweep_plan_pdfs", "schedule": 15.0},
     "purge-login-throttle": {"task": "clinic.tasks.purge_login_throttle", "schedule": 3600.0},
+    "purge-form-submissions": {"task": "clinic.tasks.purge_form_submissions", "schedule": 86400.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 # A worker waits for the broker as long as an outage lasts (the default gives up after 100
