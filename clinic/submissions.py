@@ -67,6 +67,8 @@ def creates_once(view):
             if response is not None:
                 return response
             first = _first_result(request.user, token)  # the twin that claimed it committed
+            if not first:  # the twin saved nothing after all: this submit is the first
+                return view(request, *args, **kwargs)
         messages.info(request, ALREADY_SAVED)
         return redirect(first)
 
