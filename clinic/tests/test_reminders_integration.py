@@ -4,11 +4,7 @@ PostgreSQL + Redis. Two workers race for the same reminders; each must go out ex
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
-import threading
 import time
-from email import policy
 
 import pytest
 from django.utils import timezone
@@ -19,6 +15,8 @@ from clinic.clinic_time import at_local, today
 from clinic.models import Appointment, AppointmentType
 from clinic.services.scheduling import Slot, appointment_book
 from clinic.tests.factories import AppointmentFactory, ClientFactory, WorkingHoursFactory
+from clinic.tests.faults import Mailbox as BaseMailbox
+from clinic.tests.faults import free_port, wait_until
 
 pytestmark = [pytest.mark.integration]
 APPOINTMENTS = 20
@@ -32,40 +30,13 @@ def _treatment() -> AppointmentType:
     return kind
 
 
-class Mailbox:
-    """aiosmtpd handler: keeps every message it is handed (called on the server's thread)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self._lock:
-            self._messages.append(message)
-        return "250 Message accepted for delivery"
-
-    @property
-    def messages(self) -> list:
-        with self._lock:
-            return list(self._messages)
-
+class Mailbox(BaseMailbox):
     def wait_for(self, count: int, workers, timeout: float = 60.0) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            if time.monotonic() > deadline:
-                logs = "\n".join(w.log_tail() for w in workers)
-                raise AssertionError(f"{len(self.messages)}/{count} mails in {timeout}s\n{logs}")
-            for worker in workers:
-                worker.assert_alive()
-            time.sleep(0.1)
+        wait_until(
+            lambda: len(self.messages) >= count,
+            timeout=timeout, what=f"{count} mails", workers=workers,
+        )  # fmt: skip
         return self.messages
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +44,7 @@ def smtp_server():
     from aiosmtpd.controller import Controller
 
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield mailbox, controller.port
     controller.stop()
@@ -82,8 +53,7 @@ def smtp_server():
 @pytest.fixture
 def mailbox(smtp_server):
     mailbox, _ = smtp_server
-    with mailbox._lock:
-        mailbox._messages.clear()
+    mailbox.clear()
     return mailbox
 
 
