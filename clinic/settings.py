@@ -103,6 +103,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("CLINIC_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
+# One date format per context, named once (clinic/formats/en/formats.py, clinic/dates.py).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
