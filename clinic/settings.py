@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware_uploads.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.mfa.middleware.MfaRequiredMiddleware",
     "clinic.security.sessions.SessionLimitsMiddleware",
@@ -109,6 +110,10 @@ FORMAT_MODULE_PATH = ["clinic.formats"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Form fields (not files) may take 2.5 MB of a request; files above 2.5 MB are spooled to a
+# temporary file. The whole body is capped by Content-Length in RequestSizeLimitMiddleware.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Private files (referral letters, plan PDFs) live outside any URL and are served only by
 # views that re-check access. There is deliberately no MEDIA_URL for them.
 PRIVATE_STORAGE_ROOT = Path(env_str("CLINIC_PRIVATE_ROOT", str(BASE_DIR / "private")))

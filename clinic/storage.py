@@ -5,5 +5,18 @@ from django.core.files.storage import FileSystemStorage
 
 
 class PrivateStorage(FileSystemStorage):
+    # Health records: readable by the app's own user only, whatever the process umask says.
+    def __init__(
+        self,
+        location=None,
+        base_url=None,
+        file_permissions_mode=0o600,
+        directory_permissions_mode=0o700,
+        **kwargs,
+    ):
+        super().__init__(
+            location, base_url, file_permissions_mode, directory_permissions_mode, **kwargs
+        )
+
     def url(self, name):
         raise ValueError("Private files have no URL; serve them through an access-checked view.")

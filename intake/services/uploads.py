@@ -14,11 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from clinic import audit
+from clinic.middleware_uploads import MAX_FILE_BYTES
 from clinic.models import Client
 from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from intake.models import ReferralLetter
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and the download view's access rule and headers."""
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,31 @@ def test_missing_file_is_404_not_500(client, cast):
 )
 def test_safe_file_name(name, extension, expected):
     assert safe_file_name(name, extension) == expected
+
+
+def test_an_eleven_megabyte_upload_is_refused_before_its_body_is_read(client, cast):
+    client.force_login(cast.therapist)
+    url = reverse("referral_letter_new", args=[cast.client.pk])
+    eleven_mb = PDF + b"\x00" * (11 * 1024 * 1024)
+    response = client.post(url, {"letter": _upload(eleven_mb)})
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "That file is too large" in page and "at most 10 MB" in page
+    assert f'href="{url}"' in page
+    assert not ReferralLetter.objects.exists()
+
+
+def test_the_size_is_judged_from_content_length_without_reading_the_body(client, cast):
+    # The body claims 11 MB and holds a few bytes: reading it would fail the test client's
+    # "cannot read more than the available bytes" check, so a 413 proves nothing read it.
+    client.force_login(cast.therapist)
+    url = reverse("referral_letter_new", args=[cast.client.pk])
+    response = client.post(url, {"letter": _upload(PDF)}, CONTENT_LENGTH=str(11 * 1024 * 1024))
+    assert response.status_code == 413
+
+
+def test_stored_letters_and_their_folders_are_private_to_the_app_user(cast):
+    letter = _store(cast)
+    path = Path(letter.file.path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
