@@ -10,11 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
+from clinic.clinic_time import local
 from clinic.models import Appointment
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
 from sessions_log.models import Addendum, Measurement, SessionNote, TechniqueApplied, TriggerPoint
-from treatment_plans.contraindications import current_flags
+from treatment_plans.contraindications import (
+    clearance_awaited_for,
+    current_flags,
+    pending_clearances,
+)
 from treatment_plans.models import ContraindicationRule, PlanVersion, Severity
 
 NOTE_FIELDS = (
@@ -25,6 +30,11 @@ NOT_NOTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 ALREADY_SIGNED = (
     "This note is already signed and locked, so nothing was saved from this form. To correct "
     "or add to it, add an addendum to the signed note."
+)
+
+NOT_STARTED = (
+    "A note is signed from the appointment's start time ({start:%A %Y-%m-%d %H:%M}). "
+    "Nothing was signed; save it as a draft until then."
 )
 
 
@@ -77,11 +87,20 @@ def unresolved_rules(client, version: PlanVersion | None, technique) -> list[Con
 
 def _check_techniques(client, version, techniques: list[dict]) -> None:
     errors = []
+    pending = pending_clearances(client)
     for row in techniques:
-        if unresolved_rules(client, version, row["technique"]) and not row.get("override_reason"):
+        if row.get("override_reason"):
+            continue  # the note says why it was used
+        technique = row["technique"]
+        if unresolved_rules(client, version, technique):
             errors.append(
-                f"{row['technique'].name}: the client's health history contraindicates it and "
+                f"{technique.name}: the client's health history contraindicates it and "
                 "the plan has no override. Write why it was used, or remove it."
+            )
+        elif asked := clearance_awaited_for(pending, technique):
+            errors.append(
+                f"{technique.name} is waiting for {asked.care_team_member.physician}'s "
+                "clearance. Write why it was used before the answer, or remove it."
             )
     if errors:
         raise ValidationError({"techniques": errors})
@@ -164,6 +183,7 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
         raise PermissionDenied("Only the note's author signs it.")
     if note.is_signed:
         raise ValidationError(ALREADY_SIGNED)
+    _require_started(note.appointment)
     note.signed_at = timezone.now()
     note.save(update_fields=["signed_at", "updated_at"])
     appointment = note.appointment
@@ -174,6 +194,17 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
     if note.plan_version_id:
         _progress_changed(note.plan_version)
     return note
+
+
+def sign_opens_at(appointment: Appointment):
+    """When the note can be signed: not before the session, since signing completes the
+    appointment, counts toward the plan and becomes the note the next visit starts from."""
+    return appointment.starts_at
+
+
+def _require_started(appointment: Appointment) -> None:
+    if sign_opens_at(appointment) > timezone.now():
+        raise ValidationError(NOT_STARTED.format(start=local(appointment.starts_at)))
 
 
 def _progress_changed(version: PlanVersion) -> None:

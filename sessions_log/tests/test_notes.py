@@ -221,3 +221,19 @@ def test_opening_a_draft_in_the_editor_is_audited(client, cast, visit):
     before = AuditEntry.objects.filter(action="view", object_id=str(note.pk)).count()
     client.get(reverse("note_edit", args=[visit.pk]))
     assert AuditEntry.objects.filter(action="view", object_id=str(note.pk)).count() == before + 1
+
+
+def test_a_note_is_signed_only_from_the_appointments_start(client, cast, visit):
+    visit.starts_at = timezone.now() + dt.timedelta(weeks=10)
+    visit.ends_at = visit.starts_at + dt.timedelta(hours=1)
+    visit.save()
+    client.force_login(cast.therapist)
+    page = client.get(reverse("note_edit", args=[visit.pk])).content.decode()
+    assert 'name="sign"' not in page and "can be signed from" in page
+    page = _post(client, cast, visit, sign="1").content.decode()
+    assert "signed from the appointment&#x27;s start time" in page
+    assert "Neck stiff after deadlines" in page  # what was typed is kept
+    visit.refresh_from_db()
+    assert visit.status == "booked" and not SessionNote.objects.filter(signed_at__isnull=False)
+    assert _post(client, cast, visit).status_code == 302  # a draft can be prepared earlier
+    assert not SessionNote.objects.get().is_signed

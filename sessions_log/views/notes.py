@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import audit
@@ -22,6 +23,7 @@ from sessions_log.forms.notes import (
 from sessions_log.models import SessionNote
 from sessions_log.selectors import previous_note, start_from
 from sessions_log.services import notes as note_services
+from treatment_plans.contraindications import pending_clearances
 
 READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
 
@@ -154,8 +156,15 @@ def _render(request, appointment, note, forms):
         "sessions_log/note_form.html",
         {"appointment": appointment, "client": appointment.client, "note": note, "form": form,
          "techniques": techniques, "points": points, "measurements": measurements,
-         "last_note": last},
+         "last_note": last, "sign_opens_at": _sign_later(appointment),
+         "awaiting_clearance": list(pending_clearances(appointment.client).values())},
     )  # fmt: skip
+
+
+def _sign_later(appointment):
+    """The time signing opens, while it is still ahead (a draft can be prepared before)."""
+    opens_at = note_services.sign_opens_at(appointment)
+    return opens_at if opens_at > timezone.now() else None
 
 
 @role_required(*READERS)
