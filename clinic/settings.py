@@ -104,7 +104,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("CLINIC_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
-# One date format per context, named once (clinic/formats/en/formats.py, clinic/dates.py).
+# One date format per context, named once (clinic/formats/en/formats.py, clinic/date_formats.py).
 FORMAT_MODULE_PATH = ["clinic.formats"]
 
 STATIC_URL = "static/"

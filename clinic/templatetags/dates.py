@@ -1,4 +1,4 @@
-"""`{% load dates %}`: the clinic's named date formats as filters (clinic/dates.py).
+"""`{% load dates %}`: the clinic's named date formats as filters (clinic/date_formats.py).
 
 {{ note.signed_at|day_time }}    Mon 7 Dec 2026, 14:30
 {{ appointment.starts_at|day }}  Mon 7 Dec 2026
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import template
 
-from clinic import dates
+from clinic import date_formats as dates
 
 register = template.Library()
 

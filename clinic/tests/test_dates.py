@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.template import Context, Template
 
-from clinic import dates
+from clinic import date_formats as dates
 from clinic.clinic_time import at_local, today
 
 
