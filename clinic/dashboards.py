@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from clinic.models import (
 from clinic.permissions import role_required
 from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
+from clinic.search import words_in_names
 from clinic.selectors import failed_mails, outbox_backlog
 from clinic.services.scheduling import CLIENT_CANCEL_HOURS
 from intake.selectors import current_health_history, missing_for_care
@@ -235,11 +236,8 @@ class PatientSearchForm(forms.Form):
 
 
 def _by_name(clients, text: str):
-    """Every word of `text` in the first or the last name (case-insensitive)."""
-    query = Q()
-    for word in text.split():
-        query &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    return clients.filter(query)
+    """Every word of `text` in the first or the last name (case, accents, punctuation ignored)."""
+    return clients.filter(words_in_names(text, ("first_name", "last_name")))
 
 
 @role_required(Role.PHYSICIAN)

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 
 from clinic.roles import STAFF_ROLES, Role, role_of
+from clinic.search import words_in_names
 
 # Who may read each kind of client data (the columns of the access table).
 DEMOGRAPHIC_READERS = frozenset(Role)
@@ -39,8 +40,8 @@ class ClientQuerySet(models.QuerySet):
         return self.none()
 
     def search(self, text: str) -> ClientQuerySet:
-        """Name words, a phone number (any punctuation) or a birth date (YYYY-MM-DD or
-        MM/DD/YYYY)."""
+        """Name words (accents, case and punctuation ignored), a phone number (any
+        punctuation) or a birth date (YYYY-MM-DD or MM/DD/YYYY)."""
         text = text.strip()
         if not text:
             return self
@@ -50,14 +51,7 @@ class ClientQuerySet(models.QuerySet):
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 3 and not any(ch.isalpha() for ch in text):
             return self.filter(phone_digits__contains=digits)
-        query = models.Q()
-        for word in text.split():
-            query &= (
-                models.Q(first_name__icontains=word)
-                | models.Q(last_name__icontains=word)
-                | models.Q(preferred_name__icontains=word)
-            )
-        return self.filter(query)
+        return self.filter(words_in_names(text, ("first_name", "last_name", "preferred_name")))
 
 
 def _parse_birth_date(text: str):

@@ -1,0 +1,81 @@
+"""Name search ignores accents, case and punctuation, on SQLite and on PostgreSQL alike; on
+PostgreSQL a folded name fragment still reads a trigram index."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from clinic.models import Client
+from clinic.search import fold
+from clinic.tests.factories import CareTeamMemberFactory, ClientFactory
+
+
+@pytest.fixture
+def names(db):
+    people = {
+        last: ClientFactory(user=None, first_name=first, last_name=last)
+        for first, last in (("Zoë", "Adler"), ("Zoe", "Brandt"), ("Liam", "O'Brien"))
+    }
+    ClientFactory(user=None, first_name="Other", last_name="Person")
+    return people
+
+
+def _found(text) -> set[str]:
+    return set(Client.objects.search(text).values_list("last_name", flat=True))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Zoe", {"Adler", "Brandt"}),
+        ("zoë", {"Adler", "Brandt"}),
+        ("ZOË adler", {"Adler"}),
+        ("obrien", {"O'Brien"}),
+        ("O Brien", {"O'Brien"}),
+        ("o'brien", {"O'Brien"}),
+        ("O’Brien", {"O'Brien"}),  # a typographic apostrophe, as phones type it
+        ("brien liam", {"O'Brien"}),
+    ],
+)
+def test_client_search_ignores_accents_case_and_punctuation(names, text, expected):
+    assert _found(text) == expected
+
+
+def test_a_word_of_punctuation_alone_does_not_narrow_the_search(names):
+    assert _found("Zoe -") == {"Adler", "Brandt"}
+
+
+def test_the_staff_client_list_finds_zoe_and_obrien(client, cast, names):
+    client.force_login(cast.frontdesk)
+    page = client.post(reverse("client_list"), {"q": "zoe"}).content.decode()
+    assert str(names["Adler"].pk) in page and str(names["Brandt"].pk) in page
+    page = client.post(reverse("client_list"), {"q": "obrien"}).content.decode()
+    assert str(names["O'Brien"].pk) in page
+
+
+def test_the_physician_patient_search_ignores_accents_and_punctuation(client, cast, names):
+    for person in names.values():
+        CareTeamMemberFactory(client=person, physician=cast.physician)
+    client.force_login(cast.physician_user)
+    url = reverse("physician_dashboard")
+    for text, expected in (("zoe", ["Adler", "Brandt"]), ("O Brien", ["O'Brien"])):
+        rows = client.post(url, {"q": text}).context["rows"]
+        assert sorted(row.client.last_name for row in rows) == expected, text
+
+
+def test_python_fold_matches_the_rules_of_the_database_function():
+    assert fold("Zoë O'Brien-Núñez") == "ZOEOBRIENNUNEZ"
+    assert fold(None) is None
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_a_folded_name_fragment_reads_the_trigram_index_on_postgresql(names):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: force the choice
+        sql, params = Client.objects.search("zoë").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "norm_trgm" in plan, plan
