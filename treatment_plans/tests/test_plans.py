@@ -339,3 +339,29 @@ def test_a_signed_session_changes_the_pdf_fingerprint_even_without_a_pain_milest
     note.signed_at = timezone.now()
     note.save()
     assert plan_pdf_fingerprint(version) != before
+
+
+def test_plan_page_prints_the_latest_value_as_now_and_the_baseline_as_baseline(client, cast):
+    """Issue 15: the page printed the baseline as "now" (`(now 55) Met` while the latest was 70)."""
+    from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
+    from treatment_plans.tests.factories import MilestoneFactory
+
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        activated_at=timezone.now(),
+    )  # fmt: skip
+    MilestoneFactory(
+        version=version, kind="rom", rom_norm=rom_norm(), side="right", comparator="gte",
+        baseline_value=55, target_value=70, status="met",
+    )  # fmt: skip
+    measured_on = dt.date(2026, 12, 3)
+    assessment = AssessmentFactory(client=cast.client, assessed_on=measured_on)
+    RangeOfMotionFactory(assessment=assessment, norm=rom_norm(), side="right", degrees=70)
+    client.force_login(cast.therapist)
+    for url in (
+        reverse("plan_detail", args=[version.plan.pk]),
+        reverse("plan_version_detail", args=[version.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "(now 55)" not in page
+        assert "(baseline 55; now 70, measured Thu 3 Dec 2026)" in page

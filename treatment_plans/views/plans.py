@@ -27,6 +27,7 @@ from treatment_plans.forms.plans import (
     technique_initial,
 )
 from treatment_plans.models import PlanPdf, PlanVersion, TreatmentPlan
+from treatment_plans.progress import milestone_progress
 from treatment_plans.services import plans as plan_services
 
 READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
@@ -247,6 +248,7 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
             "members": members,
             "close_form": CloseForm(),
             "latest_pdf": pdf,
+            "progress": milestone_progress(version) if version else [],
         },
         status=status,
     )
@@ -264,7 +266,12 @@ def plan_version_detail(request, version_id):
     return render(
         request,
         "treatment_plans/version_detail.html",
-        {"version": version, "plan": version.plan, "client": version.plan.client},
+        {
+            "version": version,
+            "plan": version.plan,
+            "client": version.plan.client,
+            "progress": milestone_progress(version),
+        },
     )
 
 
