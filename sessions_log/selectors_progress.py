@@ -20,6 +20,7 @@ from treatment_plans.progress import (
     milestone_progress,
     plan_sessions,
     progress_charts,
+    sessions_done,
     signed_sessions,
 )
 
@@ -35,9 +36,10 @@ REASSESS_AT = ((0.5, "halfway"), (1.0, "the end"))
 @dataclass(frozen=True)
 class ReassessmentDue:
     point: str  # "halfway" or "the end"
-    session_number: int
+    session_number: int  # the session that reached the point
     planned: int
     since: dt.date  # the session that reached the point; an assessment on or after clears it
+    done: int  # sessions done by now (past the point when the prompt waited)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class PlanProgress:
 
     @property
     def done(self) -> int:
-        return len(self.sessions)
+        return sessions_done(self.sessions)
 
     @property
     def over_plan(self) -> int:
@@ -203,7 +205,9 @@ def reassessment_due(
     for share, label in REASSESS_AT:
         number = max(1, math.ceil(planned * share))
         if len(sessions) >= number:
-            reached = ReassessmentDue(label, number, planned, sessions[number - 1].on)
+            reached = ReassessmentDue(
+                label, number, planned, sessions[number - 1].on, sessions_done(sessions)
+            )
     if reached is None or any(day >= reached.since for day in assessed_on):
         return None
     return reached

@@ -326,6 +326,13 @@ def _measurements_by_note(note_ids) -> dict:
     return measured
 
 
+def sessions_done(sessions: list[SessionReading]) -> int:
+    """How many sessions of a plan are done: its signed session notes (any version of it),
+    as `SignedSessions.of_plan` or `plan_sessions` hold them. Every "n of m sessions done"
+    counts with this, so the progress page and the reassessment prompt cannot disagree."""
+    return len(sessions)
+
+
 def plan_sessions(version: PlanVersion) -> list[SessionReading]:
     """The signed sessions of the version's plan (any version of it), oldest first. Two
     queries however many sessions. Internal read, like `milestone_progress`."""

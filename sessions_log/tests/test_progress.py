@@ -375,6 +375,26 @@ def test_pages_show_the_reassessment_prompt_with_a_link(client, cast, version):
     assert "Reassessment due" not in page
 
 
+def test_the_reassessment_prompt_counts_the_sessions_done_like_the_progress_page(
+    client, cast, version
+):
+    """Issue 15: with 7 of 8 sessions signed the prompt said "4 of 8 planned sessions are done"
+    (the session that reached halfway)."""
+    for d in (49, 42, 35, 28, 21, 14, 7):
+        session(cast, version, d)
+    client.force_login(cast.therapist)
+    for url in (
+        reverse("plan_progress", args=[version.plan.pk]),
+        reverse("plan_detail", args=[version.plan.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "7 of 8 planned sessions are done" in page, url
+        assert "4 of 8 planned sessions are done" not in page, url
+        assert "halfway of the plan, reached at session 4 on" in page, url
+    page = client.get(reverse("plan_progress", args=[version.plan.pk])).content.decode()
+    assert "<strong>7 of 8</strong> planned sessions done" in page
+
+
 def test_completion_is_suggested_when_every_milestone_is_met(client, cast, version):
     session(cast, version, 14, pain=(5, 3), rom=66, psfs=6)
     client.force_login(cast.therapist)
