@@ -149,6 +149,7 @@ def client_portal(request):
             "care_team": care_team,
             "upcoming": _client_upcoming(request.user, client),
             "todo": _client_todo(request.user, client),
+            "had_a_visit": _had_a_visit(request.user, client),
             "plan": _active_plan(request.user, client),
             "past_sessions": _past_sessions(request.user, client),
             "glossary": GLOSSARY,
@@ -178,6 +179,17 @@ def _client_todo(user, client) -> list[tuple[str, str]]:
     if any(m.url_name == "client_consents" for m in missing_for_care(client)):
         todo.append(("Sign the consent to treatment", reverse("portal_consents")))
     return todo
+
+
+def _had_a_visit(user, client) -> bool:
+    """Whether the client has been to the clinic: the forms still to complete then come
+    before their next visit, not their first."""
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(client=client, starts_at__lt=timezone.now())
+        .exclude(status__in=(Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW))
+        .exists()
+    )
 
 
 def _active_plan(user, client):

@@ -183,3 +183,18 @@ def test_client_portal_queries_do_not_grow_with_sessions(
         AppointmentFactory(client=cast.client, starts_at=_in(24 * (n + 2)))
     with django_assert_max_num_queries(20):
         assert portal.get(reverse("portal")).status_code == 200
+
+
+def test_forms_still_to_complete_are_headed_by_whether_the_client_has_had_a_visit(portal, cast):
+    """Issue 15: "Before your first visit" headed the forms a returning client still had to
+    complete (here the health history and the consent to treatment)."""
+    AppointmentFactory(client=cast.client, starts_at=_in(72))
+    page = portal.get(reverse("portal")).content.decode()
+    assert "Before your first visit" in page
+    AppointmentFactory(client=cast.client, starts_at=_in(-24 * 7), status="completed")
+    page = portal.get(reverse("portal")).content.decode()
+    assert "Before your first visit" not in page
+    assert "Before your next visit" in page and "Fill in your health history" in page
+    Appointment.objects.filter(starts_at__gt=timezone.now()).update(status="cancelled")
+    page = portal.get(reverse("portal")).content.decode()
+    assert "Still to complete" in page and "Fill in your health history" in page
