@@ -100,10 +100,12 @@ def _history(client, answers, reviewer) -> int:
     if HealthHistory.objects.filter(client=client).exists():
         return 0
     extra = {}
+    # As the story has it: Priya came in her third trimester some seven weeks ago; Marcus
+    # came ten weeks after his repair, about ten weeks ago (sessions_log/demo.py).
     if "pregnancy" in answers.get("conditions", []):
-        extra["pregnancy_due_date"] = today() + dt.timedelta(weeks=12)
+        extra["pregnancy_due_date"] = today() + dt.timedelta(weeks=3)
     if "recent_surgery" in answers.get("conditions", []):
-        extra["recent_surgery_date"] = today() - dt.timedelta(weeks=10)
+        extra["recent_surgery_date"] = today() - dt.timedelta(weeks=20)
     author = client.user or reviewer
     HealthHistory.objects.create(
         client=client, version=1, created_by=author, reviewed_by=reviewer,

@@ -3,6 +3,11 @@ with a plan, one a week going back from last week, with the plan's therapist. Pa
 the measurements move towards the milestones, so the progress page, the milestone statuses
 and the plan PDFs have a story to tell. Karen stays at light pressure throughout (warfarin).
 
+The sessions go where the calendar has room, so the rest of each client's story is dated
+from them: intake and consents a few days before the initial assessment (a week before the
+first session), the plan written and activated after it. The rows the apps below made today
+get those dates here.
+
 Idempotent: a client who already has a session note is left alone."""
 
 from __future__ import annotations
@@ -12,11 +17,19 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from clinic.clinic_time import at_local, today
-from clinic.models import Appointment, AppointmentType, Client, Room, WorkingHours
+from clinic.clinic_time import at_local, local, today
+from clinic.models import (
+    Appointment,
+    AppointmentType,
+    CareTeamMember,
+    Client,
+    Room,
+    WorkingHours,
+)
+from intake.models import Assessment, Consent, HealthHistory
 from sessions_log.models import Measurement, SessionNote, TechniqueApplied, TriggerPoint
 from sessions_log.services.notes import active_plan_version
-from treatment_plans.models import Milestone, Technique
+from treatment_plans.models import ConflictOverride, Milestone, Technique, TreatmentPlan
 from treatment_plans.services.progress import milestones_update
 
 # last name -> usual slot (weekday, time), pain before/after per session (oldest first),
@@ -105,6 +118,8 @@ def _seed_client(client, version, spec) -> int:
     milestones = list(version.milestones.select_related("rom_norm"))
     for index, appointment in enumerate(appointments):
         _signed_note(appointment, version, spec, index, milestones)
+    assessment = _initial_assessment(client, therapist, appointments[0])
+    _date_the_story(client, version, assessment, appointments[0])
     return len(appointments)
 
 
@@ -112,17 +127,14 @@ def _seed_client(client, version, spec) -> int:
 
 
 def _weekly_appointments(client, therapist, slot, count: int) -> list[Appointment]:
-    """`count` past appointments, one a week going back from last week: the client's own
-    appointment with this therapist that week when there is one, else a new one at the
-    usual time (or a later hour that day) that fits working hours and overlaps nothing."""
+    """`count` past appointments, one a week going back from last week, at the usual time (or
+    a later hour that day) where it fits working hours and overlaps nothing."""
     weekday, time = slot
     last_monday = today() - dt.timedelta(days=today().weekday() + 7)
     found = []
     for weeks_back in range(PAST_WEEKS_TRIED):
-        monday = last_monday - dt.timedelta(weeks=weeks_back)
-        appointment = _existing(client, therapist, monday) or _book(
-            client, therapist, monday + dt.timedelta(days=weekday), time
-        )
+        day = last_monday - dt.timedelta(weeks=weeks_back) + dt.timedelta(days=weekday)
+        appointment = _book(client, therapist, day, time)
         if appointment is not None:
             found.append(appointment)
         if len(found) == count:
@@ -130,27 +142,23 @@ def _weekly_appointments(client, therapist, slot, count: int) -> list[Appointmen
     return sorted(found, key=lambda a: a.starts_at)
 
 
-def _existing(client, therapist, monday: dt.date) -> Appointment | None:
-    start, end = at_local(monday, dt.time.min), at_local(monday + dt.timedelta(days=7), dt.time.min)
-    return (
-        Appointment.objects.filter(
-            client=client,
-            therapist=therapist,
-            starts_at__gte=start,
-            starts_at__lt=end,
-            status__in=[Appointment.Status.COMPLETED, Appointment.Status.BOOKED],
-            session_note__isnull=True,
-        )  # fmt: skip
-        .order_by("starts_at")
-        .first()
-    )
+def _initial_assessment(client, therapist, first_session) -> Appointment:
+    """The first visit, a week or more before the first session, on the same weekday; a
+    90-minute visit may need an earlier hour than the usual slot."""
+    usual = local(first_session.starts_at)
+    for weeks_back in range(1, PAST_WEEKS_TRIED):
+        day = usual.date() - dt.timedelta(weeks=weeks_back)
+        appointment = _book(client, therapist, day, usual.time(), kind="Initial assessment")
+        if appointment is not None:
+            return appointment
+    raise RuntimeError(f"No room for {client}'s initial assessment in the demo calendar")
 
 
-def _book(client, therapist, day: dt.date, time: dt.time) -> Appointment | None:
-    kind = AppointmentType.objects.get(name="Treatment")
+def _book(client, therapist, day: dt.date, time: dt.time, kind="Treatment") -> Appointment | None:
+    kind = AppointmentType.objects.get(name=kind)
     length = dt.timedelta(minutes=kind.duration_minutes)
     room = _usual_room(therapist)
-    for hour in range(time.hour, time.hour + 4):
+    for hour in [*range(time.hour, time.hour + 4), *range(time.hour - 1, time.hour - 4, -1)]:
         starts_at = at_local(day, dt.time(hour, time.minute))
         if _free(client, therapist, room, starts_at, starts_at + length):
             return Appointment.objects.create(
@@ -180,6 +188,34 @@ def _free(client, therapist, room, starts_at, ends_at) -> bool:
     if room is not None:
         clash = clash | overlapping.filter(room=room)
     return not clash.exists()
+
+
+# --- the story's dates ---------------------------------------------------------------------
+
+
+def _date_the_story(client, version, assessment: Appointment, first_session: Appointment) -> None:
+    """Dates what the apps below made today (auto_now_add) where it happened in the story:
+    intake and consents three days before the initial assessment, reviewed at it; the plan
+    written after it and activated before the first session, which is when it starts."""
+    intake_at = assessment.starts_at - dt.timedelta(days=3)
+    planned_at = assessment.ends_at + dt.timedelta(hours=1)
+    HealthHistory.objects.filter(client=client).update(
+        created_at=intake_at, reviewed_at=assessment.starts_at
+    )
+    Consent.objects.filter(client=client).update(signed_at=intake_at + dt.timedelta(minutes=10))
+    CareTeamMember.objects.filter(client=client, sharing_consented_at__isnull=False).update(
+        sharing_consented_at=intake_at + dt.timedelta(minutes=10)
+    )
+    Assessment.objects.filter(client=client, kind=Assessment.Kind.INITIAL).update(
+        assessed_on=local(assessment.starts_at).date(), created_at=assessment.ends_at
+    )
+    TreatmentPlan.objects.filter(pk=version.plan_id).update(created_at=planned_at)
+    ConflictOverride.objects.filter(version=version).update(decided_at=planned_at)
+    version.plan.versions.update(
+        created_at=planned_at,
+        activated_at=planned_at + dt.timedelta(minutes=30),
+        start_date=local(first_session.starts_at).date(),
+    )
 
 
 # --- notes -------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ PLANS = {
             "health_goal": "Run 10 km pain-free.",
             "clinical_reason": "Grade I right hamstring strain, three weeks old.",
             "referral": "Self-referred (running club)",
-            "sessions_per_week": 1, "planned_sessions": 5, "session_minutes": 60,
+            "sessions_per_week": 1, "planned_sessions": 6, "session_minutes": 60,
             "other_treatments": "Graded return-to-run programme.",
             "home_care": "Eccentric hamstring bridges; gentle hamstring stretch after runs.",
             "body_mechanics": "Shorter stride at first; warm up before speed work.",
