@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.clinic_time import at_local, local
+from clinic.clinic_time import at_local, local, today
 from clinic.models import (
     Appointment,
     AppointmentSeries,
@@ -326,23 +326,31 @@ TRANSITIONS: dict[tuple[str, str], bool] = {
 }
 
 
+def status_problem(appointment: Appointment, status: str) -> str | None:
+    """Why the appointment cannot be marked `status` now (None: it can). The appointment page
+    asks this too, so it offers only the changes that would be accepted."""
+    key = (appointment.status, status)
+    label = Status(status).label.lower()
+    if key not in TRANSITIONS:
+        return f"A {appointment.get_status_display().lower()} appointment cannot be marked {label}."
+    if TRANSITIONS[key] and appointment.starts_at > timezone.now():
+        return f"The appointment has not started yet; it can be marked {label} from its start time."
+    day = local(appointment.starts_at).date()
+    if status == Status.CHECKED_IN and day != today():
+        # A client is checked in when they arrive, which is on the appointment's day.
+        return f"Check in is only on the appointment's day ({day:%A %Y-%m-%d})."
+    return None
+
+
 @transaction.atomic
 def appointment_set_status(*, actor, appointment: Appointment, status: str) -> Appointment:
     _require_staff(actor)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status == status:  # a double submit: the first one did it
         raise ValidationError(f"This appointment is already marked {Status(status).label.lower()}.")
-    key = (appointment.status, status)
-    if key not in TRANSITIONS:
-        raise ValidationError(
-            f"A {appointment.get_status_display().lower()} appointment cannot be marked "
-            f"{Status(status).label.lower()}."
-        )
-    if TRANSITIONS[key] and appointment.starts_at > timezone.now():
-        raise ValidationError(
-            f"The appointment has not started yet; it can be marked {Status(status).label.lower()} "
-            "from its start time."
-        )
+    problem = status_problem(appointment, status)
+    if problem:
+        raise ValidationError(problem)
     appointment.status = status
     appointment.save(update_fields=["status", "updated_at"])
     audit.record(

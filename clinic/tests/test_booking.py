@@ -282,7 +282,7 @@ def test_status_changes(desk, cast):
     past = AppointmentFactory(
         client=cast.client,
         therapist=cast.therapist.therapist_profile,
-        starts_at=at_local(today(), dt.time(0, 5)) - dt.timedelta(days=1),
+        starts_at=at_local(today(), dt.time(0)),  # started today: check in is on the day
     )
     url = reverse("appointment_status", args=[past.pk])
     desk.post(url, {"status": "checked_in"})
@@ -300,13 +300,36 @@ def test_the_same_status_twice_says_it_is_already_set(desk, cast, status):
     past = AppointmentFactory(
         client=cast.client,
         therapist=cast.therapist.therapist_profile,
-        starts_at=at_local(today(), dt.time(0, 5)) - dt.timedelta(days=1),
+        starts_at=at_local(today(), dt.time(0)),  # started today: check in is on the day
     )
     url = reverse("appointment_status", args=[past.pk])
     desk.post(url, {"status": status})
     again = desk.post(url, {"status": status}, follow=True).content.decode()
     label = Appointment.Status(status).label.lower()
     assert f"This appointment is already marked {label}." in again
+
+
+def test_check_in_is_only_on_the_appointments_day(desk, cast):
+    monday = today() + dt.timedelta(days=7 - today().weekday())
+    appointment = AppointmentFactory(
+        client=cast.client, therapist=cast.therapist.therapist_profile,
+        starts_at=at_local(monday, dt.time(10)),
+    )  # fmt: skip
+    page = desk.get(reverse("appointment_detail", args=[appointment.pk])).content.decode()
+    assert 'value="checked_in"' not in page
+    assert f"Check in is only on the appointment&#x27;s day (Monday {monday:%Y-%m-%d})" in page
+    response = desk.post(
+        reverse("appointment_status", args=[appointment.pk]), {"status": "checked_in"}, follow=True
+    )
+    assert "Check in is only on the appointment" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    yesterday = AppointmentFactory(
+        client=cast.client, therapist=cast.therapist.therapist_profile,
+        starts_at=at_local(today() - dt.timedelta(days=1), dt.time(10)),
+    )  # fmt: skip
+    page = desk.get(reverse("appointment_detail", args=[yesterday.pk])).content.decode()
+    assert 'value="checked_in"' not in page and 'value="completed"' in page
 
 
 def test_no_show_before_the_start_is_refused(desk, cast):

@@ -132,6 +132,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
             "cancel_form": cancel_form or CancelForm(),
             "waitlist_matches": matches,
             "actions": _status_actions(appointment),
+            "status_waits": _status_waits(appointment),
         },
         status=status,
     )
@@ -147,8 +148,19 @@ def _status_actions(appointment) -> list[tuple[str, str]]:
     return [
         (target, labels[target])
         for (source, target) in scheduling.TRANSITIONS
-        if source == appointment.status
+        if source == appointment.status and not scheduling.status_problem(appointment, target)
     ]
+
+
+def _status_waits(appointment) -> list[str]:
+    """Why a status change is not offered yet (check in before the day, completed before the
+    start), so the page says when it opens instead of silently lacking the button."""
+    problems = (
+        scheduling.status_problem(appointment, target)
+        for (source, target) in scheduling.TRANSITIONS
+        if source == appointment.status
+    )
+    return [problem for problem in problems if problem]
 
 
 @role_required(*STAFF_ROLES)
