@@ -16,7 +16,11 @@ from intake.fields import PainMapField
 from intake.models import Assessment, RomNorm
 from intake.models.assessment import Side, SpecialTest
 
-EXTRA_ROWS = 2
+# Empty rows after the filled ones. Enough to record a region in every direction without
+# script (a neck: flexion, extension, rotation and side bending, left and right); with
+# script, "Add a row" (static/js/formset-rows.js) adds more in the page.
+EXTRA_ROWS = 4
+EXTRA_ROM_ROWS = 6
 PSFS_MIN, PSFS_MAX = 3, 5
 
 LEFS_QUESTIONS = (
@@ -174,8 +178,10 @@ class PsfsRowForm(RowForm):
 
 
 class RowFormSet(forms.BaseFormSet):
-    """Rows of RowForm: every row is optional (RowForm.has_changed decides which count), and
-    a few blank rows follow the pre-filled ones."""
+    """Rows of RowForm: every row is optional (RowForm.has_changed decides which count, so
+    blank rows are skipped, never errors), and a few blank rows follow the pre-filled ones."""
+
+    blank_rows = EXTRA_ROWS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +189,7 @@ class RowFormSet(forms.BaseFormSet):
             self.extra = self.extra_rows()
 
     def extra_rows(self) -> int:
-        return len(self.initial or []) + EXTRA_ROWS
+        return len(self.initial or []) + self.blank_rows
 
     def initial_form_count(self) -> int:
         # No row is compulsory, so none is an "initial form" (those must validate even when
@@ -200,6 +206,8 @@ class RowFormSet(forms.BaseFormSet):
 
 
 class RomFormSet(RowFormSet):
+    blank_rows = EXTRA_ROM_ROWS
+
     def clean(self):
         seen = set()
         for form in self.forms:

@@ -86,7 +86,7 @@ def assessment_new(request, client_id):
             forms.add_service_errors(error)
         else:
             messages.success(request, f"{assessment.get_kind_display()} recorded.")
-            return saved(redirect("assessment_detail", assessment_id=assessment.pk))
+            return saved(_after_save(request, assessment))
     return _render_form(request, forms, client=client, previous=previous)
 
 
@@ -103,7 +103,7 @@ def assessment_edit(request, assessment_id):
             forms.add_service_errors(error)
         else:
             messages.success(request, "Assessment saved.")
-            return redirect("assessment_detail", assessment_id=assessment.pk)
+            return _after_save(request, assessment)
     if request.method == "GET":  # the form shows the assessment
         audit.record(actor=request.user, action="view", client=assessment.client, target=assessment)
     return _render_form(request, forms, client=assessment.client, assessment=assessment)
@@ -197,6 +197,14 @@ def _latest(user, client: Client) -> Assessment | None:
 def _pain_list(regions: dict) -> list[tuple[str, int]]:
     ordered = sorted(regions.items(), key=lambda item: (-item[1], item[0]))
     return [(label_of(key), value) for key, value in ordered if value]
+
+
+def _after_save(request, assessment: Assessment):
+    """"Save and add more rows" (the way to more rows without script) reopens the editor,
+    which lists the saved rows and empty ones after them; "Save" shows the assessment."""
+    if "more_rows" in request.POST:
+        return redirect("assessment_edit", assessment_id=assessment.pk)
+    return redirect("assessment_detail", assessment_id=assessment.pk)
 
 
 def _render_form(request, forms, *, client, previous=None, assessment=None):
