@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.clinic_time import at_local, local, today
 from clinic.models import Appointment, AppointmentType, AuditEntry, WaitlistEntry
@@ -405,3 +406,31 @@ def test_client_page_lists_the_appointments(desk, cast):
         f'<a href="{reverse("appointment_detail", args=[gone.pk])}">{days[1]:%a %b %-d, %Y} 09:00'
         f'</a> · Treatment with {name} <span class="badge status-cancelled">Cancelled</span>'
     ) in recent
+
+
+def test_client_page_lists_only_expected_appointments_as_upcoming(desk, cast):
+    now = timezone.now()
+
+    def appointment(starts_in, status="booked"):
+        return AppointmentFactory(
+            client=cast.client, therapist=cast.therapist.therapist_profile,
+            starts_at=now + starts_in, status=status,
+        )  # fmt: skip
+
+    ahead = [appointment(dt.timedelta(minutes=-10)), appointment(dt.timedelta(days=1))]
+    past = [
+        appointment(dt.timedelta(hours=1), "cancelled"),
+        appointment(dt.timedelta(minutes=30), "completed"),
+        appointment(dt.timedelta(days=-1)),
+    ]
+    page = desk.get(reverse("client_detail", args=[cast.client.pk]))
+
+    def link(a):
+        return reverse("appointment_detail", args=[a.pk])
+
+    assert all(link(a) in page.context["upcoming"] for a in ahead)
+    assert not any(link(a) in page.context["upcoming"] for a in past)
+    assert all(link(a) in page.context["recent"] for a in past)
+    assert "No past appointments" not in page.content.decode()
+    recent = page.context["recent"]
+    assert recent.index(link(past[0])) < recent.index(link(past[1])) < recent.index(link(past[2]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -75,14 +76,15 @@ def _schedule_context(user, client) -> dict:
     appointments = (
         Appointment.objects.visible_to(user).filter(client=client).values(*APPOINTMENT_ITEM)
     )
-    now = timezone.now()
+    # Upcoming is what still lies ahead: not yet over and still expected (a session in
+    # progress included). A cancelled or completed appointment is past, whatever its time.
+    ahead = Q(
+        ends_at__gt=timezone.now(),
+        status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
+    )
     return {
-        "upcoming": _appointment_items(
-            appointments.filter(starts_at__gte=now).order_by("starts_at")[:20]
-        ),
-        "recent": _appointment_items(
-            appointments.filter(starts_at__lt=now).order_by("-starts_at")[:10]
-        ),
+        "upcoming": _appointment_items(appointments.filter(ahead).order_by("starts_at")[:20]),
+        "recent": _appointment_items(appointments.exclude(ahead).order_by("-starts_at")[:10]),
         "waitlist": WaitlistEntry.objects.visible_to(user)
         .open()
         .filter(client=client)
