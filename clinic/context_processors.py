@@ -45,3 +45,10 @@ def _clinic_name():
     from django.conf import settings
 
     return settings.CLINIC_NAME
+
+
+def clinic_contact(request):
+    """The clinic's phone number, for every page that tells someone to call the clinic."""
+    from django.conf import settings
+
+    return {"clinic_phone": settings.CLINIC_PHONE}

@@ -39,7 +39,7 @@ _MARK = "_clinic_database_down"
 
 def database_unavailable_response() -> HttpResponse:
     """The 503 page, rendered without a request (so no context processor runs)."""
-    body = loader.get_template("503.html").render({})
+    body = loader.get_template("503.html").render({"clinic_phone": settings.CLINIC_PHONE})
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

@@ -46,6 +46,7 @@ def _context(appointment: Appointment) -> dict:
     return {
         "name": appointment.client.preferred_name or appointment.client.first_name,
         "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
         "type_name": appointment.appointment_type.name,
         "when": f"{starts:%A, %B %-d, %Y}, {starts:%H:%M}-{ends:%H:%M} ({starts:%Z})",
         "short_when": f"{starts:%a %b %-d} at {starts:%H:%M}",

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.navigation",
+                "clinic.context_processors.clinic_contact",
             ],
         },
     },

@@ -198,3 +198,22 @@ def test_forms_still_to_complete_are_headed_by_whether_the_client_has_had_a_visi
     Appointment.objects.filter(starts_at__gt=timezone.now()).update(status="cancelled")
     page = portal.get(reverse("portal")).content.decode()
     assert "Still to complete" in page and "Fill in your health history" in page
+
+
+def test_where_a_client_is_told_to_call_the_clinic_its_number_is_given(portal, cast, settings):
+    """Issue 15: "to cancel, please call the clinic" gave no number."""
+    settings.CLINIC_PHONE = "555-0199"
+    page = portal.get(reverse("portal")).content.decode()
+    assert 'Call the clinic at <a href="tel:555-0199">555-0199</a> to book one' in page
+    AppointmentFactory(client=cast.client, starts_at=_in(5))
+    page = portal.get(reverse("portal")).content.decode()
+    assert 'to cancel, please call the clinic at <a href="tel:555-0199">555-0199</a>' in page
+
+
+def test_the_database_down_page_gives_the_clinic_phone_number(settings):
+    from clinic.middleware_db import database_unavailable_response
+
+    settings.CLINIC_PHONE = "555-0199"
+    assert 'call the clinic at <a href="tel:555-0199">' in (
+        database_unavailable_response().content.decode()
+    )

@@ -290,3 +290,11 @@ def test_beat_runs_the_reminders_and_the_outbox_sweep(settings):
     assert schedule["sweep-outbox"] == {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0}
     for task in ("deliver_mail", "sweep_outbox", "send_due_reminders"):
         assert settings.CELERY_TASK_ROUTES[f"clinic.tasks.{task}"] == {"queue": "email"}
+
+
+@pytest.mark.parametrize("kind", ["confirmation", "reminder"])
+def test_the_mails_give_the_clinic_phone_number(cast, settings, kind):
+    """Issue 15: the mails asked the client to call the clinic without its number."""
+    settings.CLINIC_PHONE = "555-0199"
+    body = appointment_email(_appointment(cast), kind).body
+    assert "call the clinic at 555-0199" in body

@@ -3,6 +3,7 @@ their own until the therapist has reviewed it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -34,10 +35,14 @@ HISTORY_FIELDS = (
     "pain_description",
     "pain_regions",
 )
-REVIEWED_MESSAGE = (
-    "Your therapist has reviewed your health history, so it can no longer be changed here. "
-    "Please tell your therapist at your next visit, or call the clinic."
-)
+
+
+def reviewed_message() -> str:
+    return (
+        "Your therapist has reviewed your health history, so it can no longer be changed here. "
+        "Please tell your therapist at your next visit, or call the clinic at "
+        f"{settings.CLINIC_PHONE}."
+    )
 
 
 def client_may_edit(history: HealthHistory | None) -> bool:
@@ -50,7 +55,7 @@ def _check_may_write(actor, client: Client, latest: HealthHistory | None) -> Non
         return
     if role == Role.CLIENT and client.user_id == actor.pk:
         if not client_may_edit(latest):
-            raise PermissionDenied(REVIEWED_MESSAGE)
+            raise PermissionDenied(reviewed_message())
         return
     raise PermissionDenied("You may not change this health history.")
 

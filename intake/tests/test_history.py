@@ -276,3 +276,18 @@ def test_health_alerts_stand_on_every_clinical_page(client, cast, url_name):
     client.force_login(cast.therapist)
     page = client.get(reverse(url_name, args=[cast.client.pk])).content.decode()
     assert "Health alerts" in page and "Deep vein thrombosis" in page
+
+
+def test_a_reviewed_history_tells_the_client_the_clinic_phone_number(client, cast, settings):
+    """Issue 15: "call the clinic" gave no number."""
+    settings.CLINIC_PHONE = "555-0199"
+    client.force_login(cast.client_user)
+    client.post(reverse("portal_health_history_edit"), _answers())
+    history = HealthHistory.objects.get()
+    client.force_login(cast.therapist)
+    client.post(reverse("health_history_review", args=[history.pk]))
+    client.force_login(cast.client_user)
+    page = client.get(reverse("portal_health_history")).content.decode()
+    assert 'call the clinic at <a href="tel:555-0199">555-0199</a>' in page
+    response = client.get(reverse("portal_health_history_edit"), follow=True)
+    assert "or call the clinic at 555-0199." in response.content.decode()

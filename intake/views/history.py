@@ -83,7 +83,7 @@ def portal_health_history_edit(request):
     client = _own_client(request)
     latest = current_health_history(user=request.user, client=client)
     if not history_services.client_may_edit(latest):
-        messages.info(request, history_services.REVIEWED_MESSAGE)
+        messages.info(request, history_services.reviewed_message())
         return redirect("portal_health_history")
     return _edit(request, client, done=("portal_health_history", {}))
 
