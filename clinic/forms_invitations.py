@@ -10,19 +10,38 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 
+from clinic.forms import DateInput
 from clinic.models import Invitation, User
+from clinic.services.invitations import needs_birth_date
 
 
 class InvitationSendForm(forms.Form):
-    email = forms.EmailField(
-        label="Email address",
-        help_text="The invitation goes to this address; a changed address is saved on the record.",
+    """No fields: the invitation goes to the address on the record, never to one typed here
+    (services/invitations.py says why). The form carries the submission token and the
+    service's errors."""
+
+
+class InvitationProofForm(forms.Form):
+    """What the invited client types to show the invitation is theirs; nothing for a
+    physician (services/invitations.py says why)."""
+
+    date_of_birth = forms.DateField(
+        label="Your date of birth",
+        help_text="As the clinic has it on file: it shows the invitation is yours.",
+        widget=DateInput(attrs={"autocomplete": "bday"}),
     )
 
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        if not needs_birth_date(invitation):
+            del self.fields["date_of_birth"]
 
-class InvitationAcceptForm(forms.Form):
-    """Username and password for the new login. Checked here so every problem shows at its
-    field; the service checks again, since it is the one that writes."""
+
+class InvitationAcceptForm(InvitationProofForm):
+    """Username and password for the new login (and the client's date of birth). Checked here
+    so every problem shows at its field; the service checks again, since it is the one that
+    writes."""
 
     username = forms.CharField(
         max_length=150,
@@ -42,10 +61,6 @@ class InvitationAcceptForm(forms.Form):
         help_text="The same password, to be sure it is typed as meant.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def __init__(self, *args, invitation: Invitation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.invitation = invitation
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

@@ -17,6 +17,8 @@ ONE_INVITEE = (Q(client__isnull=False) & Q(physician__isnull=True)) | (
     Q(client__isnull=True) & Q(physician__isnull=False)
 )
 OPEN = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+# Wrong dates of birth typed on a client's invitation before its link stops working.
+MAX_FAILED_CHECKS = 5
 
 
 def token_hash(token: str) -> str:
@@ -35,7 +37,11 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(OPEN)
 
     def usable(self) -> InvitationQuerySet:
-        return self.open().filter(expires_at__gt=timezone.now(), token_hash__isnull=False)
+        return self.open().filter(
+            expires_at__gt=timezone.now(),
+            token_hash__isnull=False,
+            failed_checks__lt=MAX_FAILED_CHECKS,
+        )
 
     def for_person(self, *, client=None, physician=None) -> InvitationQuerySet:
         return (
@@ -50,6 +56,7 @@ class Invitation(UUIDModel):
         ACCEPTED = "accepted", "Accepted"
         REVOKED = "revoked", "Replaced or withdrawn"
         EXPIRED = "expired", "Expired"
+        LOCKED = "locked", "Locked (wrong date of birth typed too often)"
 
     client = models.ForeignKey(
         Client, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
@@ -71,6 +78,8 @@ class Invitation(UUIDModel):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Wrong dates of birth typed with this link; at MAX_FAILED_CHECKS it no longer works.
+    failed_checks = models.PositiveSmallIntegerField(default=0)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -103,6 +112,8 @@ class Invitation(UUIDModel):
             return self.State.ACCEPTED
         if self.revoked_at:
             return self.State.REVOKED
+        if self.failed_checks >= MAX_FAILED_CHECKS:
+            return self.State.LOCKED
         if self.expires_at <= timezone.now():
             return self.State.EXPIRED
         return self.State.SENT if self.sent_at else self.State.PENDING

@@ -96,6 +96,11 @@ class Client(UUIDModel):
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
+    # Set when staff change the email after registration, with the address it replaced: an
+    # address staff typed is not proof of the client's, so no portal invitation goes to it
+    # until the replaced address has had time to object (see clinic/services/invitations.py).
+    email_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_previous = models.EmailField(blank=True, editable=False)
     phone = models.CharField(max_length=40, blank=True)
     # Digits of `phone`, so "5550101" finds "555-0101" (kept in step by save()).
     phone_digits = models.CharField(max_length=40, blank=True, editable=False)

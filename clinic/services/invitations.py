@@ -3,6 +3,21 @@ and following it creates (or links) the person's own login.
 
 The link's token is made when the mail is sent and only its sha256 is stored, so neither the
 broker nor a copy of the database ever holds a usable link.
+
+Proof that the one accepting is the invited person. The front desk may edit a client's contact
+details but must never read clinical records, so a link alone is not enough: the front desk
+could type its own address and open the client's portal. Hence, for clients:
+- the invitation goes only to the email on file; inviting never changes it;
+- an address staff changed after registration is unproved: the replaced address is told
+  (services/people.py) and the front desk cannot invite to the new one until that notice has
+  had EMAIL_SETTLE_DAYS to be answered. An address staff added where there was none (nobody
+  could be told) is never proved by waiting. A therapist may still send to an unproved
+  address, having confirmed it with the client in person: therapists already read the
+  records, so a misdirected link would give them nothing they lack;
+- accepting asks for the client's date of birth; MAX_FAILED_CHECKS wrong ones lock the link.
+Physicians have no date of birth on file and their address is set by the clinic admin (the
+only one who edits the physician directory), who can read every record anyway: the link sent
+to that address is the proof, and a second code to the same inbox would add nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +29,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -23,20 +38,23 @@ from django.utils import timezone
 from clinic import audit, outbox
 from clinic.clinic_time import local
 from clinic.models import Client, Invitation, Physician, User
-from clinic.models.invitations import token_hash
+from clinic.models.invitations import MAX_FAILED_CHECKS, token_hash
 from clinic.roles import Role, role_of
 from clinic.services.outbox import mail_owe
 
 DEFAULT_INVITATION_DAYS = 7
+# How long the address a staff member replaced has to object before the new one is trusted.
+EMAIL_SETTLE_DAYS = 30
 CLIENT_INVITERS = frozenset({Role.FRONT_DESK, Role.THERAPIST})
 PHYSICIAN_INVITERS = frozenset({Role.ADMIN, Role.THERAPIST})
 # What the accept page says about a link that no longer works (InvitationUnavailable.reason).
 UNKNOWN, EXPIRED, USED, REVOKED = "unknown", "expired", "used", "revoked"
+LOCKED = "locked"
 INVITATION_MAIL = "portal_invitation"
 
 
 class InvitationUnavailable(Exception):
-    """The link cannot be used; `reason` is one of UNKNOWN, EXPIRED, USED, REVOKED."""
+    """The link cannot be used; `reason` is one of UNKNOWN, EXPIRED, USED, REVOKED, LOCKED."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -56,15 +74,15 @@ def invitation_send(
     actor,
     client: Client | None = None,
     physician: Physician | None = None,
-    email: str | None = None,
     base_url: str = "",
 ) -> Invitation:
-    """Invite a person without a login; replaces their open invitation. The mail goes out
-    after commit; `base_url` (the request's host) is used when CLINIC_SITE_URL is unset."""
+    """Invite a person without a login, at the address on their record; replaces their open
+    invitation. The mail goes out after commit; `base_url` (the request's host) is used when
+    CLINIC_SITE_URL is unset."""
     person = _lock_invitee(actor, client, physician)
     if person.user_id is not None:
         raise ValidationError(f"{person} already has a portal account: nothing to invite.")
-    address = _address(actor, person, email)
+    address = _address(actor, person)
     _revoke_open(actor, person)
     invitation = Invitation.objects.create(
         client=person if isinstance(person, Client) else None,
@@ -99,27 +117,49 @@ def _lock_invitee(actor, client, physician) -> Client | Physician:
     return type(person).objects.select_for_update().get(pk=person.pk)
 
 
-def _address(actor, person: Client | Physician, email: str | None) -> str:
-    """The person's email, or the given one, which is then kept on their record."""
-    address = (email or "").strip() or person.email
-    if not address:
-        raise ValidationError({"email": "There is no email address to send the invitation to."})
-    try:
-        validate_email(address)
-    except ValidationError as error:
-        raise ValidationError({"email": error.messages}) from None
-    if address != person.email:
-        person.email = address
-        fields = ["email", "updated_at"] if isinstance(person, Client) else ["email"]
-        person.save(update_fields=fields)
-        audit.record(
-            actor=actor,
-            action="update",
-            client=person if isinstance(person, Client) else None,
-            target=person,
-            detail="email (for the portal invitation)",
+def _address(actor, person: Client | Physician) -> str:
+    """The email on the person's record, when it may receive the invitation (module doc)."""
+    if not person.email:
+        raise ValidationError(
+            f"There is no email address on {person}'s record to send the invitation to: "
+            "add it to the record first."
         )
-    return address
+    if isinstance(person, Client) and role_of(actor) != Role.THERAPIST:
+        _require_settled_email(person)
+    return person.email
+
+
+def email_settled_on(client: Client) -> dt.date | None:
+    """The day the front desk may invite to the client's email: None when it is proved now
+    or can never be proved by waiting (an address added where there was none)."""
+    if client.email_changed_at is None or not client.email_previous:
+        return None
+    settled = client.email_changed_at + dt.timedelta(days=EMAIL_SETTLE_DAYS)
+    return local(settled).date() if settled > timezone.now() else None
+
+
+def email_unproved(client: Client) -> bool:
+    return client.email_changed_at is not None and (
+        not client.email_previous or email_settled_on(client) is not None
+    )
+
+
+def _require_settled_email(client: Client) -> None:
+    if not email_unproved(client):
+        return
+    changed = f"{local(client.email_changed_at):%B %-d, %Y}"
+    settled = email_settled_on(client)
+    if settled is None:
+        raise ValidationError(
+            f"The email address was added by staff on {changed}, and there was no earlier "
+            "address to confirm it. Ask the client's therapist to confirm it with the client "
+            "in person and send the invitation."
+        )
+    raise ValidationError(
+        f"The email address was changed on {changed}; a notice went to the previous address. "
+        f"The invitation can go to it from {settled:%B %-d, %Y}, or sooner by the client's "
+        "therapist once they have confirmed it with the client in person."
+    )
 
 
 def _revoke_open(actor, person: Client | Physician) -> None:
@@ -221,6 +261,7 @@ def invitation_for_token(token: str) -> Invitation:
         Invitation.State.ACCEPTED: USED,
         Invitation.State.REVOKED: REVOKED,
         Invitation.State.EXPIRED: EXPIRED,
+        Invitation.State.LOCKED: LOCKED,
     }.get(invitation.state)
     if reason is None and invitation.invitee.user_id is not None:
         reason = USED  # linked to a login some other way since the invitation was sent
@@ -250,9 +291,17 @@ def may_link(invitation: Invitation, user) -> bool:
     return account is not None and user.is_authenticated and account.pk == user.pk
 
 
-def invitation_accept(*, token: str, username: str, password: str) -> User:
-    """Create the invited person's login and link it. Single use: of two concurrent accepts
-    exactly one succeeds, the other raises InvitationUnavailable."""
+def needs_birth_date(invitation: Invitation) -> bool:
+    return invitation.client_id is not None
+
+
+def invitation_accept(
+    *, token: str, username: str, password: str, date_of_birth: dt.date | None = None
+) -> User:
+    """Create the invited person's login and link it, once a client has proved who they are.
+    Single use: of two concurrent accepts exactly one succeeds, the other raises
+    InvitationUnavailable."""
+    _prove(token, date_of_birth)
     try:
         return _accept_creating(token, username, password)
     except IntegrityError:
@@ -295,9 +344,35 @@ def _new_user(invitation: Invitation, username: str, password: str) -> User:
     return user
 
 
+def invitation_accept_as(*, token: str, user, date_of_birth: dt.date | None = None) -> User:
+    """Link the signed-in `user`, an existing account with the invited email and role, once a
+    client has proved who they are."""
+    _prove(token, date_of_birth)
+    return _accept_linking(token, user)
+
+
+def _prove(token: str, date_of_birth: dt.date | None) -> None:
+    """A client's invitation is accepted only with their date of birth. A wrong one is counted
+    in its own transaction (it must stay counted although the accept fails), under the
+    person's lock, so guesses sent at once are still counted one by one."""
+    with transaction.atomic():
+        invitation = _lock_for_accept(token)
+        if not needs_birth_date(invitation) or invitation.client.date_of_birth == date_of_birth:
+            return
+        Invitation.objects.filter(pk=invitation.pk).update(failed_checks=F("failed_checks") + 1)
+    left = MAX_FAILED_CHECKS - invitation.failed_checks - 1
+    if left <= 0:
+        raise InvitationUnavailable(LOCKED)
+    raise ValidationError(
+        {
+            "date_of_birth": "This is not the date of birth the clinic has on file. "
+            f"{left} {'try' if left == 1 else 'tries'} left before this link stops working."
+        }
+    )
+
+
 @transaction.atomic
-def invitation_accept_as(*, token: str, user) -> User:
-    """Link the signed-in `user`, an existing account with the invited email and role."""
+def _accept_linking(token: str, user) -> User:
     invitation = _lock_for_accept(token)
     if not may_link(invitation, user):
         raise PermissionDenied("This invitation is for a different account.")
@@ -321,7 +396,7 @@ def _claim(invitation: Invitation, user: User) -> None:
     now = timezone.now()
     claimed = (
         Invitation.objects.open()
-        .filter(pk=invitation.pk, expires_at__gt=now)
+        .filter(pk=invitation.pk, expires_at__gt=now, failed_checks__lt=MAX_FAILED_CHECKS)
         .update(accepted_at=now, accepted_by=user)
     )
     model = Client if invitation.client_id else Physician

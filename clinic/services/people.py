@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import loader
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -36,8 +38,11 @@ def client_update_contacts(*, actor, client: Client, data: dict) -> Client:
     # Compare with the stored row (a bound ModelForm has already changed `client` in memory).
     client = Client.objects.select_for_update().get(pk=client.pk)
     changed = [name for name in CLIENT_CONTACT_FIELDS if getattr(client, name) != data[name]]
+    previous_email = client.email
     for name in changed:
         setattr(client, name, data[name])
+    if "email" in changed:
+        changed += _email_changed(client, previous_email, by_client=own)
     if changed:
         client.save(update_fields=[*changed, "updated_at"])
         audit.record(
@@ -48,6 +53,49 @@ def client_update_contacts(*, actor, client: Client, data: dict) -> Client:
             detail="contact details: " + ", ".join(changed),
         )
     return client
+
+
+EMAIL_CHANGED_MAIL = "email_changed"
+
+
+def _email_changed(client: Client, previous: str, *, by_client: bool) -> list[str]:
+    """A client's email changed (already set on `client`, not yet saved): the address it
+    replaced is told, so a change the client did not ask for is noticed. An address staff
+    typed is marked unproved (the portal invitation waits, see services/invitations.py); one
+    the signed-in client typed is theirs. Returns the extra fields to save."""
+    client.email_changed_at = None if by_client else timezone.now()
+    client.email_previous = "" if by_client else previous
+    if previous:
+        mail_owe(
+            kind=EMAIL_CHANGED_MAIL, about=client, recipient=previous, client=client,
+            params={"new": masked_email(client.email)},
+        )  # fmt: skip
+    return ["email_changed_at", "email_previous"]
+
+
+def masked_email(address: str) -> str:
+    """n***@example.test: enough for the owner to recognise, too little to be of use."""
+    if not address:
+        return "(no address)"
+    local_part, _, domain = address.partition("@")
+    return f"{local_part[:1]}***@{domain}"
+
+
+@outbox.register(EMAIL_CHANGED_MAIL, "Email change notice", watchers=outbox.CLINIC_STAFF)
+def _build_email_changed(mail, *, now) -> outbox.Prepared:
+    """Goes to the replaced address; names the new one only masked, holds no health data."""
+    context = {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "new": mail.params.get("new", ""),
+    }
+    message = EmailMultiAlternatives(
+        f"Your email address at {settings.CLINIC_NAME} was changed",
+        loader.render_to_string("email/email_changed.txt", context),
+        None,
+        [mail.recipient],
+    )
+    return outbox.Prepared(message)
 
 
 PASSWORD_RESET_MAIL = "password_reset"  # noqa: S105 - a mail kind, not a password
@@ -128,8 +176,11 @@ def client_update(*, actor, client: Client, data: dict) -> Client:
     changed = [
         name for name in CLIENT_FIELDS if name in data and getattr(client, name) != data[name]
     ]
+    previous_email = client.email
     for name in changed:
         setattr(client, name, data[name])
+    if "email" in changed:
+        _email_changed(client, previous_email, by_client=False)
     if changed:
         client.full_clean()
         client.save()

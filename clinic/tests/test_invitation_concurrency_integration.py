@@ -28,12 +28,13 @@ from clinic.tests.factories import ClientFactory
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 PASSWORD = "quiet-river-stones-2026"
 ROUNDS = 4
+BORN = dt.date(1984, 3, 9)  # every invitee's date of birth, typed to accept
 
 
 def _sent_invitation(cast, n: int) -> tuple[Client, str]:
     """A client with an invitation whose mail went out with the link's token (made here, so
     the test does not depend on how mails are delivered)."""
-    person = ClientFactory(user=None, email=f"invitee{n}@example.test")
+    person = ClientFactory(user=None, email=f"invitee{n}@example.test", date_of_birth=BORN)
     token = f"link-token-{n}"
     Invitation.objects.create(
         client=person, email=person.email, role=Role.CLIENT, created_by=cast.frontdesk,
@@ -45,7 +46,12 @@ def _sent_invitation(cast, n: int) -> tuple[Client, str]:
 
 def _accept(token: str, username: str):
     url = reverse("invitation_accept", kwargs={"token": token})
-    form = {"username": username, "password1": PASSWORD, "password2": PASSWORD}
+    form = {
+        "username": username,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "date_of_birth": BORN.isoformat(),
+    }
     return lambda: Browser().post(url, form)
 
 
@@ -81,7 +87,9 @@ def test_a_resend_racing_an_accept_waits_instead_of_deadlocking(cast):
     def accepting():
         person_locked.wait(timeout=10)
         try:
-            services.invitation_accept(token=token, username="invitee", password=PASSWORD)
+            services.invitation_accept(
+                token=token, username="invitee", password=PASSWORD, date_of_birth=BORN
+            )
         except services.InvitationUnavailable as gone:
             return gone.reason
         return "accepted"

@@ -27,13 +27,18 @@ from clinic.tests.factories import (
 )
 
 GOOD_PASSWORD = "quiet-river-stones-2026"
+BORN = dt.date(1984, 3, 9)  # Priya's date of birth, typed to accept her invitation
 LINK = re.compile(r"https?://\S+/invitations/(?P<token>[\w-]+)/")
 
 
 @pytest.fixture
 def priya(db):
     return ClientFactory(
-        user=None, first_name="Priya", last_name="Raman", email="priya@example.test"
+        user=None,
+        first_name="Priya",
+        last_name="Raman",
+        email="priya@example.test",
+        date_of_birth=BORN,
     )
 
 
@@ -56,8 +61,13 @@ def _accept_url(token: str) -> str:
     return reverse("invitation_accept", kwargs={"token": token})
 
 
-def _form(username="priya", password=GOOD_PASSWORD, again=None) -> dict:
-    return {"username": username, "password1": password, "password2": again or password}
+def _form(username="priya", password=GOOD_PASSWORD, again=None, born=BORN) -> dict:
+    return {
+        "username": username,
+        "password1": password,
+        "password2": again or password,
+        "date_of_birth": born.isoformat(),
+    }
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -110,21 +120,19 @@ def test_no_address_is_a_clear_error(cast, priya):
     priya.save()
     with pytest.raises(ValidationError, match="no email address"):
         services.invitation_send(actor=cast.frontdesk, client=priya)
+    assert not Invitation.objects.exists()
 
 
-def test_a_given_address_is_used_and_kept_on_the_record(
+def test_the_invitation_goes_to_the_address_on_the_record_and_no_other(
     cast, priya, django_capture_on_commit_callbacks
 ):
-    invitation, _ = _send(
-        django_capture_on_commit_callbacks,
-        actor=cast.frontdesk,
-        client=priya,
-        email="p.raman@example.test",
-    )
-    assert invitation.email == "p.raman@example.test"
-    assert mail.outbox[-1].to == ["p.raman@example.test"]
+    with pytest.raises(TypeError):  # inviting can no longer name (and save) another address
+        services.invitation_send(actor=cast.frontdesk, client=priya, email="x@evil.test")
+    invitation, _ = _send(django_capture_on_commit_callbacks, actor=cast.frontdesk, client=priya)
+    assert invitation.email == "priya@example.test"
+    assert mail.outbox[-1].to == ["priya@example.test"]
     priya.refresh_from_db()
-    assert priya.email == "p.raman@example.test"
+    assert priya.email == "priya@example.test"
 
 
 def test_mail_has_link_clinic_and_expiry(cast, priya, settings, django_capture_on_commit_callbacks):
@@ -243,9 +251,9 @@ def test_staff_page_shows_the_address_sends_and_says_when_it_expires(
 ):
     client.force_login(cast.frontdesk)
     url = reverse("client_invite", kwargs={"client_id": priya.pk})
-    assert 'value="priya@example.test"' in client.get(url).text
+    assert "priya@example.test" in client.get(url).text
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"email": "priya@example.test"}, follow=True)
+        response = client.post(url, {}, follow=True)
     invitation = Invitation.objects.get()
     expires = timezone.localtime(invitation.expires_at)
     assert "Invitation sent to priya@example.test" in response.text
@@ -253,13 +261,28 @@ def test_staff_page_shows_the_address_sends_and_says_when_it_expires(
     assert len(mail.outbox) == 1
 
 
-def test_staff_page_shows_a_bad_address_at_the_field(client, cast, priya):
+def test_staff_page_ignores_a_typed_address(
+    client, cast, priya, django_capture_on_commit_callbacks
+):
     client.force_login(cast.frontdesk)
     url = reverse("client_invite", kwargs={"client_id": priya.pk})
-    response = client.post(url, {"email": "not-an-address"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"email": "attacker@evil.test"})
+    assert Invitation.objects.get().email == "priya@example.test"
+    assert [m.to for m in mail.outbox] == [["priya@example.test"]]
+    priya.refresh_from_db()
+    assert priya.email == "priya@example.test"
+
+
+def test_staff_page_shows_a_refusal_above_the_form(client, cast, priya):
+    priya.email = ""
+    priya.save()
+    client.force_login(cast.frontdesk)
+    url = reverse("client_invite", kwargs={"client_id": priya.pk})
+    response = client.post(url, {})
     assert response.status_code == 200
-    assert response.context["form"].errors["email"]
-    assert 'value="not-an-address"' in response.text
+    assert "no email address" in " ".join(response.context["form"].non_field_errors())
+    assert 'class="alert alert-danger"' in response.text
     assert not Invitation.objects.exists()
 
 
@@ -269,7 +292,7 @@ def test_physician_page_sends_the_invitation(
     client.force_login(cast.admin)
     url = reverse("physician_invite", kwargs={"physician_id": dr_osei.pk})
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"email": dr_osei.email})
+        client.post(url, {})
     assert Invitation.objects.get().physician == dr_osei
     assert mail.outbox[-1].to == [dr_osei.email]
 
@@ -378,10 +401,14 @@ def test_two_accepts_racing_create_one_account(
     would); only the conditional UPDATE stops it."""
     _, token = _send(django_capture_on_commit_callbacks, actor=cast.frontdesk, client=priya)
     stale = services.invitation_for_token(token)
-    services.invitation_accept(token=token, username="first", password=GOOD_PASSWORD)
+    services.invitation_accept(
+        token=token, username="first", password=GOOD_PASSWORD, date_of_birth=BORN
+    )
     monkeypatch.setattr(services, "invitation_for_token", lambda token: stale)
     with pytest.raises(InvitationUnavailable):
-        services.invitation_accept(token=token, username="second", password=GOOD_PASSWORD)
+        services.invitation_accept(
+            token=token, username="second", password=GOOD_PASSWORD, date_of_birth=BORN
+        )
     assert not User.objects.filter(username="second").exists()
     priya.refresh_from_db()
     assert priya.user.username == "first"
@@ -397,12 +424,18 @@ def test_an_existing_account_is_linked_not_duplicated(
     assert reverse("login") in page.text
     users = User.objects.count()
     client.post(_accept_url(token), _form("another"))  # no form is offered; a forged post fails
-    with pytest.raises(ValidationError):
-        services.invitation_accept(token=token, username="another", password=GOOD_PASSWORD)
+    with pytest.raises(ValidationError, match="already have an account"):
+        services.invitation_accept(
+            token=token, username="another", password=GOOD_PASSWORD, date_of_birth=BORN
+        )
     assert User.objects.count() == users
     client.force_login(existing)
     assert "Link to my account" in client.get(_accept_url(token)).text
-    response = client.post(_accept_url(token))
+    refused = client.post(_accept_url(token), {"date_of_birth": "1990-01-01"})
+    assert refused.context["form"].errors["date_of_birth"]
+    priya.refresh_from_db()
+    assert priya.user is None
+    response = client.post(_accept_url(token), {"date_of_birth": BORN.isoformat()})
     assert response["Location"] == reverse("portal")
     priya.refresh_from_db()
     assert priya.user == existing
@@ -414,7 +447,7 @@ def test_someone_else_signed_in_cannot_take_the_invitation(
 ):
     _, token = _send(django_capture_on_commit_callbacks, actor=cast.frontdesk, client=priya)
     client.force_login(cast.client2_user)
-    response = client.post(_accept_url(token))
+    response = client.post(_accept_url(token), {"date_of_birth": BORN.isoformat()})
     assert response.status_code == 403
     assert "for someone else" in response.text
     priya.refresh_from_db()

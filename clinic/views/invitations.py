@@ -15,7 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clinic.clinic_time import local
-from clinic.forms_invitations import InvitationAcceptForm, InvitationSendForm, suggested_username
+from clinic.forms_invitations import (
+    InvitationAcceptForm,
+    InvitationProofForm,
+    InvitationSendForm,
+    suggested_username,
+)
 from clinic.models import Client, Invitation, Physician
 from clinic.permissions import role_required
 from clinic.services import invitations as services
@@ -43,14 +48,15 @@ def physician_invite(request, physician_id):
 
 
 def _invite_page(request, **person):
-    """GET shows the address and the latest invitation; POST sends and comes back here."""
+    """GET shows the address on the record and the latest invitation; POST sends and comes
+    back here."""
     invitee = next(iter(person.values()))
-    form = InvitationSendForm(request.POST or None, initial={"email": invitee.email})
+    # Bound on every POST: the form has no fields, so its data may be empty.
+    form = InvitationSendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_send(
                 actor=request.user,
-                email=form.cleaned_data["email"],
                 base_url=request.build_absolute_uri("/"),
                 **person,
             )
@@ -70,6 +76,7 @@ def _invite_page(request, **person):
         "invitee": invitee,
         "latest": latest,
         "days": services.invitation_days(),
+        "email_unproved": "client" in person and services.email_unproved(invitee),
         **person,
     }
     return render(request, "invitations/send.html", context)
@@ -113,6 +120,7 @@ def _accept_new_account(request, invitation: Invitation, token: str):
                 token=token,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
+                date_of_birth=form.cleaned_data.get("date_of_birth"),
             )
         except InvitationUnavailable as gone:
             return _gone(request, gone.reason)
@@ -129,16 +137,27 @@ def _accept_signed_in(request, invitation: Invitation, token: str):
     anyone else (staff trying the link, another client) is told to sign out first."""
     if not services.may_link(invitation, request.user):
         return render(request, "invitations/other_account.html", status=403)
-    if request.method == "POST":
+    # Bound on every POST: a physician's form has no fields, so its data may be empty.
+    posted = request.POST if request.method == "POST" else None
+    form = InvitationProofForm(posted, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept_as(token=token, user=request.user)
+            user = services.invitation_accept_as(
+                token=token,
+                user=request.user,
+                date_of_birth=form.cleaned_data.get("date_of_birth"),
+            )
         except InvitationUnavailable as gone:
             return _gone(request, gone.reason)
         except PermissionDenied:
             return render(request, "invitations/other_account.html", status=403)
-        messages.success(request, "Your account is now linked. Welcome.")
-        return redirect(user.dashboard_url_name)
-    return render(request, "invitations/link_account.html", {"invitation": invitation})
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your account is now linked. Welcome.")
+            return redirect(user.dashboard_url_name)
+    context = {"invitation": invitation, "form": form}
+    return render(request, "invitations/link_account.html", context)
 
 
 def _sign_in(request, user):
