@@ -99,11 +99,13 @@ FREED_SLOTS_SHOWN = 5
 
 
 def _freed_slots(user) -> list[tuple]:
-    """Upcoming cancelled appointments whose time someone on the waitlist could take.
+    """Upcoming cancelled appointments, not booked again since, whose time someone on the
+    waitlist could take.
     At most FREED_SLOTS_SHOWN are checked, so the page's query count stays bounded."""
     cancelled = (
         Appointment.objects.visible_to(user)
         .filter(status=Appointment.Status.CANCELLED, starts_at__gt=timezone.now())
+        .not_rebooked()
         .select_related("therapist__user", "appointment_type")
         .order_by("-cancelled_at")[:FREED_SLOTS_SHOWN]
     )
@@ -249,7 +251,7 @@ class PatientSearchForm(forms.Form):
 
 def _by_name(clients, text: str):
     """Every word of `text` in the first or the last name (case, accents, punctuation ignored)."""
-    return clients.filter(words_in_names(text, ("first_name", "last_name")))
+    return clients.filter(words_in_names(text, ("search_name",)))
 
 
 @role_required(Role.PHYSICIAN)

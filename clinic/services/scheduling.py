@@ -28,6 +28,7 @@ from clinic.models import (
     WorkingHours,
 )
 from clinic.roles import STAFF_ROLES, Role, role_of
+from clinic.services.waitlist import waitlist_fulfil
 
 Status = Appointment.Status
 OVERLAP_CONSTRAINTS = ("appointment_therapist_no_overlap", "appointment_room_no_overlap")
@@ -175,6 +176,7 @@ def appointment_book(
         actor=actor, action="create", client=client, target=appointment,
         detail=f"booked {slot.appointment_type.name} {_fmt(slot.starts_at)}",
     )  # fmt: skip
+    waitlist_fulfil(actor=actor, appointment=appointment)
     _notify_client(appointment)
     return appointment
 
@@ -257,6 +259,7 @@ def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Ap
         actor=actor, action="update", client=appointment.client, target=appointment,
         detail=f"moved from {before} to {_fmt(slot.starts_at)}",
     )  # fmt: skip
+    waitlist_fulfil(actor=actor, appointment=appointment)
     _notify_client(appointment)
     return appointment
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.models import Client, WaitlistEntry
+from clinic.models import Appointment, Client, WaitlistEntry
 from clinic.roles import STAFF_ROLES, role_of
 
 WAITLIST_FIELDS = (
@@ -50,3 +50,21 @@ def waitlist_resolve(*, actor, entry: WaitlistEntry) -> WaitlistEntry:
         actor=actor, action="update", client=entry.client, target=entry, detail="waitlist closed"
     )
     return entry
+
+
+def waitlist_fulfil(*, actor, appointment: Appointment) -> list[WaitlistEntry]:
+    """Close the client's open entries that `appointment` satisfies: booked into the time they
+    waited for (typically from a freed time's match), they are no longer waiting."""
+    entries = list(
+        WaitlistEntry.objects.select_for_update()
+        .suited_by(appointment)
+        .filter(client_id=appointment.client_id)
+    )
+    for entry in entries:
+        entry.resolved_at = timezone.now()
+        entry.save(update_fields=["resolved_at"])
+        audit.record(
+            actor=actor, action="update", client=appointment.client, target=entry,
+            detail="waitlist closed: booked",
+        )  # fmt: skip
+    return entries

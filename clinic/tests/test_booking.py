@@ -15,6 +15,7 @@ from clinic.models import Appointment, AppointmentType, AuditEntry, WaitlistEntr
 from clinic.services.scheduling import series_dates
 from clinic.tests.factories import (
     AppointmentFactory,
+    ClientFactory,
     RoomFactory,
     TimeOffFactory,
     WorkingHoursFactory,
@@ -434,3 +435,36 @@ def test_client_page_lists_only_expected_appointments_as_upcoming(desk, cast):
     assert "No past appointments" not in page.content.decode()
     recent = page.context["recent"]
     assert recent.index(link(past[0])) < recent.index(link(past[1])) < recent.index(link(past[2]))
+
+
+def _freed_with_a_match(desk, cast):
+    appointment = _booked(cast)
+    desk.post(reverse("appointment_cancel", args=[appointment.pk]), {"reason": "Flu"})
+    entry = WaitlistEntry.objects.create(
+        client=cast.client2, earliest_date=today(), latest_date=today() + dt.timedelta(days=14),
+        earliest_time=dt.time(9), latest_time=dt.time(12),
+    )  # fmt: skip
+    dashboard = desk.get(reverse("dashboard_front_desk")).content.decode()
+    assert "Freed times with waitlist matches" in dashboard
+    return appointment, entry
+
+
+def test_booking_a_waitlist_match_resolves_the_entry_and_the_freed_time(desk, cast):
+    appointment, entry = _freed_with_a_match(desk, cast)
+    assert _book(desk, cast, client=str(cast.client2.pk)).status_code == 302
+    entry.refresh_from_db()
+    assert entry.resolved_at is not None
+    assert AuditEntry.objects.filter(object_id=str(entry.pk), detail__contains="booked").exists()
+    dashboard = desk.get(reverse("dashboard_front_desk")).content.decode()
+    assert "Freed times with waitlist matches" not in dashboard
+    page = desk.get(reverse("appointment_detail", args=[appointment.pk])).content.decode()
+    assert "This time has been booked again" in page and "Book this time" not in page
+
+
+def test_a_freed_time_booked_by_someone_else_is_no_longer_listed(desk, cast):
+    _freed_with_a_match(desk, cast)
+    other = ClientFactory(user=None)
+    assert _book(desk, cast, client=str(other.pk), time="10:30").status_code == 302  # overlaps
+    dashboard = desk.get(reverse("dashboard_front_desk")).content.decode()
+    assert "Freed times with waitlist matches" not in dashboard
+    assert WaitlistEntry.objects.get().resolved_at is None  # client2 still waits

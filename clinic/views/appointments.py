@@ -120,8 +120,10 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
             "room": appointment.room_id,
         }
     )
-    matches = []
+    matches, rebooked = [], False
     if appointment.status == Appointment.Status.CANCELLED:
+        rebooked = not Appointment.objects.filter(pk=appointment.pk).not_rebooked().exists()
+    if appointment.status == Appointment.Status.CANCELLED and not rebooked:
         matches = list(WaitlistEntry.objects.visible_to(request.user).matching(appointment))
     return render(
         request,
@@ -131,6 +133,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
             "reschedule_form": reschedule_form,
             "cancel_form": cancel_form or CancelForm(),
             "waitlist_matches": matches,
+            "rebooked": rebooked,
             "actions": _status_actions(appointment),
             "status_waits": _status_waits(appointment),
         },
