@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from clinic.mfa import session
 from clinic.roles import Role, role_of
 
 NAVIGATION = {
@@ -33,12 +34,16 @@ NAVIGATION = {
 
 
 def navigation(request):
-    role = role_of(getattr(request, "user", None))
+    user = getattr(request, "user", None)
+    # Between the password and the second factor every page but the code form is closed
+    # (clinic/mfa/middleware.py), so the header offers nothing but Sign out.
+    signing_in = bool(user and user.is_authenticated and session.pending_step(request))
+    role = None if signing_in else role_of(user)
     items = [
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
         for label, name in NAVIGATION.get(role, [])
     ]
-    return {"nav_items": items, "clinic_name": _clinic_name()}
+    return {"nav_items": items, "signing_in": signing_in, "clinic_name": _clinic_name()}
 
 
 def _clinic_name():

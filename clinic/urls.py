@@ -2,7 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
@@ -146,5 +149,7 @@ urlpatterns = [
     path("", include("sessions_log.urls")),
     path("audit/", audit.audit_log, name="audit_log"),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on every site; the icon itself is a static file.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),
     path("admin/", admin.site.urls),
 ]

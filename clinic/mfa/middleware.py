@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from clinic.mfa import selectors, session
+from clinic.mfa import session
 
-OPEN_VIEWS = frozenset({"mfa_verify", "mfa_setup", "logout", "healthz"})
+OPEN_VIEWS = frozenset({"mfa_verify", "mfa_setup", "logout", "healthz", "favicon"})
 
 
 class MfaRequiredMiddleware:
@@ -29,11 +29,8 @@ class MfaRequiredMiddleware:
             return None
         if request.resolver_match.view_name in OPEN_VIEWS:
             return None
-        if session.device_id(request):
-            return None if session.is_verified(request) else _send_to("mfa_verify", request)
-        if selectors.mfa_required_for(request.user):
-            return _send_to("mfa_setup", request)
-        return None
+        step = session.pending_step(request)
+        return _send_to(step, request) if step else None
 
 
 def _send_to(url_name: str, request) -> HttpResponseRedirect:

@@ -31,6 +31,16 @@ def is_verified(request) -> bool:
     return bool(current) and request.session.get(VERIFIED_KEY) == current
 
 
+def pending_step(request) -> str | None:
+    """The sign-in step the user still owes after the password: "mfa_verify" (a code for
+    their device), "mfa_setup" (a device they are required to have), or None."""
+    if device_id(request):
+        return None if is_verified(request) else "mfa_verify"
+    if selectors.mfa_required_for(request.user):
+        return "mfa_setup"
+    return None
+
+
 def mark_verified(request, device) -> None:
     # A new session key on the change of privilege, as at a password sign-in.
     request.session.cycle_key()

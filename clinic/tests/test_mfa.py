@@ -213,6 +213,36 @@ def test_sign_out_and_healthz_stay_open_before_the_code(client, enrolled):
     assert client.get(reverse("dashboard_therapist"))["Location"].startswith(reverse("login"))
 
 
+def _header(response) -> str:
+    return response.content.decode().split("<main", 1)[0]
+
+
+def test_before_the_code_the_header_offers_only_sign_out(client, enrolled, clock):
+    sign_in(client, enrolled.user)
+    header = _header(client.get(reverse("mfa_verify")))
+    assert "Sign out" in header
+    for absent in (reverse("client_list"), reverse("password_change"), reverse("mfa_manage")):
+        assert absent not in header, absent
+    verify(client, code_at(enrolled.device, clock.now))
+    header = _header(client.get(reverse("dashboard_therapist")))
+    for shown in (reverse("client_list"), reverse("password_change"), reverse("mfa_manage")):
+        assert shown in header, shown
+
+
+def test_before_required_setup_the_header_offers_only_sign_out(client, cast, settings):
+    settings.CLINIC_REQUIRE_MFA = True
+    sign_in(client, cast.frontdesk)
+    header = _header(client.get(reverse("mfa_setup")))
+    assert "Sign out" in header
+    assert reverse("client_list") not in header and reverse("password_change") not in header
+
+
+def test_favicon_is_open_before_the_code(client, enrolled):
+    sign_in(client, enrolled.user)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith(".ico")
+
+
 def test_each_new_password_sign_in_asks_again(client, enrolled, clock):
     sign_in(client, enrolled.user)
     verify(client, code_at(enrolled.device, clock.now))

@@ -383,6 +383,7 @@ MATRIX = {
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
+    "favicon",  # a redirect to the static icon
     # Token-authenticated: the single-use secret in the URL is the credential
     # (clinic/tests/test_invitations.py checks unknown, expired, used and revoked links).
     "invitation_accept",
