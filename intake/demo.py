@@ -105,7 +105,7 @@ def _history(client, answers, reviewer) -> int:
     if "pregnancy" in answers.get("conditions", []):
         extra["pregnancy_due_date"] = today() + dt.timedelta(weeks=3)
     if "recent_surgery" in answers.get("conditions", []):
-        extra["recent_surgery_date"] = today() - dt.timedelta(weeks=20)
+        extra["recent_surgery_date"] = today() - dt.timedelta(weeks=19)
     author = client.user or reviewer
     HealthHistory.objects.create(
         client=client, version=1, created_by=author, reviewed_by=reviewer,

@@ -1,7 +1,8 @@
 """Demo sessions (DOMAIN.md, "Demo cases"): six to eight signed notes for each demo client
-with a plan, one a week going back from last week, with the plan's therapist. Pain eases and
-the measurements move towards the milestones, so the progress page, the milestone statuses
-and the plan PDFs have a story to tell. Karen stays at light pressure throughout (warfarin).
+with a plan, one a week going back from the latest of their weekly slots already over, with
+the plan's therapist. Pain eases and the measurements move towards the milestones, so the
+progress page, the milestone statuses and the plan PDFs have a story to tell. Karen stays at
+light pressure throughout (warfarin).
 
 The sessions go where the calendar has room, so the rest of each client's story is dated
 from them: intake and consents a few days before the initial assessment (a week before the
@@ -16,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from clinic.clinic_time import at_local, local, today
 from clinic.models import (
@@ -127,13 +129,13 @@ def _seed_client(client, version, spec) -> int:
 
 
 def _weekly_appointments(client, therapist, slot, count: int) -> list[Appointment]:
-    """`count` past appointments, one a week going back from last week, at the usual time (or
-    a later hour that day) where it fits working hours and overlaps nothing."""
+    """`count` past appointments, one a week going back from this week, at the usual time (or
+    a later hour that day) where it is over, fits working hours and overlaps nothing."""
     weekday, time = slot
-    last_monday = today() - dt.timedelta(days=today().weekday() + 7)
+    monday = today() - dt.timedelta(days=today().weekday())
     found = []
     for weeks_back in range(PAST_WEEKS_TRIED):
-        day = last_monday - dt.timedelta(weeks=weeks_back) + dt.timedelta(days=weekday)
+        day = monday - dt.timedelta(weeks=weeks_back) + dt.timedelta(days=weekday)
         appointment = _book(client, therapist, day, time)
         if appointment is not None:
             found.append(appointment)
@@ -160,6 +162,8 @@ def _book(client, therapist, day: dt.date, time: dt.time, kind="Treatment") -> A
     room = _usual_room(therapist)
     for hour in [*range(time.hour, time.hour + 4), *range(time.hour - 1, time.hour - 4, -1)]:
         starts_at = at_local(day, dt.time(hour, time.minute))
+        if starts_at + length > timezone.now():
+            continue  # the clinic's own schedule (clinic/demo.py) has what is to come
         if _free(client, therapist, room, starts_at, starts_at + length):
             return Appointment.objects.create(
                 client=client, therapist=therapist, room=room, appointment_type=kind,
