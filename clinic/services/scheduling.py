@@ -290,22 +290,30 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
 CLIENT_CANCEL_HOURS = 24
 
 
+def client_cancel_refusal(appointment: Appointment) -> str:
+    """Why the client may not cancel this appointment online, or "" when they may: the
+    portal's confirmation page asks this before the client confirms."""
+    from django.conf import settings
+
+    if appointment.status != Status.BOOKED:
+        return "This appointment is no longer booked."
+    if appointment.starts_at - timezone.now() < dt.timedelta(hours=CLIENT_CANCEL_HOURS):
+        return (
+            f"It is less than {CLIENT_CANCEL_HOURS} hours until this appointment, so it cannot "
+            f"be cancelled online. Please call the clinic at {settings.CLINIC_PHONE}."
+        )
+    return ""
+
+
 @transaction.atomic
 def appointment_cancel_by_client(*, actor, appointment: Appointment) -> Appointment:
     """The client cancels their own booked appointment from the portal, at least
     CLIENT_CANCEL_HOURS ahead; the freed time then shows waitlist matches to the front desk."""
-    from django.conf import settings
-
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if role_of(actor) != Role.CLIENT or appointment.client.user_id != actor.pk:
         raise PermissionDenied("You may cancel only your own appointments.")
-    if appointment.status != Status.BOOKED:
-        raise ValidationError("This appointment is no longer booked.")
-    if appointment.starts_at - timezone.now() < dt.timedelta(hours=CLIENT_CANCEL_HOURS):
-        raise ValidationError(
-            f"It is less than {CLIENT_CANCEL_HOURS} hours until this appointment, so it cannot "
-            f"be cancelled online. Please call the clinic at {settings.CLINIC_PHONE}."
-        )
+    if refusal := client_cancel_refusal(appointment):
+        raise ValidationError(refusal)
     appointment.status = Status.CANCELLED
     appointment.cancel_reason = "Cancelled by the client in the portal"
     appointment.cancelled_at = timezone.now()

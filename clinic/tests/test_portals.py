@@ -49,6 +49,25 @@ def test_client_cancels_online_at_least_24_hours_ahead(portal, cast):
     assert "Your appointment is cancelled" in response.content.decode()
 
 
+def test_one_tap_asks_to_confirm_before_cancelling(portal, cast):
+    appointment = AppointmentFactory(client=cast.client, starts_at=_in(48))
+    url = reverse("portal_appointment_cancel", args=[appointment.pk])
+    page = portal.get(reverse("portal")).content.decode()
+    assert f'href="{url}"' in page  # a link to the question, not a form that cancels
+    confirm = portal.get(url).content.decode()
+    assert "Cancel this appointment?" in confirm
+    assert 'method="post"' in confirm and "No, keep it" in confirm
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+
+
+def test_the_confirmation_inside_24_hours_says_to_call(portal, cast):
+    appointment = AppointmentFactory(client=cast.client, starts_at=_in(5))
+    page = portal.get(reverse("portal_appointment_cancel", args=[appointment.pk])).content
+    assert b"Please call the clinic at 555-0100" in page
+    assert b'method="post"' not in page.split(b"<main", 1)[1]
+
+
 def test_inside_24_hours_the_client_is_asked_to_call(portal, cast):
     appointment = AppointmentFactory(client=cast.client, starts_at=_in(5))
     page = portal.get(reverse("portal")).content.decode()

@@ -355,7 +355,7 @@ MATRIX = {
     ),
     "portal_appointment_cancel": (
         lambda cast: {"appointment_id": _appointment(cast).pk},
-        _only({"client_user": 405, "client2_user": 405}),
+        _only({"client_user": 200, "client2_user": 404}),
     ),
     # Portal invitations: the front desk and therapists invite clients, the clinic admin and
     # therapists invite physicians (`client` has a login already: the page says so).

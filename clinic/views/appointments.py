@@ -292,9 +292,20 @@ def portal_appointment_ics(request, appointment_id):
 
 
 @role_required(Role.CLIENT)
-@require_POST
 def portal_appointment_cancel(request, appointment_id):
-    appointment = get_object_or_404(Appointment.objects.visible_to(request.user), pk=appointment_id)
+    """GET asks the client to confirm (one tap must not cancel); POST cancels."""
+    appointment = get_object_or_404(
+        Appointment.objects.visible_to(request.user).select_related(
+            "therapist__user", "appointment_type", "room"
+        ),
+        pk=appointment_id,
+    )
+    if request.method != "POST":
+        return render(
+            request,
+            "appointments/portal_cancel_confirm.html",
+            {"appointment": appointment, "refusal": scheduling.client_cancel_refusal(appointment)},
+        )
     try:
         scheduling.appointment_cancel_by_client(actor=request.user, appointment=appointment)
         messages.success(request, "Your appointment is cancelled. We hope to see you soon.")
