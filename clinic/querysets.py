@@ -51,7 +51,7 @@ class ClientQuerySet(models.QuerySet):
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 3 and not any(ch.isalpha() for ch in text):
             return self.filter(phone_digits__contains=digits)
-        return self.filter(words_in_names(text, ("first_name", "last_name", "preferred_name")))
+        return self.filter(words_in_names(text, ("search_name", "search_preferred")))
 
 
 def _parse_birth_date(text: str):

@@ -1,36 +1,26 @@
-"""Name search ignores accents and punctuation (clinic/search.py). On PostgreSQL: the
-`unaccent` extension, an IMMUTABLE wrapper `clinic_search_norm(text)` (unaccent alone is only
-STABLE, so no index may use it), and the name trigram indexes rebuilt on that wrapper so a
-folded fragment still reads an index. SQLite registers a Python function of the same name
-on each connection and needs no index (the demo)."""
+"""Name search ignores accents and punctuation (clinic/search.py): each client keeps its names
+folded ("Zoë O'Brien" -> "ZOE OBRIEN") in two columns, filled here for existing rows. On
+PostgreSQL, trigram indexes on those columns replace the ones on UPPER(name) (0006), so a
+folded name fragment still reads an index. The folding is done in Python, on both databases,
+so PostgreSQL's `unaccent` extension is not needed."""
 
 from django.db import migrations
 
-FUNCTION = """
-CREATE OR REPLACE FUNCTION clinic_search_norm(text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT regexp_replace(
-        upper({schema}.unaccent('{schema}.unaccent'::regdictionary, $1)),
-        '[^[:alnum:]]+', '', 'g') $$;
-"""
+import clinic.search
 
 INDEXES = """
 DROP INDEX IF EXISTS client_first_name_trgm;
 DROP INDEX IF EXISTS client_last_name_trgm;
 DROP INDEX IF EXISTS client_preferred_name_trgm;
-CREATE INDEX IF NOT EXISTS client_first_name_norm_trgm ON clinic_client
-    USING gin (clinic_search_norm(first_name::text) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS client_last_name_norm_trgm ON clinic_client
-    USING gin (clinic_search_norm(last_name::text) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS client_preferred_name_norm_trgm ON clinic_client
-    USING gin (clinic_search_norm(preferred_name::text) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS client_search_name_trgm ON clinic_client
+    USING gin (search_name gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS client_search_preferred_trgm ON clinic_client
+    USING gin (search_preferred gin_trgm_ops);
 """
 
-UNDO = """
-DROP INDEX IF EXISTS client_first_name_norm_trgm;
-DROP INDEX IF EXISTS client_last_name_norm_trgm;
-DROP INDEX IF EXISTS client_preferred_name_norm_trgm;
-DROP FUNCTION IF EXISTS clinic_search_norm(text);
+UNDO_INDEXES = """
+DROP INDEX IF EXISTS client_search_name_trgm;
+DROP INDEX IF EXISTS client_search_preferred_trgm;
 CREATE INDEX IF NOT EXISTS client_first_name_trgm ON clinic_client
     USING gin (UPPER(first_name::text) gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS client_last_name_trgm ON clinic_client
@@ -40,31 +30,37 @@ CREATE INDEX IF NOT EXISTS client_preferred_name_trgm ON clinic_client
 """
 
 
-def _unaccent_schema(cursor) -> str:
-    """The wrapper names unaccent and its dictionary by schema, so it does not depend on the
-    search_path of whoever runs the query (an IMMUTABLE function must not)."""
-    cursor.execute(
-        "SELECT quote_ident(n.nspname) FROM pg_extension e"
-        " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'"
-    )
-    return cursor.fetchone()[0]
+def fold_existing(apps, schema_editor):
+    Client = apps.get_model("clinic", "Client")
+    clients = list(Client.objects.only("first_name", "last_name", "preferred_name"))
+    for client in clients:
+        client.search_name = clinic.search.folded_names(client.first_name, client.last_name)
+        client.search_preferred = clinic.search.folded_names(client.preferred_name)
+    Client.objects.bulk_update(clients, ["search_name", "search_preferred"], batch_size=1000)
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-        cursor.execute(FUNCTION.format(schema=_unaccent_schema(cursor)))
-        cursor.execute(INDEXES)
+def _on_postgresql(sql):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
 
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNDO)
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("clinic", "0012_form_submission")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [
+        migrations.AddField(
+            model_name="client",
+            name="search_name",
+            field=clinic.search.FoldedNamesField(sources=("first_name", "last_name")),
+        ),
+        migrations.AddField(
+            model_name="client",
+            name="search_preferred",
+            field=clinic.search.FoldedNamesField(sources=("preferred_name",)),
+        ),
+        migrations.RunPython(fold_existing, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(_on_postgresql(INDEXES), _on_postgresql(UNDO_INDEXES), elidable=False),
+    ]

@@ -10,6 +10,9 @@ from django.db.models import Q
 
 from clinic.querysets import CareTeamMemberQuerySet, ClientQuerySet, PhysicianQuerySet
 from clinic.roles import Role
+from clinic.search import FoldedNamesField
+
+NAME_FIELDS = frozenset({"first_name", "last_name", "preferred_name"})
 
 
 class UUIDModel(models.Model):
@@ -94,6 +97,10 @@ class Client(UUIDModel):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
+    # The names folded for search ("Zoë O'Brien" -> "ZOE OBRIEN", clinic/search.py), kept in
+    # step on every save; the physician's search reads only `search_name`.
+    search_name = FoldedNamesField(sources=("first_name", "last_name"))
+    search_preferred = FoldedNamesField(sources=("preferred_name",))
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
     # Set when staff change the email after registration, with the address it replaced: an
@@ -134,6 +141,8 @@ class Client(UUIDModel):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phone" in update_fields:
             kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        if update_fields is not None and NAME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name", "search_preferred"}
         super().save(*args, **kwargs)
 
     @property
