@@ -169,12 +169,17 @@ class MeasurementRowForm(forms.Form):
                 "activity": data.get("activity") or "", "value": data["value"]}  # fmt: skip
 
 
-TechniqueFormSet = forms.formset_factory(TechniqueRowForm, formset=RowsFormSet, extra=1, max_num=12)
+# Empty rows after the filled ones: a session commonly covers a few regions, so three rows
+# of each without script; "Add a row" (static/js/formset-rows.js) adds more in the page.
+BLANK_ROWS = 3
+TechniqueFormSet = forms.formset_factory(
+    TechniqueRowForm, formset=RowsFormSet, extra=BLANK_ROWS, max_num=12
+)
 TriggerPointFormSet = forms.formset_factory(
-    TriggerPointRowForm, formset=RowsFormSet, extra=1, max_num=20
+    TriggerPointRowForm, formset=RowsFormSet, extra=BLANK_ROWS, max_num=20
 )
 MeasurementFormSet = forms.formset_factory(
-    MeasurementRowForm, formset=RowsFormSet, extra=1, max_num=12
+    MeasurementRowForm, formset=RowsFormSet, extra=BLANK_ROWS, max_num=12
 )
 
 
