@@ -49,6 +49,13 @@ BY_KEY = {condition.key: condition for condition in CONDITIONS}
 KEYS = frozenset(BY_KEY)
 
 
+def label(key: str) -> str:
+    """What a person reads for a condition key ("recent_surgery": "Surgery in the last 6
+    months"); a key no longer in the checklist prints as stored rather than vanishing."""
+    condition = BY_KEY.get(key)
+    return condition.label if condition else key
+
+
 def grouped() -> list[tuple[str, list[Condition]]]:
     groups: dict[str, list[Condition]] = {}
     for condition in CONDITIONS:

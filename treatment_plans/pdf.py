@@ -31,6 +31,8 @@ from django.utils.dateparse import parse_date
 
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import CareTeamMember
+from intake import conditions
+from intake.models import HealthHistory
 from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
 from treatment_plans.progress import (
     MilestoneProgress,
@@ -238,6 +240,7 @@ def conflict_rows(version: PlanVersion) -> list[dict]:
     """Contraindication conflicts with their override, plus any override whose conflict no
     longer shows (the health history changed since): a written decision stays on paper."""
     rows, covered = [], set()
+    history = _current_history(version)
     for conflict in _conflicts(version):
         override = conflict.override
         if override is not None:
@@ -245,7 +248,8 @@ def conflict_rows(version: PlanVersion) -> list[dict]:
         rows.append(
             {
                 "subject": conflict.subject,
-                "condition": conflict.rule.condition,
+                "condition": conditions.label(conflict.rule.condition),
+                "where": _where(conflict.rule, history),
                 "severity": conflict.rule.get_severity_display(),
                 "reason": conflict.reason,
                 "override": override,
@@ -259,13 +263,29 @@ def conflict_rows(version: PlanVersion) -> list[dict]:
             rows.append(
                 {
                     "subject": override.technique.name if override.technique else "All",
-                    "condition": override.rule.condition,
+                    "condition": conditions.label(override.rule.condition),
+                    "where": _where(override.rule, history),
                     "severity": override.rule.get_severity_display(),
                     "reason": override.rule.reason,
                     "override": override,
                 }
             )
     return rows
+
+
+def _current_history(version: PlanVersion) -> HealthHistory | None:
+    return (
+        HealthHistory.objects.filter(client_id=version.plan.client_id).order_by("-version").first()
+    )
+
+
+def _where(rule, history: HealthHistory | None) -> str | None:
+    """For a rule about the affected area only: where and when (the site and date of the
+    surgery), as the health alerts show it; "" when the history says no more; None for a
+    rule about the whole body."""
+    if not rule.local:
+        return None
+    return history.condition_detail(rule.condition) if history else ""
 
 
 def _conflicts(version: PlanVersion) -> list:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 
+from clinic.date_formats import day
 from clinic.models import Client, Physician, UUIDModel
 from intake import conditions
 from intake.querysets import HealthHistoryQuerySet, ReferralLetterQuerySet
@@ -135,3 +136,19 @@ class HealthHistory(UUIDModel):
 
     def has(self, key: str) -> bool:
         return key in self.conditions
+
+    def condition_detail(self, key: str) -> str:
+        """Where and when a flagged condition applies, as the health alerts and the plan PDF
+        print it: "left knee, on Tue 3 Nov 2026" for a surgery, "due Mon 7 Dec 2026" for a
+        pregnancy; "" when the history says nothing more."""
+        if key == "recent_surgery":
+            when = f"on {day(self.recent_surgery_date)}" if self.recent_surgery_date else ""
+            return ", ".join(part for part in (self.recent_surgery_site, when) if part)
+        if key == "pregnancy" and self.pregnancy_due_date:
+            return f"due {day(self.pregnancy_due_date)}"
+        return ""
+
+    @property
+    def flag_details(self) -> list[tuple[conditions.Condition, str]]:
+        """Each flag with its detail (condition_detail), for the health alerts."""
+        return [(flag, self.condition_detail(flag.key)) for flag in self.flags]

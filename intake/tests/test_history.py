@@ -152,7 +152,7 @@ def test_health_alerts_stand_on_the_client_page_for_the_therapist(client, cast):
     page = client.get(reverse("client_detail", args=[cast.client.pk])).content.decode()
     assert "Health alerts" in page
     assert "Takes anticoagulants" in page
-    assert "2026-09-14, right forearm" in page and "Allergies: Latex" in page
+    assert "right forearm, on Mon 14 Sep 2026" in page and "Allergies: Latex" in page
 
 
 def test_health_alerts_show_every_flag_from_one_lean_query(rf, cast, django_assert_num_queries):
@@ -169,8 +169,8 @@ def test_health_alerts_show_every_flag_from_one_lean_query(rf, cast, django_asse
     template = Template("{% load intake_tags %}{% health_alerts client %}")
     with django_assert_num_queries(1):
         html = template.render(Context({"request": request, "client": cast.client}))
-    assert "Currently pregnant: due 2027-02-01" in html
-    assert "Surgery in the last 6 months: 2026-09-14, right forearm" in html
+    assert "Currently pregnant: due Mon 1 Feb 2027" in html
+    assert "Surgery in the last 6 months: right forearm, on Mon 14 Sep 2026" in html
     assert "Deep vein thrombosis" in html and "Allergies: Latex" in html
     assert "From health history version 2" in html and "not yet reviewed" not in html
 

@@ -683,3 +683,25 @@ def test_a_draft_cannot_be_acknowledged(cast, client):
     client.force_login(cast.physician_user)
     url = reverse("plan_version_acknowledge", kwargs={"version_id": draft.pk})
     assert client.post(url).status_code == 404
+
+
+def test_the_pdf_names_conditions_as_people_do_with_site_and_date_for_local_rules(cast):
+    """Issue 15: the PDF printed internal keys ("All techniques with recent_surgery")."""
+    from intake.tests.factories import HealthHistoryFactory
+
+    version = make_plan(cast)
+    HealthHistoryFactory(
+        client=cast.client, conditions=["anticoagulants", "recent_surgery"],
+        recent_surgery_date=dt.date(2026, 11, 3), recent_surgery_site="left knee",
+    )  # fmt: skip
+    ContraindicationRule.objects.create(
+        condition="recent_surgery", technique=None, severity=Severity.CAUTION, local=True,
+        reason="Avoid the surgical site.",
+    )  # fmt: skip
+    html = pdf_module.plan_html(version)
+    assert "recent_surgery" not in html and "with anticoagulants" not in html
+    assert (
+        "All techniques — Surgery in the last 6 months, locally (left knee, on Tue 3 Nov 2026)."
+        in html
+    )
+    assert "Trigger point therapy — Takes anticoagulants / blood thinners" in html
