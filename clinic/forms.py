@@ -223,7 +223,10 @@ class BookingForm(SlotFields):
         queryset=Client.objects.none(),
         widget=forms.HiddenInput,
         error_messages={
-            "required": "Choose the client first: open the booking from the client's page.",
+            "required": (
+                "Choose the client first (under “Who is the appointment for?”), or open the "
+                "booking from the client's page."
+            ),
             "invalid_choice": "Unknown client. Open the booking from the client's page.",
         },
     )

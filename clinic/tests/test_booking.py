@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -468,3 +469,39 @@ def test_a_freed_time_booked_by_someone_else_is_no_longer_listed(desk, cast):
     dashboard = desk.get(reverse("dashboard_front_desk")).content.decode()
     assert "Freed times with waitlist matches" not in dashboard
     assert WaitlistEntry.objects.get().resolved_at is None  # client2 still waits
+
+
+def test_a_slot_from_the_finder_books_after_choosing_the_client_on_the_form(desk, cast):
+    therapist = cast.therapist.therapist_profile
+    start = f"{cast.next_week}T10:00"
+    query = f"therapist={therapist.pk}&type={cast.treatment.pk}&start={start}"
+    url = f"{reverse('appointment_new')}?{query}"
+    page = desk.get(url).content.decode()
+    assert "Who is the appointment for?" in page
+    found = desk.post(url, {"find_client": "1", "q": cast.client.last_name}).content.decode()
+    assert not Appointment.objects.exists()
+    links = [
+        parse_qs(urlsplit(href.replace("&amp;", "&")).query)
+        for href in re.findall(r'href="(/appointments/new/\?[^"]+)"', found)
+    ]
+    assert {"client": [str(cast.client.pk)], "therapist": [str(therapist.pk)],
+            "type": [str(cast.treatment.pk)], "start": [start]} in links  # fmt: skip
+    page = desk.get(f"{url}&client={cast.client.pk}").content.decode()
+    assert "Who is the appointment for?" not in page and 'value="10:00"' in page
+    assert _book(desk, cast).status_code == 302
+    nobody = desk.post(url, {"find_client": "1", "q": "Zzyzx"}).content.decode()
+    assert "No client matches" in nobody
+
+
+def test_the_finder_is_reachable_from_the_client_page_and_keeps_the_client(desk, cast):
+    page = desk.get(reverse("client_detail", args=[cast.client.pk])).content.decode()
+    finder = f"{reverse('free_slot_finder')}?client={cast.client.pk}"
+    assert finder in page
+    therapist = cast.therapist.therapist_profile
+    slots = desk.get(
+        reverse("free_slot_finder"),
+        {"client": cast.client.pk, "therapist": therapist.pk, "type": cast.treatment.pk},
+    ).content.decode()
+    assert f"for {cast.client}" in slots  # the finder says whom it books for
+    booking = re.search(r'href="(/appointments/new/[^"]+)"', slots).group(1)
+    assert f"client={cast.client.pk}" in booking.replace("&amp;", "&")

@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.clinic_time import local
-from clinic.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
+from clinic.forms import (
+    BookingForm,
+    CancelForm,
+    ClientSearchForm,
+    RescheduleForm,
+    WaitlistForm,
+)
 from clinic.ical import appointment_ics
 from clinic.models import Appointment, Client, WaitlistEntry
 from clinic.permissions import role_required
@@ -45,9 +51,13 @@ def _booking_initial(request) -> dict:
 @role_required(*STAFF_ROLES)
 @creates_once
 def appointment_new(request):
+    if "find_client" in request.POST:
+        return _choose_client(request)
     form = BookingForm(request.POST or None, initial=_booking_initial(request), user=request.user)
     client = _client_for_form(form, request)
     context = {"form": form, "client": client, "conflicts": None}
+    if client is None:  # opened from the free-slot finder or a calendar: find the client here
+        context["client_search"] = ClientSearchForm()
     if request.method != "POST" or not form.is_valid():
         return render(request, "appointments/book.html", context)
     data = form.cleaned_data
@@ -81,6 +91,34 @@ def appointment_new(request):
         f"{count} booked for {first.client}, first on {local(first.starts_at):%a %b %-d at %H:%M}.",
     )
     return saved(redirect("appointment_detail", appointment_id=first.pk))
+
+
+def _choose_client(request):
+    """The booking page's client search (POSTed, so names stay out of URLs and logs). Each
+    match links to the same booking page with the client's id added; the time chosen in the
+    finder stays in the query string."""
+    search = ClientSearchForm(request.POST)
+    matches = []
+    if search.is_valid() and search.cleaned_data["q"]:
+        clients = Client.objects.visible_to(request.user).filter(is_active=True)
+        matches = [
+            (client, _with_client(request, client))
+            for client in clients.search(search.cleaned_data["q"])[:CLIENT_MATCHES]
+        ]
+        audit.record(actor=request.user, action="list", detail="clients: booking search")
+    form = BookingForm(initial=_booking_initial(request), user=request.user)
+    context = {"form": form, "client": None, "conflicts": None, "client_search": search,
+               "client_matches": matches, "searched": search.is_valid()}  # fmt: skip
+    return render(request, "appointments/book.html", context)
+
+
+CLIENT_MATCHES = 20
+
+
+def _with_client(request, client) -> str:
+    query = request.GET.copy()
+    query["client"] = str(client.pk)
+    return f"{reverse('appointment_new')}?{query.urlencode()}"
 
 
 def _client_for_form(form, request):
