@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clinic.date_formats import day_time
 from clinic.mfa.services import mfa_reset
 from clinic.models import (
     AppointmentType,
@@ -93,9 +94,17 @@ class PhysicianAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only everywhere."""
 
-    list_display = ("at", "actor_label", "action", "client", "object_type", "ip_address")
+    list_display = ("when", "actor_label", "what", "client", "ip_address")
     list_filter = ("action",)
     list_select_related = ("client",)
+
+    @admin.display(description="When", ordering="at")
+    def when(self, entry):
+        return day_time(entry.at)  # clinic time, as the trail's other lists show it
+
+    @admin.display(description="What")
+    def what(self, entry):
+        return entry.what
 
     def has_add_permission(self, request):
         return False

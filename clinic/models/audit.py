@@ -4,8 +4,41 @@ from __future__ import annotations
 
 from django.db import models
 
+from clinic.date_formats import day_time
 from clinic.models.people import Client, User
 from clinic.querysets import AuditEntryQuerySet
+
+# What a person calls each kind of record the trail names. `object_type` keeps the model's
+# label as it was stored; this only changes how an entry reads. Names, not imports: the
+# core knows the other apps' records by label and nothing more. An unlisted type reads as
+# its label.
+RECORD_NAMES = {
+    "clinic.User": "user account",
+    "clinic.Therapist": "therapist profile",
+    "clinic.Physician": "physician",
+    "clinic.Client": "client record",
+    "clinic.CareTeamMember": "care team member",
+    "clinic.MfaDevice": "two-factor device",
+    "clinic.Invitation": "portal invitation",
+    "clinic.OutboundMail": "email",
+    "clinic.Appointment": "appointment",
+    "clinic.AppointmentSeries": "appointment series",
+    "clinic.WaitlistEntry": "waitlist entry",
+    "clinic.TimeOff": "time off",
+    "clinic.AuditEntry": "audit entry",
+    "intake.Assessment": "assessment",
+    "intake.Consent": "consent",
+    "intake.ReferralLetter": "referral letter",
+    "intake.HealthHistory": "health history",
+    "treatment_plans.TreatmentPlan": "treatment plan",
+    "treatment_plans.PlanVersion": "treatment plan version",
+    "treatment_plans.ConflictOverride": "contraindication override",
+    "treatment_plans.ClearanceRequest": "clearance request",
+    "treatment_plans.PlanPdf": "plan PDF",
+    "treatment_plans.PlanAcknowledgement": "plan acknowledgement",
+    "sessions_log.SessionNote": "session note",
+    "sessions_log.Addendum": "addendum to a session note",
+}
 
 
 class AuditEntry(models.Model):
@@ -52,7 +85,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+        return f"{day_time(self.at)} {self.actor_label}: {self.what}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -61,3 +94,12 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries are append-only")
+
+    @property
+    def record_name(self) -> str:
+        return RECORD_NAMES.get(self.object_type, self.object_type)
+
+    @property
+    def what(self) -> str:
+        """ "Viewed client record": the action and the kind of record, as a person says it."""
+        return " ".join(part for part in (self.get_action_display(), self.record_name) if part)

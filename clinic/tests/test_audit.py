@@ -134,3 +134,29 @@ def test_admin_edits_appointment_type_durations(client, cast):
     assert response.status_code == 302
     treatment.refresh_from_db()
     assert treatment.duration_minutes == 75
+
+
+def test_entries_read_as_a_person_would_say_them_in_clinic_time(client, cast):
+    """Issue 15: the admin's entry titles were in UTC while lists show clinic time, and "What"
+    showed model names ("Viewed clinic.Client"). What is stored stays as it was."""
+    import datetime as dt
+
+    from clinic.clinic_time import at_local
+
+    cast.admin.is_staff = cast.admin.is_superuser = True
+    cast.admin.save()
+    entry = audit.record(
+        actor=cast.therapist, action="view", client=cast.client, target=cast.client
+    )
+    at = at_local(dt.date(2026, 12, 7), dt.time(14, 30))  # 19:30 UTC
+    AuditEntry.objects.filter(pk=entry.pk).update(at=at)
+    entry.refresh_from_db()
+    assert entry.object_type == "clinic.Client"
+    assert str(entry) == f"Mon 7 Dec 2026, 14:30 {cast.therapist.username}: Viewed client record"
+    client.force_login(cast.admin)
+    for url in (reverse("audit_log"), reverse("admin:clinic_auditentry_changelist")):
+        page = client.get(url).content.decode()
+        assert "Viewed client record" in page and "clinic.Client" not in page, url
+        assert "Mon 7 Dec 2026, 14:30" in page and "19:30" not in page, url
+    page = client.get(reverse("admin:clinic_auditentry_change", args=[entry.pk])).content.decode()
+    assert "Mon 7 Dec 2026, 14:30" in page and "Viewed client record" in page
