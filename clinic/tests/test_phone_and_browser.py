@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 
 def test_favicon_redirects_to_the_static_icon(db, client):
@@ -37,3 +38,19 @@ def test_favicon_is_served_under_production_static_settings(db, settings, tmp_pa
 def test_every_page_links_the_icon(db, client):
     page = client.get(reverse("login")).content.decode()
     assert 'rel="icon"' in page and "favicon" in page
+
+
+def test_the_sessions_table_stacks_on_a_phone(client, cast):
+    from clinic.tests.factories import AppointmentFactory
+    from sessions_log.tests.factories import SessionNoteFactory
+
+    SessionNoteFactory(
+        appointment=AppointmentFactory(client=cast.client, starts_at=timezone.now()),
+        signed_at=timezone.now(),
+    )
+    client.force_login(cast.client_user)
+    page = client.get(reverse("client_notes", args=[cast.client.pk])).content.decode()
+    # Under 576 px clinic.css shows each row as a block, each cell under its column name.
+    assert '<table class="table table-stack">' in page
+    for label in ("Date", "Therapist", "Techniques", "Pain before → after", "Status"):
+        assert f'<td data-label="{label}">' in page, label

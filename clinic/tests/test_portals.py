@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -103,6 +105,25 @@ def test_portal_shows_the_active_plan_in_plain_language(portal, cast):
     assert "What happens in a session" in page and "Chin tucks every morning" in page
     assert "Pain (NPRS 0-10) at most 3" in page and "<svg" in page
     assert "Words we use" in page and "Numeric pain rating" in page
+
+
+def test_on_a_phone_the_milestone_chart_is_a_list_of_figures(portal, cast):
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        activated_at=timezone.now(),
+    )  # fmt: skip
+    MilestoneFactory(version=version)  # pain: baseline 6, target at most 3, nothing measured
+    MilestoneFactory(
+        version=version, kind="psfs", description="Computer work", comparator="gte",
+        baseline_value=4, target_value=7,
+    )  # fmt: skip
+    page = portal.get(reverse("portal")).content.decode()
+    # Bootstrap's sm breakpoint is 576 px: the drawing above it, the list below it.
+    assert '<div class="chart-wrap d-none d-sm-block"><svg' in page
+    figures = page.split('<ul class="milestone-figures d-sm-none">', 1)[1].split("</ul>", 1)[0]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", figures)).split())
+    assert "Pain (NPRS 0-10) Baseline 6 Now not measured yet Target at most 3" in text
+    assert "PSFS 'Computer work' Baseline 4 Now not measured yet Target at least 7" in text
 
 
 def test_past_sessions_show_techniques_and_home_care_not_soap(portal, cast):
