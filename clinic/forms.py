@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import dates
 from clinic.models import (
     AppointmentType,
     AuditEntry,
@@ -125,15 +126,8 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["primary_physician"].queryset = Physician.objects.visible_to(user)
+        self.fields["date_of_birth"].validators.append(dates.BIRTH_DATE)
         self.duplicates = []  # filled by clean(); the template then shows the confirm box
-
-    def clean_date_of_birth(self):
-        born = self.cleaned_data["date_of_birth"]
-        if born > timezone.localdate():
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        if born.year < 1900:
-            raise forms.ValidationError("Check the year of birth.")
-        return born
 
     def clean(self):
         data = super().clean()
@@ -167,7 +161,7 @@ class SlotFields(forms.Form):
     appointment_type = forms.ModelChoiceField(
         queryset=AppointmentType.objects.filter(is_active=True), label="Type"
     )
-    date = forms.DateField(widget=DateInput())
+    date = forms.DateField(widget=DateInput(), validators=[dates.BOOKING])
     time = forms.TimeField(widget=TimeInput(), label="Start time", help_text="Clinic time.")
     room = forms.ModelChoiceField(
         queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
@@ -309,6 +303,8 @@ class WaitlistForm(forms.ModelForm):
         self.fields["therapist"].queryset = Therapist.objects.filter(is_active=True).select_related(
             "user"
         )
+        for name in ("earliest_date", "latest_date"):
+            self.fields[name].validators.append(dates.WAITLIST)
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic import dates
 from clinic.models import AppointmentType, Client, Therapist, WorkingHours
 from clinic.services.resources import Interval, interval_overlaps
 
@@ -14,7 +15,9 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 
 
 class ScheduleDateForm(forms.Form):
-    date = forms.DateField(label="Go to date", required=False, widget=DATE_WIDGET)
+    date = forms.DateField(
+        label="Go to date", required=False, widget=DATE_WIDGET, validators=[dates.CALENDAR]
+    )
 
 
 class FreeSlotForm(forms.Form):
@@ -27,7 +30,9 @@ class FreeSlotForm(forms.Form):
         queryset=AppointmentType.objects.filter(is_active=True),
         empty_label="Choose a type",
     )
-    date = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
+    date = forms.DateField(
+        label="From", required=False, widget=DATE_WIDGET, validators=[dates.BOOKING]
+    )
     # An id, never a name, travels in the URL; it is carried through to the booking form.
     client = forms.ModelChoiceField(
         queryset=Client.objects.none(), required=False, widget=forms.HiddenInput
@@ -99,8 +104,12 @@ def hours_initial(hours) -> list[dict]:
 
 
 class TimeOffForm(forms.Form):
-    starts_at = forms.DateTimeField(label="From", widget=DATETIME_WIDGET)
-    ends_at = forms.DateTimeField(label="Until", widget=DATETIME_WIDGET)
+    starts_at = forms.DateTimeField(
+        label="From", widget=DATETIME_WIDGET, validators=[dates.TIME_OFF]
+    )
+    ends_at = forms.DateTimeField(
+        label="Until", widget=DATETIME_WIDGET, validators=[dates.TIME_OFF]
+    )
     reason = forms.CharField(
         max_length=120, required=False, help_text="Shown to staff only, e.g. Course or Holiday."
     )

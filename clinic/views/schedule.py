@@ -48,6 +48,10 @@ def _day_param(request) -> dt.date:
     form = ScheduleDateForm(request.GET)
     if form.is_valid():
         return form.cleaned_data["date"] or today()
+    error = form.errors.as_data()["date"][0]
+    if error.code == "date_out_of_range":
+        messages.error(request, f"{error.messages[0]} Showing today instead.")
+        return today()
     messages.error(
         request, f"“{request.GET.get('date', '')[:20]}” is not a date (use YYYY-MM-DD); "
         "showing today instead."

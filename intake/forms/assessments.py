@@ -5,12 +5,12 @@ writes. Every range error is reported at its field, and a bound form shows back 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from clinic import dates
 from clinic.clinic_time import today
 from intake.fields import PainMapField
 from intake.models import Assessment, RomNorm
@@ -71,7 +71,10 @@ def _whole(low: int, high: int, what: str, **kwargs) -> forms.IntegerField:
 
 class AssessmentForm(forms.Form):
     assessed_on = forms.DateField(
-        label="Date assessed", initial=today, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date assessed",
+        initial=today,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[dates.ASSESSMENT],
     )
     nprs = _whole(0, 10, "Pain now (NPRS)", required=False, label="Pain now (NPRS 0-10)")
     pain_regions = PainMapField(required=False)
@@ -82,12 +85,6 @@ class AssessmentForm(forms.Form):
         label="Clinical impression",
         help_text="For the care team at the clinic; not shown to the client or physicians.",
     )
-
-    def clean_assessed_on(self) -> dt.date:
-        value = self.cleaned_data["assessed_on"]
-        if value > today():
-            raise ValidationError("The assessment date cannot be in the future.")
-        return value
 
 
 # --- rows -------------------------------------------------------------------------------------

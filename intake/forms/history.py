@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from clinic import dates
 from clinic.forms import DateInput
 from clinic.models import Physician
 from intake import conditions
@@ -91,6 +92,7 @@ class HealthHistoryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["referring_physician"].queryset = Physician.objects.visible_to(user)
         self.fields["icd10_code"].widget.attrs["placeholder"] = "e.g. M54.2"
+        self.fields["recent_surgery_date"].validators.append(dates.SURGERY)
 
     def clean_icd10_code(self):
         return self.cleaned_data["icd10_code"].strip().upper()
@@ -107,8 +109,6 @@ class HealthHistoryForm(forms.ModelForm):
         surgery = data.get("recent_surgery_date")
         if "recent_surgery" in ticked and not surgery:
             self.add_error("recent_surgery_date", "Please give the date of the surgery.")
-        if surgery and surgery > today:
-            self.add_error("recent_surgery_date", "The surgery date cannot be in the future.")
         return data
 
 
@@ -119,12 +119,15 @@ class InjuryForm(forms.Form):
 
     kind = forms.ChoiceField(choices=KINDS, initial="injury")
     what = forms.CharField(max_length=200, label="What happened", required=False)
-    date = forms.DateField(widget=DateInput(), required=False, help_text="Approximate is fine.")
+    date = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        help_text="Approximate is fine.",
+        validators=[dates.INJURY],
+    )
 
     def clean(self):
         data = super().clean()
-        if data.get("date") and data["date"] > timezone.localdate():
-            self.add_error("date", "This date is in the future.")
         if data.get("date") and not data.get("what"):
             self.add_error("what", "Say what happened on this date.")
         return data

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic.dates import PLAN_REVIEW, PLAN_START
 from clinic.forms import DateInput, RowsFormSet
 from intake.models import RomNorm
 from treatment_plans.models import Milestone, PlanVersion, Technique
 
 
 class PlanVersionForm(forms.ModelForm):
-    review_date_1 = forms.DateField(required=False, widget=DateInput(), label="Review date")
-    review_date_2 = forms.DateField(required=False, widget=DateInput(), label="Final review date")
+    review_date_1 = forms.DateField(
+        required=False, widget=DateInput(), label="Review date", validators=[PLAN_REVIEW]
+    )
+    review_date_2 = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="Final review date",
+        validators=[PLAN_REVIEW],
+    )
 
     class Meta:
         model = PlanVersion
@@ -55,6 +63,7 @@ class PlanVersionForm(forms.ModelForm):
             "Sessions per week must be more than zero (e.g. 1, or 0.5 for every other week)."
         )
         self.fields["planned_sessions"].error_messages["min_value"] = "Plan at least one session."
+        self.fields["start_date"].validators.append(PLAN_START)
 
     def clean(self):
         data = super().clean()
