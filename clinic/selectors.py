@@ -238,12 +238,17 @@ def _busy_intervals(therapist, room, start: dt.datetime, end: dt.datetime):
     ]
 
 
-def booked_during(*, therapist: Therapist, start: dt.datetime, end: dt.datetime) -> int:
-    """How many active appointments of the therapist fall in a period (e.g. new time off)."""
-    return (
-        Appointment.objects.active()
+def booked_during(
+    *, user, therapist: Therapist, start: dt.datetime, end: dt.datetime
+) -> list[Appointment]:
+    """The therapist's active appointments in a period (e.g. new time off), in time order,
+    with their clients, so the warning can name each one."""
+    return list(
+        Appointment.objects.visible_to(user)
+        .active()
         .filter(therapist=therapist, starts_at__lt=end, ends_at__gt=start)
-        .count()
+        .select_related("client")
+        .order_by("starts_at")
     )
 
 

@@ -578,7 +578,7 @@ def test_end_before_start_is_a_field_error_and_typed_values_kept(client, cast, p
 def test_time_off_is_added_listed_and_removed(client, cast, profile, hour_type):
     day = _future_weekday(3)
     WorkingHoursFactory(therapist=profile, weekday=3, start_time=T(9), end_time=T(17))
-    _book(profile, day, T(10), hour_type)
+    booked = _book(profile, day, T(10), hour_type)
     client.force_login(cast.frontdesk)
     data = {
         "action": "time_off_add", "off-starts_at": f"{day}T08:00", "off-ends_at": f"{day}T18:00",
@@ -586,12 +586,30 @@ def test_time_off_is_added_listed_and_removed(client, cast, profile, hour_type):
     }  # fmt: skip
     html = client.post(_hours_url(profile), data, follow=True).content.decode()
     assert "Time off added." in html
-    assert "1 booked appointment fall in this time off" in html
+    named = f"{day:%a %b} {day.day} 10:00 {booked.client}".replace("'", "&#x27;")
+    assert f"1 booked appointment falls in this time off: {named}." in html
     time_off = TimeOff.objects.get(therapist=profile)
     assert time_off.starts_at == at_local(day, T(8)) and time_off.reason == "Course"
     assert "Course" in html and str(time_off.pk) in html
     client.post(_hours_url(profile), {"action": "time_off_delete", "time_off": time_off.pk})
     assert not TimeOff.objects.exists()
+
+
+def test_appointments_in_time_off_are_marked_in_words_on_both_calendars(
+    client, cast, profile, hour_type
+):
+    day = _future_weekday(3)
+    WorkingHoursFactory(therapist=profile, weekday=3, start_time=T(9), end_time=T(17))
+    inside = _book(profile, day, T(10), hour_type, client=cast.client)
+    outside = _book(profile, day, T(14), hour_type, client=cast.client2)
+    TimeOffFactory(therapist=profile, starts_at=at_local(day, T(9)), ends_at=at_local(day, T(12)))
+    client.force_login(cast.frontdesk)
+    week = reverse("schedule_week", kwargs={"therapist_id": profile.pk})
+    for url in (reverse("schedule_day"), week):
+        html = client.get(url, {"date": f"{day}"}).content.decode()
+        blocks = dict(re.findall(r'href="/appointments/([^/]+)/"[^>]*>(.*?)</a>', html))
+        assert "In time off" in blocks[str(inside.pk)], url
+        assert "In time off" not in blocks[str(outside.pk)], url
 
 
 def test_time_off_end_before_start_is_a_clear_field_error(client, cast, profile):

@@ -73,10 +73,12 @@ def _reverse_or_none(name: str, **kwargs) -> str | None:
 # through template tags cost ~35 variable lookups each and made the page ~10x slower.
 
 _BLOCK_HTML = (
-    '<{tag}{href} class="appt status-{status} gr-{row} gs-{span}" title="{title}">'
-    '<span class="appt-time">{time}</span><span>{client}</span><span>{what}</span>'
+    '<{tag}{href} class="appt status-{status}{away_css} gr-{row} gs-{span}" title="{title}">'
+    '{away}<span class="appt-time">{time}</span><span>{client}</span><span>{what}</span>'
     "<span>{status_label}</span></{tag}>"
 )
+# Said in words, not by colour alone: the therapist is away, so the client needs a call.
+_AWAY_HTML = '<span class="appt-away">In time off</span>'
 
 
 @dataclass
@@ -145,14 +147,18 @@ class Placed:
     entry: selectors.CalendarEntry
     start: int
     end: int
+    in_time_off: bool = False
 
 
 def _placed(column: selectors.CalendarDay) -> list[Placed]:
     day = column.day
-    return [
-        Placed(entry, _on_day(entry.starts, day), _on_day(entry.ends, day))
-        for entry in column.appointments
-    ]
+    away = [(_minute(t.starts_at, day), _minute(t.ends_at, day)) for t in column.time_off]
+    placed = []
+    for entry in column.appointments:
+        start, end = _on_day(entry.starts, day), _on_day(entry.ends, day)
+        in_time_off = any(start < off_end and end > off_start for off_start, off_end in away)
+        placed.append(Placed(entry, start, end, in_time_off))
+    return placed
 
 
 def _on_day(wall: dt.datetime, day: dt.date) -> int:
@@ -295,6 +301,7 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
     times = f"{starts.hour:02d}:{starts.minute:02d}–{ends.hour:02d}:{ends.minute:02d}"
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
+    away = ", in time off" if placed.in_time_off else ""
     url = detail_url(appointment.pk)
     # Every text is escaped here (html.escape, as Django's escape does, without its lazy
     # wrapper: this runs ~300 times a page); the numbers and the status value are ours.
@@ -305,7 +312,9 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
             status=appointment.status,
             row=(start - first) // ROW_MINUTES + 1,
             span=max(span, 1),
-            title=escape(f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}"),
+            title=escape(f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}{away}"),
+            away_css=" in-away" if placed.in_time_off else "",
+            away=_AWAY_HTML if placed.in_time_off else "",
             time=times,
             client=escape(client),
             what=escape(f"{kind} · {room}" if room else kind),
@@ -500,10 +509,28 @@ def _save_hours(request, therapist):
     outside = selectors.booked_outside_hours(therapist=therapist)
     if outside:
         messages.warning(
-            request, f"{outside} booked appointment{'s' if outside != 1 else ''} now fall "
-            "outside these hours. They stay booked; reschedule them if needed."
+            request, f"{_booked_appointments(outside, now=True)} outside these hours. They stay "
+            "booked; reschedule them if needed."
         )  # fmt: skip
     return redirect(request.path)
+
+
+def _booked_appointments(count: int, *, now: bool = False) -> str:
+    """“1 booked appointment falls”, “3 booked appointments fall” (with “now” before the verb)."""
+    verb = "falls" if count == 1 else "fall"
+    return f"{count} booked appointment{'' if count == 1 else 's'} {'now ' if now else ''}{verb}"
+
+
+NAMED_AT_MOST = 10  # a week away over a full book: the rest are on the calendar
+
+
+def _named(appointments) -> str:
+    """“Mon Dec 7 10:00 Ana Ruiz; Tue Dec 8 09:00 Bo Li” (and how many more)."""
+    named = "; ".join(
+        f"{local(a.starts_at):%a %b %-d %H:%M} {a.client}" for a in appointments[:NAMED_AT_MOST]
+    )
+    more = len(appointments) - NAMED_AT_MOST
+    return f"{named}; and {more} more" if more > 0 else named
 
 
 def _add_time_off(request, therapist):
@@ -523,12 +550,12 @@ def _add_time_off(request, therapist):
         return {"time_off_form": form}
     messages.success(request, "Time off added.")
     clashes = selectors.booked_during(
-        therapist=therapist, start=data["starts_at"], end=data["ends_at"]
+        user=request.user, therapist=therapist, start=data["starts_at"], end=data["ends_at"]
     )
     if clashes:
         messages.warning(
-            request, f"{clashes} booked appointment{'s' if clashes != 1 else ''} fall in this "
-            "time off. They stay booked; reschedule or cancel them."
+            request, f"{_booked_appointments(len(clashes))} in this time off: "
+            f"{_named(clashes)}. They stay booked; reschedule or cancel them."
         )  # fmt: skip
     return saved(redirect(request.path))
 
