@@ -43,6 +43,21 @@ class Conflict:
         return self.severity == Severity.CONTRAINDICATED and self.override is None
 
     @property
+    def awaiting_clearance(self) -> bool:
+        """Asked of the physician, not answered yet: the technique waits for the answer."""
+        return (
+            self.clearance is not None and self.clearance.status == ClearanceRequest.Status.PENDING
+        )
+
+    @property
+    def clearance_declined(self) -> bool:
+        return (
+            self.clearance is not None
+            and self.clearance.status == ClearanceRequest.Status.DECLINED
+            and self.override is None
+        )
+
+    @property
     def key(self) -> str:
         """Identifies the conflict in forms: '<rule id>:<technique id or "all">'."""
         return f"{self.rule.pk}:{self.technique.pk if self.technique else 'all'}"
@@ -74,9 +89,10 @@ def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> lis
         (o.rule_id, o.technique_id): o for o in version.overrides.select_related("decided_by")
     }
     clearances = {}
-    for request in version.clearances.select_related("care_team_member__physician").order_by(
-        "created_at"
-    ):
+    # Of the whole plan, not only this version: an answer given for an earlier version still
+    # stands when the plan changes, and a question still open holds the new version back too.
+    asked = ClearanceRequest.objects.filter(version__plan_id=version.plan_id)
+    for request in asked.select_related("care_team_member__physician").order_by("created_at"):
         clearances[(request.rule_id, request.technique_id)] = request  # the latest wins
     conflicts = []
     for rule in rules:
@@ -92,3 +108,21 @@ def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> lis
 
 def find_conflict(version: PlanVersion, key: str) -> Conflict | None:
     return next((c for c in conflicts_for(version) if c.key == key), None)
+
+
+def pending_clearances(client) -> dict:
+    """The client's clearance requests still waiting for the physician, by technique id (None:
+    the rule concerns every technique); the latest request of each."""
+    pending = (
+        ClearanceRequest.objects.filter(
+            version__plan__client=client, status=ClearanceRequest.Status.PENDING
+        )
+        .select_related("care_team_member__physician", "technique")
+        .order_by("created_at")
+    )
+    return {request.technique_id: request for request in pending}
+
+
+def clearance_awaited_for(pending: dict, technique) -> ClearanceRequest | None:
+    """The open request that covers this technique: its own, or one about every technique."""
+    return pending.get(technique.pk) or pending.get(None)

@@ -253,6 +253,7 @@ def conflict_rows(version: PlanVersion) -> list[dict]:
                 "severity": conflict.rule.get_severity_display(),
                 "reason": conflict.reason,
                 "override": override,
+                "clearance": conflict.clearance,
             }
         )
     overrides = ConflictOverride.objects.filter(version=version).select_related(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
+from clinic.clinic_time import local
 from clinic.models import CareTeamMember, Client
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
@@ -130,6 +131,19 @@ def activation_problems(version: PlanVersion, conflicts=None) -> list[str]:
             problems.append(
                 f"Unresolved contraindication: {conflict.subject} ({conflict.reason}) Remove the "
                 "technique or override it with a written reason."
+            )
+        elif conflict.awaiting_clearance:
+            asked = conflict.clearance
+            problems.append(
+                f"{conflict.subject} is waiting for {asked.care_team_member.physician}'s "
+                f"clearance (asked {local(asked.created_at):%-d %b %Y}). Activate once they "
+                "answer, or remove the technique."
+            )
+        elif conflict.clearance_declined:
+            problems.append(
+                f"{conflict.clearance.care_team_member.physician} declined clearance for "
+                f"{conflict.subject}. "
+                "Remove the technique."
             )
     return problems
 
