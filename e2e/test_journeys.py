@@ -289,6 +289,42 @@ def test_client_sees_plan_and_progress(journey, demo):
     progress = page.locator("main").inner_text()
     assert re.search(r"\d+ of \d+", progress) or "session" in progress.lower(), progress[:800]
     page.get_by_role("navigation").get_by_role("link", name="My care").click()
-    page.locator("main").get_by_role("link", name=re.compile(r"^[A-Z][a-z]{2} \d+$")).first.click()
+    page.locator("section[aria-labelledby=sessions-title] li a").first.click()  # a date
     journey.check(page, "past-session")
+
+    # Cancelling asks first; "No, keep it" leaves the appointment booked.
+    page.get_by_role("navigation").get_by_role("link", name="My care").click()
+    page.get_by_role("link", name="Cancel this appointment").first.click()
+    journey.check(page, "cancel-confirmation")
+    assert page.get_by_role("heading", name="Cancel this appointment?").count() == 1
+    page.get_by_role("link", name="No, keep it").click()
+    assert "/portal/" in page.url
+
+    # On a phone (390 px) nothing is wider than the screen; the chart is a list of figures.
+    page.set_viewport_size({"width": 390, "height": 900})
+    journey.check(page, "portal-phone")
+    _fits_the_screen(page)
+    assert page.locator(".milestone-figures").is_visible()
+    assert not page.locator(".chart-wrap").is_visible()
+    page.locator("main").get_by_role("link", name="All sessions").click()
+    journey.check(page, "sessions-phone")
+    _fits_the_screen(page)
+    journey.assert_accessible()
+
+
+def _fits_the_screen(page):
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px screen"
+
+
+def test_note_page_for_a_client_without_intake(journey, elena):
+    """The note page for a client still owing a health history and consent says so, with
+    links to the forms (axe checks their colours on the yellow alert)."""
+    from clinic.models import Appointment
+
+    appointment = Appointment.objects.filter(client=elena, therapist__user__username="therapist")
+    page = journey.login("therapist")
+    page.goto(f"/appointments/{appointment.first().pk}/note/")
+    journey.check(page, "note-blocked")
+    assert "A note cannot be written for this appointment yet" in page.locator("main").inner_text()
     journey.assert_accessible()
