@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from clinic import audit, outbox
 from clinic.models import Client
 from clinic.roles import Role, role_of
+from clinic.services.invitations import email_unproved
 from clinic.services.outbox import mail_owe
 
 CLIENT_CONTACT_FIELDS = (
@@ -63,11 +64,15 @@ def _email_changed(client: Client, previous: str, *, by_client: bool) -> list[st
     replaced is told, so a change the client did not ask for is noticed. An address staff
     typed is marked unproved (the portal invitation waits, see services/invitations.py); one
     the signed-in client typed is theirs. Returns the extra fields to save."""
+    # While an earlier staff change is unproved, the address before it stays the one the wait
+    # is for and is told again: a second quick change (real -> a -> attacker) must not leave
+    # only `a` to object.
+    proved = client.email_previous if email_unproved(client) else previous
     client.email_changed_at = None if by_client else timezone.now()
-    client.email_previous = "" if by_client else previous
-    if previous:
+    client.email_previous = "" if by_client else proved
+    for address in dict.fromkeys(a for a in (proved, previous) if a):
         mail_owe(
-            kind=EMAIL_CHANGED_MAIL, about=client, recipient=previous, client=client,
+            kind=EMAIL_CHANGED_MAIL, about=client, recipient=address, client=client,
             params={"new": masked_email(client.email)},
         )  # fmt: skip
     return ["email_changed_at", "email_previous"]

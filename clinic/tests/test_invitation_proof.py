@@ -88,6 +88,18 @@ def test_front_desk_cannot_invite_itself_into_a_clients_portal(
     assert notice and "a***@evil.test" in notice[0].body
 
 
+def test_a_second_quick_change_keeps_the_real_address_as_the_one_to_tell(
+    cast, lena, django_capture_on_commit_callbacks
+):
+    _change_email(cast.frontdesk, lena, "a@elsewhere.test", django_capture_on_commit_callbacks)
+    _change_email(cast.frontdesk, lena, "attacker@evil.test", django_capture_on_commit_callbacks)
+    told = [m.to[0] for m in mail.outbox]
+    assert sorted(told) == ["a@elsewhere.test", "lena@example.test", "lena@example.test"]
+    assert lena.email_previous == "lena@example.test"
+    with pytest.raises(ValidationError, match="was changed on"):
+        services.invitation_send(actor=cast.frontdesk, client=lena)
+
+
 def test_an_address_added_where_there_was_none_is_never_proved_by_waiting(
     cast, lena, django_capture_on_commit_callbacks
 ):
