@@ -129,6 +129,16 @@ def _address(actor, person: Client | Physician) -> str:
     return person.email
 
 
+def send_refusal(*, actor, person: Client | Physician) -> str | None:
+    """Why `actor` cannot invite `person` to the address on file now, said before they try;
+    None when they can. (invitation_send checks again: it is the one that writes.)"""
+    try:
+        _address(actor, person)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
 def email_settled_on(client: Client) -> dt.date | None:
     """The day the front desk may invite to the client's email: None when it is proved now
     or can never be proved by waiting (an address added where there was none)."""

@@ -75,6 +75,7 @@ def test_front_desk_cannot_invite_itself_into_a_clients_portal(
     # The new way: change the record's address first, then invite. Refused, nothing sent.
     _change_email(cast.frontdesk, lena, "attacker@evil.test", django_capture_on_commit_callbacks)
     Invitation.objects.update(revoked_at=timezone.now())  # the honest one above is withdrawn
+    assert "was changed on" in client.get(_invite_page(lena)).text  # said before the click
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_invite_page(lena), {})
     assert response.status_code == 200

@@ -77,6 +77,10 @@ def _invite_page(request, **person):
         "latest": latest,
         "days": services.invitation_days(),
         "email_unproved": "client" in person and services.email_unproved(invitee),
+        # Said before the click; after a refused POST the form's error says it instead.
+        "refusal": None
+        if form.errors
+        else services.send_refusal(actor=request.user, person=invitee),
         **person,
     }
     return render(request, "invitations/send.html", context)
