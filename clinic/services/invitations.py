@@ -370,7 +370,14 @@ def _prove(token: str, date_of_birth: dt.date | None) -> None:
         if not needs_birth_date(invitation) or invitation.client.date_of_birth == date_of_birth:
             return
         Invitation.objects.filter(pk=invitation.pk).update(failed_checks=F("failed_checks") + 1)
-    left = MAX_FAILED_CHECKS - invitation.failed_checks - 1
+        left = MAX_FAILED_CHECKS - invitation.failed_checks - 1
+        # Staff reading the client's log see someone tried the link (and when it locked).
+        tries = f"{MAX_FAILED_CHECKS - left} of {MAX_FAILED_CHECKS}"
+        audit.record(
+            actor=None, action="update", client=invitation.client, target=invitation,
+            detail=f"portal invitation: wrong date of birth typed ({tries}"
+            + (", link locked)" if left <= 0 else ")"),
+        )  # fmt: skip
     if left <= 0:
         raise InvitationUnavailable(LOCKED)
     raise ValidationError(

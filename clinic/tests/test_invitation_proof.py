@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Client, Invitation, User
+from clinic.models import AuditEntry, Client, Invitation, User
 from clinic.models.invitations import MAX_FAILED_CHECKS
 from clinic.services import client_update, client_update_contacts
 from clinic.services import invitations as services
@@ -241,6 +241,9 @@ def test_five_wrong_birth_dates_lock_the_invitation(
     invitation = Invitation.objects.get()
     assert invitation.failed_checks == MAX_FAILED_CHECKS
     assert invitation.state == Invitation.State.LOCKED
+    tried = AuditEntry.objects.filter(client=lena, detail__contains="wrong date of birth")
+    assert tried.count() == MAX_FAILED_CHECKS
+    assert tried.filter(detail__contains="5 of 5, link locked").exists()
     # Even the right date no longer opens it; a new invitation from the clinic does.
     assert client.post(_accept_url(token), _form()).status_code == 410
     assert not User.objects.filter(username="lena").exists()
