@@ -238,15 +238,19 @@ def test_therapist_assesses_plans_and_logs_a_session(journey, demo):
     page.get_by_label("Pain after (0-10)").select_option("3")
     page.get_by_label("Home care given").fill("Chin tucks 3x10 daily.")
     page.get_by_label("P: plan for next time").fill("Reassess cervical rotation.")
-    page.get_by_role("button", name="Save and sign").click()
+    # The appointment is still to come: the note is prepared as a draft and signed from its
+    # start time (signing completes the appointment and counts toward the plan).
+    assert page.get_by_role("button", name="Save and sign").count() == 0
+    assert "can be signed from" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Save draft").click()
     page.wait_for_load_state()
-    journey.check(page, "note-signed")
-    assert "/notes/" in page.url, page.locator("main").inner_text()[:2000]
+    journey.check(page, "note-draft")
+    assert "Draft saved" in page.locator("main").inner_text()
 
     from sessions_log.models import SessionNote
 
-    note = SessionNote.objects.get(pk=page.url.rstrip("/").split("/")[-1])
-    assert note.is_signed and note.pain_before == 5 and note.pain_after == 3
+    note = SessionNote.objects.get(appointment_id=page.url.rstrip("/").split("/")[-2])
+    assert not note.is_signed and note.pain_before == 5 and note.pain_after == 3
     journey.assert_accessible()
 
 
