@@ -5,7 +5,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import dates
+from clinic import dates, text_limits
 from clinic.models import (
     AppointmentType,
     AuditEntry,
@@ -29,6 +29,18 @@ class ClientContactsForm(forms.ModelForm):
             "emergency_contact_phone": "Emergency contact: phone",
             "emergency_contact_relationship": "Emergency contact: relationship",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _check_contacts(self)
+
+
+def _check_contacts(form) -> None:
+    """Phone numbers hold phone characters; every text says its limit when too long."""
+    for name in ("phone", "emergency_contact_phone"):
+        if name in form.fields:
+            form.fields[name].validators.append(text_limits.phone_characters)
+    text_limits.friendly_form_limits(form)
 
 
 class ClientSearchForm(forms.Form):
@@ -127,6 +139,7 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["primary_physician"].queryset = Physician.objects.visible_to(user)
         self.fields["date_of_birth"].validators.append(dates.BIRTH_DATE)
+        _check_contacts(self)
         self.duplicates = []  # filled by clean(); the template then shows the confirm box
 
     def clean(self):

@@ -48,7 +48,7 @@ def _on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinic", "0012_form_submission")]
+    dependencies = [("clinic", "0013_text_limits")]
 
     operations = [
         migrations.AddField(

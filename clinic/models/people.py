@@ -8,9 +8,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from clinic import text_limits
 from clinic.querysets import CareTeamMemberQuerySet, ClientQuerySet, PhysicianQuerySet
 from clinic.roles import Role
 from clinic.search import FoldedNamesField
+from clinic.text_limits import LimitedTextField
 
 NAME_FIELDS = frozenset({"first_name", "last_name", "preferred_name"})
 
@@ -111,7 +113,7 @@ class Client(UUIDModel):
     phone = models.CharField(max_length=40, blank=True)
     # Digits of `phone`, so "5550101" finds "555-0101" (kept in step by save()).
     phone_digits = models.CharField(max_length=40, blank=True, editable=False)
-    address = models.TextField(blank=True)
+    address = LimitedTextField(max_length=text_limits.ADDRESS, blank=True)
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
@@ -131,6 +133,9 @@ class Client(UUIDModel):
             models.Index(fields=["last_name", "first_name"], name="client_name_idx"),
             models.Index(fields=["date_of_birth"], name="client_dob_idx"),
             models.Index(fields=["phone_digits"], name="client_phone_idx"),
+        ]
+        constraints = [
+            text_limits.length_check("client", "address", text_limits.ADDRESS),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
-from clinic import dates
+from clinic import dates, text_limits
 from clinic.clinic_time import today
 from intake.fields import PainMapField
 from intake.models import Assessment, RomNorm
@@ -56,7 +56,9 @@ LEFS_CHOICES = [
 
 
 def _text(rows=3, **kwargs):
-    return forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+    return text_limits.text_field(
+        text_limits.LONG_TEXT, required=False, widget=forms.Textarea(attrs={"rows": rows}), **kwargs
+    )
 
 
 def _whole(low: int, high: int, what: str, **kwargs) -> forms.IntegerField:

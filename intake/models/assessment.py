@@ -9,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from clinic import text_limits
 from clinic.models import Client, UUIDModel
+from clinic.text_limits import LimitedTextField
 from intake.querysets import AssessmentPartQuerySet, AssessmentQuerySet
 
 
@@ -53,9 +55,11 @@ class Assessment(UUIDModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    posture_findings = models.TextField(blank=True)
-    muscular_imbalances = models.TextField(blank=True)
-    notes = models.TextField(blank=True, verbose_name="Clinical impression")
+    posture_findings = LimitedTextField(max_length=text_limits.LONG_TEXT, blank=True)
+    muscular_imbalances = LimitedTextField(max_length=text_limits.LONG_TEXT, blank=True)
+    notes = LimitedTextField(
+        max_length=text_limits.LONG_TEXT, blank=True, verbose_name="Clinical impression"
+    )
     pain_regions = models.JSONField(
         default=dict, blank=True, help_text="Body-chart region key -> intensity 0-10."
     )
@@ -75,6 +79,9 @@ class Assessment(UUIDModel):
     class Meta:
         ordering = ["-assessed_on", "-created_at"]
         constraints = [
+            text_limits.length_check("assessment", "posture_findings", text_limits.LONG_TEXT),
+            text_limits.length_check("assessment", "muscular_imbalances", text_limits.LONG_TEXT),
+            text_limits.length_check("assessment", "notes", text_limits.LONG_TEXT),
             models.CheckConstraint(condition=Q(nprs__lte=10), name="assessment_nprs_range"),
         ]
 

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from clinic import text_limits
 from clinic.models import CareTeamMember, Client, UUIDModel
+from clinic.text_limits import LimitedTextField
 from intake.querysets import ConsentQuerySet
 
 
@@ -22,12 +24,13 @@ class ConsentText(UUIDModel):
     kind = models.CharField(max_length=20, choices=ConsentKind.choices)
     version = models.CharField(max_length=20)
     title = models.CharField(max_length=120)
-    body = models.TextField()
+    body = LimitedTextField(max_length=text_limits.DOCUMENT)
     published_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["kind", "-published_at"]
         constraints = [
+            text_limits.length_check("consenttext", "body", text_limits.DOCUMENT),
             models.UniqueConstraint(fields=["kind", "version"], name="consent_text_version"),
         ]
 

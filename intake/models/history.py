@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 
+from clinic import text_limits
 from clinic.date_formats import day
 from clinic.models import Client, Physician, UUIDModel
+from clinic.text_limits import LimitedTextField
 from intake import conditions
 from intake.querysets import HealthHistoryQuerySet, ReferralLetterQuerySet
 
@@ -76,10 +78,16 @@ class HealthHistory(UUIDModel):
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     # Why they come, and what they want.
-    reason_for_visit = models.TextField()
-    client_goals = models.TextField(blank=True, verbose_name="Your goals")
+    reason_for_visit = LimitedTextField(max_length=text_limits.SHORT_TEXT)
+    client_goals = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT, blank=True, verbose_name="Your goals"
+    )
     occupation = models.CharField(max_length=120, blank=True)
-    activities = models.TextField(blank=True, help_text="Sports, hobbies, daily activities.")
+    activities = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT,
+        blank=True,
+        help_text="Sports, hobbies, daily activities.",
+    )
 
     # Referral.
     referring_physician = models.ForeignKey(
@@ -88,7 +96,11 @@ class HealthHistory(UUIDModel):
     referring_physician_name = models.CharField(
         max_length=200, blank=True, help_text="If the physician is not in the list."
     )
-    diagnosis = models.TextField(blank=True, help_text="As written by the referring physician.")
+    diagnosis = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT,
+        blank=True,
+        help_text="As written by the referring physician.",
+    )
     icd10_code = models.CharField(
         max_length=8, blank=True, validators=[validate_icd10], verbose_name="ICD-10 code"
     )
@@ -100,16 +112,20 @@ class HealthHistory(UUIDModel):
     injuries_and_surgeries = models.JSONField(
         default=list, blank=True, help_text='[{"what": "...", "date": "YYYY-MM-DD"}]'
     )
-    medications = models.TextField(blank=True, help_text="One per line, with the dose.")
-    allergies = models.TextField(blank=True, help_text="Include oils, lotions and latex.")
+    medications = LimitedTextField(
+        max_length=text_limits.LONG_TEXT, blank=True, help_text="One per line, with the dose."
+    )
+    allergies = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT, blank=True, help_text="Include oils, lotions and latex."
+    )
     conditions = models.JSONField(default=list, blank=True, validators=[validate_condition_keys])
     pregnancy_due_date = models.DateField(null=True, blank=True)
     recent_surgery_date = models.DateField(null=True, blank=True)
     recent_surgery_site = models.CharField(max_length=120, blank=True)
-    other_conditions = models.TextField(blank=True)
+    other_conditions = LimitedTextField(max_length=text_limits.LONG_TEXT, blank=True)
 
     # Pain.
-    pain_description = models.TextField(blank=True)
+    pain_description = LimitedTextField(max_length=text_limits.LONG_TEXT, blank=True)
     pain_regions = models.JSONField(
         default=dict, blank=True, help_text="Body-chart region key -> intensity 0-10."
     )
@@ -120,6 +136,14 @@ class HealthHistory(UUIDModel):
         ordering = ["client", "-version"]
         verbose_name_plural = "health histories"
         constraints = [
+            text_limits.length_check("healthhistory", "reason_for_visit", text_limits.SHORT_TEXT),
+            text_limits.length_check("healthhistory", "client_goals", text_limits.SHORT_TEXT),
+            text_limits.length_check("healthhistory", "activities", text_limits.SHORT_TEXT),
+            text_limits.length_check("healthhistory", "diagnosis", text_limits.SHORT_TEXT),
+            text_limits.length_check("healthhistory", "medications", text_limits.LONG_TEXT),
+            text_limits.length_check("healthhistory", "allergies", text_limits.SHORT_TEXT),
+            text_limits.length_check("healthhistory", "other_conditions", text_limits.LONG_TEXT),
+            text_limits.length_check("healthhistory", "pain_description", text_limits.LONG_TEXT),
             models.UniqueConstraint(fields=["client", "version"], name="health_history_version"),
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic import text_limits
 from clinic.forms import RowsFormSet
 from intake.body_chart import REGIONS
 from intake.models import RomNorm
@@ -184,4 +185,6 @@ MeasurementFormSet = forms.formset_factory(
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum")
+    text = text_limits.text_field(
+        text_limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}), label="Addendum"
+    )

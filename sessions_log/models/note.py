@@ -9,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from clinic import text_limits
 from clinic.models import Appointment, Client, UUIDModel
+from clinic.text_limits import LimitedTextField
 from intake.models import RomNorm
 from sessions_log.querysets import NotePartQuerySet, SessionNoteQuerySet
 from treatment_plans.models import PlanVersion, Technique
@@ -40,10 +42,20 @@ class SessionNote(UUIDModel):
     updated_at = models.DateTimeField(auto_now=True)
     signed_at = models.DateTimeField(null=True, blank=True)
 
-    subjective = models.TextField(blank=True, help_text="What the client reports since last time.")
-    objective = models.TextField(blank=True, help_text="What you observed and measured.")
-    assessment = models.TextField(blank=True, help_text="Your clinical reasoning.")
-    plan_next = models.TextField(blank=True, verbose_name="Plan for next time")
+    subjective = LimitedTextField(
+        max_length=text_limits.SOAP_SECTION,
+        blank=True,
+        help_text="What the client reports since last time.",
+    )
+    objective = LimitedTextField(
+        max_length=text_limits.SOAP_SECTION, blank=True, help_text="What you observed and measured."
+    )
+    assessment = LimitedTextField(
+        max_length=text_limits.SOAP_SECTION, blank=True, help_text="Your clinical reasoning."
+    )
+    plan_next = LimitedTextField(
+        max_length=text_limits.SOAP_SECTION, blank=True, verbose_name="Plan for next time"
+    )
     share_assessment = models.BooleanField(
         default=False, help_text="Let the client read the assessment in their portal."
     )
@@ -51,15 +63,28 @@ class SessionNote(UUIDModel):
         validators=PAIN, verbose_name="Pain before (0-10)"
     )
     pain_after = models.PositiveSmallIntegerField(validators=PAIN, verbose_name="Pain after (0-10)")
-    client_response = models.TextField(blank=True, help_text="How the client responded.")
-    home_care = models.TextField(blank=True, verbose_name="Home care given")
-    body_mechanics = models.TextField(blank=True, verbose_name="Body-mechanics education given")
+    client_response = LimitedTextField(
+        max_length=text_limits.LONG_TEXT, blank=True, help_text="How the client responded."
+    )
+    home_care = LimitedTextField(
+        max_length=text_limits.LONG_TEXT, blank=True, verbose_name="Home care given"
+    )
+    body_mechanics = LimitedTextField(
+        max_length=text_limits.LONG_TEXT, blank=True, verbose_name="Body-mechanics education given"
+    )
 
     objects = SessionNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-appointment__starts_at"]
         constraints = [
+            text_limits.length_check("sessionnote", "subjective", text_limits.SOAP_SECTION),
+            text_limits.length_check("sessionnote", "objective", text_limits.SOAP_SECTION),
+            text_limits.length_check("sessionnote", "assessment", text_limits.SOAP_SECTION),
+            text_limits.length_check("sessionnote", "plan_next", text_limits.SOAP_SECTION),
+            text_limits.length_check("sessionnote", "client_response", text_limits.LONG_TEXT),
+            text_limits.length_check("sessionnote", "home_care", text_limits.LONG_TEXT),
+            text_limits.length_check("sessionnote", "body_mechanics", text_limits.LONG_TEXT),
             models.CheckConstraint(
                 condition=Q(pain_before__lte=10, pain_after__lte=10), name="note_pain_range"
             ),
@@ -142,10 +167,13 @@ class Addendum(UUIDModel):
     note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    text = models.TextField()
+    text = LimitedTextField(max_length=text_limits.LONG_TEXT)
 
     objects = NotePartQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
         verbose_name_plural = "addenda"
+        constraints = [
+            text_limits.length_check("addendum", "text", text_limits.LONG_TEXT),
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic import text_limits
 from clinic.dates import PLAN_REVIEW, PLAN_START
 from clinic.forms import DateInput, RowsFormSet
 from intake.models import RomNorm
@@ -91,8 +92,11 @@ class TechniqueRowForm(forms.Form):
         queryset=Technique.objects.filter(is_active=True), required=False
     )
     target_areas = forms.CharField(max_length=200, required=False, label="Target areas")
-    rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this technique"
+    rationale = text_limits.text_field(
+        text_limits.SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why this technique",
     )
 
     def clean(self):
@@ -221,7 +225,8 @@ def milestone_initial(version: PlanVersion | None) -> list[dict]:
 
 class OverrideForm(forms.Form):
     conflict = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.CharField(
+    reason = text_limits.text_field(
+        text_limits.SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is safe to go ahead",
         help_text="e.g. 'Light pressure only; INR stable; physician informed.' Printed in the PDF.",
@@ -231,7 +236,9 @@ class OverrideForm(forms.Form):
 class ClearanceForm(forms.Form):
     conflict = forms.CharField(widget=forms.HiddenInput)
     care_team_member = forms.ModelChoiceField(queryset=None, label="Physician")
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Question")
+    question = text_limits.text_field(
+        text_limits.SHORT_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="Question"
+    )
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from django.db import models
 
+from clinic import text_limits
 from clinic.models import UUIDModel
+from clinic.text_limits import LimitedTextField
 
 
 class Technique(UUIDModel):
     key = models.SlugField(max_length=40, unique=True, help_text="Stable; rules refer to it.")
     name = models.CharField(max_length=80, unique=True)
-    description = models.TextField()
+    description = LimitedTextField(max_length=text_limits.LONG_TEXT)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            text_limits.length_check("technique", "description", text_limits.LONG_TEXT),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -42,11 +47,17 @@ class ContraindicationRule(UUIDModel):
     local = models.BooleanField(
         default=False, help_text="Applies to the affected area only (e.g. over a surgical site)."
     )
-    reason = models.TextField(help_text="Shown to the therapist and printed in the plan PDF.")
+    reason = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT,
+        help_text="Shown to the therapist and printed in the plan PDF.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["condition", "technique__name"]
+        constraints = [
+            text_limits.length_check("contraindicationrule", "reason", text_limits.SHORT_TEXT),
+        ]
 
     def __str__(self) -> str:
         target = self.technique or "all techniques"

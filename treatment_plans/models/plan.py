@@ -9,7 +9,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from clinic import text_limits
 from clinic.models import CareTeamMember, Client, Physician, UUIDModel
+from clinic.text_limits import LimitedTextField
 from intake.models import RomNorm
 from treatment_plans.models.catalogue import ContraindicationRule, Technique
 from treatment_plans.querysets import (
@@ -62,8 +64,13 @@ class PlanVersion(UUIDModel):
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
-    health_goal = models.TextField(help_text="In plain language, what the client wants to regain.")
-    clinical_reason = models.TextField(blank=True, help_text="Clinical reason or diagnosis.")
+    health_goal = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT,
+        help_text="In plain language, what the client wants to regain.",
+    )
+    clinical_reason = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT, blank=True, help_text="Clinical reason or diagnosis."
+    )
     referral = models.CharField(max_length=300, blank=True)
     start_date = models.DateField()
     sessions_per_week = models.DecimalField(
@@ -72,12 +79,20 @@ class PlanVersion(UUIDModel):
     planned_sessions = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     session_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15)])
     review_dates = models.JSONField(default=list, blank=True)
-    other_treatments = models.TextField(
-        blank=True, help_text="e.g. physical therapy twice a week, what the physician advises."
+    other_treatments = LimitedTextField(
+        max_length=text_limits.SHORT_TEXT,
+        blank=True,
+        help_text="e.g. physical therapy twice a week, what the physician advises.",
     )
-    home_care = models.TextField(blank=True, help_text="Exercises and stretches between sessions.")
-    body_mechanics = models.TextField(
-        blank=True, help_text="Education on posture and movement habits that feed the problem."
+    home_care = LimitedTextField(
+        max_length=text_limits.LONG_TEXT,
+        blank=True,
+        help_text="Exercises and stretches between sessions.",
+    )
+    body_mechanics = LimitedTextField(
+        max_length=text_limits.LONG_TEXT,
+        blank=True,
+        help_text="Education on posture and movement habits that feed the problem.",
     )
 
     objects = PlanVersionQuerySet.as_manager()
@@ -85,6 +100,11 @@ class PlanVersion(UUIDModel):
     class Meta:
         ordering = ["plan", "-number"]
         constraints = [
+            text_limits.length_check("planversion", "health_goal", text_limits.SHORT_TEXT),
+            text_limits.length_check("planversion", "clinical_reason", text_limits.SHORT_TEXT),
+            text_limits.length_check("planversion", "other_treatments", text_limits.SHORT_TEXT),
+            text_limits.length_check("planversion", "home_care", text_limits.LONG_TEXT),
+            text_limits.length_check("planversion", "body_mechanics", text_limits.LONG_TEXT),
             models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number"),
             models.CheckConstraint(condition=Q(sessions_per_week__gt=0), name="plan_frequency_pos"),
             models.CheckConstraint(condition=Q(planned_sessions__gt=0), name="plan_sessions_pos"),
@@ -102,7 +122,7 @@ class PlanTechnique(UUIDModel):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="techniques")
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
     target_areas = models.CharField(max_length=200)
-    rationale = models.TextField()
+    rationale = LimitedTextField(max_length=text_limits.SHORT_TEXT)
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = PlanPartQuerySet.as_manager()
@@ -110,6 +130,7 @@ class PlanTechnique(UUIDModel):
     class Meta:
         ordering = ["order", "technique__name"]
         constraints = [
+            text_limits.length_check("plantechnique", "rationale", text_limits.SHORT_TEXT),
             models.UniqueConstraint(fields=["version", "technique"], name="plan_technique_once"),
         ]
 
@@ -192,7 +213,7 @@ class ConflictOverride(UUIDModel):
     technique = models.ForeignKey(
         Technique, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField()
+    reason = LimitedTextField(max_length=text_limits.SHORT_TEXT)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -203,6 +224,7 @@ class ConflictOverride(UUIDModel):
     class Meta:
         ordering = ["decided_at"]
         constraints = [
+            text_limits.length_check("conflictoverride", "reason", text_limits.SHORT_TEXT),
             models.UniqueConstraint(
                 fields=["version", "rule", "technique"], name="override_once_per_conflict"
             ),
@@ -226,9 +248,9 @@ class ClearanceRequest(UUIDModel):
     care_team_member = models.ForeignKey(
         CareTeamMember, on_delete=models.PROTECT, related_name="clearance_requests"
     )
-    question = models.TextField()
+    question = LimitedTextField(max_length=text_limits.SHORT_TEXT)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    response = models.TextField(blank=True)
+    response = LimitedTextField(max_length=text_limits.LONG_TEXT, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -239,6 +261,10 @@ class ClearanceRequest(UUIDModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            text_limits.length_check("clearancerequest", "question", text_limits.SHORT_TEXT),
+            text_limits.length_check("clearancerequest", "response", text_limits.LONG_TEXT),
+        ]
 
 
 class PlanPdf(UUIDModel):

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from clinic import audit
+from clinic import audit, text_limits
 from clinic.permissions import role_required
 from clinic.roles import Role
 from treatment_plans.models import ClearanceRequest
@@ -24,7 +24,8 @@ class AnswerForm(forms.Form):
         widget=forms.RadioSelect,
         label="Your answer",
     )
-    response = forms.CharField(
+    response = text_limits.text_field(
+        text_limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Restrictions or reasons",
