@@ -17,6 +17,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.charts import progress_chart
 from clinic.clinic_time import day_bounds, today
+from clinic.date_formats import day
 from clinic.links import link_maker
 from clinic.models import (
     Appointment,
@@ -346,7 +347,7 @@ def _patient_row(client, version, link) -> PatientRow:
     row = PatientRow(
         client=client,
         name=f"{client.last_name}, {client.first_name}",
-        born=client.date_of_birth.isoformat(),
+        born=day(client.date_of_birth),
         client_url=link["client_detail"](client.pk),
     )
     if version is None:
@@ -354,7 +355,7 @@ def _patient_row(client, version, link) -> PatientRow:
     return replace(
         row,
         version=version,
-        since=timezone.localdate(version.activated_at).isoformat(),
+        since=day(version.activated_at),
         therapist=version.plan.therapist.get_full_name(),
         acknowledged=version.acknowledged,
         plan_url=link["plan_detail"](version.plan_id),

@@ -9,20 +9,30 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import formats
+from django.utils.dateparse import parse_date
 
 from clinic.clinic_time import local, today
 
 
 def _wall(value):
-    """An aware moment on the clinic's wall clock; a naive one or a date as it is."""
+    """An aware moment on the clinic's wall clock; a naive one or a date as it is; an ISO
+    date string (a JSON field's) as its date."""
+    if isinstance(value, str):
+        try:
+            return parse_date(value) or value
+        except ValueError:  # shaped like a date, but no such day
+            return value
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return local(value)
     return value
 
 
 def day(value) -> str:
-    """ "Mon 7 Dec 2026" (a datetime: its clinic-local date)."""
-    return "" if value is None else formats.date_format(_wall(value), "DATE_FORMAT")
+    """ "Mon 7 Dec 2026" (a datetime: its clinic-local date); text that is no date as it is."""
+    value = _wall(value)
+    if value is None or isinstance(value, str):
+        return value or ""
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 def day_time(value) -> str:

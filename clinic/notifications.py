@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage
 from django.template import loader
 
 from clinic.clinic_time import local
+from clinic.date_formats import day_short, day_time
 from clinic.ical import appointment_ics
 from clinic.models import Appointment
 
@@ -48,8 +49,8 @@ def _context(appointment: Appointment) -> dict:
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
         "type_name": appointment.appointment_type.name,
-        "when": f"{starts:%A, %B %-d, %Y}, {starts:%H:%M}-{ends:%H:%M} ({starts:%Z})",
-        "short_when": f"{starts:%a %b %-d} at {starts:%H:%M}",
+        "when": f"{day_time(starts)}-{ends:%H:%M} ({starts:%Z})",
+        "short_when": f"{day_short(starts)} at {starts:%H:%M}",
         "therapist": therapist.get_full_name() or therapist.get_username(),
         "location": (
             f"{settings.CLINIC_NAME}, {appointment.room.name}"

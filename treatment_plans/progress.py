@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate
 
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
 from clinic.clinic_time import clinic_tz
+from clinic.date_formats import day
 from clinic.lookups import InSubquery
 from clinic.models import Client
 from intake.models import Assessment, RangeOfMotion
@@ -257,7 +258,7 @@ class SessionReading:
 
     @cached_property
     def long_label(self) -> str:
-        return f"Session {self.number} ({self.on:%b %-d, %Y})"
+        return f"Session {self.number} ({day(self.on)})"
 
 
 @dataclass(frozen=True)

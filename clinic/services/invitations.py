@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from clinic import audit, outbox
 from clinic.clinic_time import local
+from clinic.date_formats import day_time
 from clinic.models import Client, Invitation, Physician, User
 from clinic.models.invitations import MAX_FAILED_CHECKS, token_hash
 from clinic.roles import Role, role_of
@@ -232,7 +233,7 @@ def invitation_email(invitation: Invitation, token: str, base_url: str) -> Email
         "name": _greeting_name(invitation),
         "clinic_name": settings.CLINIC_NAME,
         "link": invitation_link(token, base_url),
-        "expires": f"{expires:%A, %B %-d, %Y} at {expires:%H:%M} ({expires:%Z})",
+        "expires": f"{day_time(expires)} ({expires:%Z})",
         "for_physician": invitation.role == Role.PHYSICIAN,
     }
     return EmailMessage(

@@ -15,6 +15,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.date_formats import day_time
 from clinic.models import AuditEntry, Client, Invitation, Physician, User
 from clinic.roles import Role
 from clinic.services import invitations as services
@@ -145,7 +146,7 @@ def test_mail_has_link_clinic_and_expiry(cast, priya, settings, django_capture_o
     assert "Harbour Massage Therapy" in mail.outbox[-1].subject
     assert "Harbour Massage Therapy" in body
     expires = timezone.localtime(invitation.expires_at)
-    assert f"{expires:%B %-d, %Y}" in body
+    assert f"{day_time(expires)}" in body
     lifetime = invitation.expires_at - invitation.created_at
     assert abs(lifetime - dt.timedelta(days=7)) < dt.timedelta(seconds=5)
 
@@ -257,7 +258,7 @@ def test_staff_page_shows_the_address_sends_and_says_when_it_expires(
     invitation = Invitation.objects.get()
     expires = timezone.localtime(invitation.expires_at)
     assert "Invitation sent to priya@example.test" in response.text
-    assert f"expires on {expires:%B %-d, %Y}" in response.text
+    assert f"expires on {day_time(expires)}" in response.text
     assert len(mail.outbox) == 1
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clinic.clinic_time import local
+from clinic.date_formats import day_time
 from clinic.forms_invitations import (
     InvitationAcceptForm,
     InvitationProofForm,
@@ -67,7 +68,7 @@ def _invite_page(request, **person):
             messages.success(
                 request,
                 f"Invitation sent to {invitation.email}. "
-                f"The link expires on {expires:%B %-d, %Y at %H:%M}.",
+                f"The link expires on {day_time(expires)}.",
             )
             return saved(redirect(request.path))
     latest = Invitation.objects.visible_to(request.user).for_person(**person).first()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.charts import table_rows
 from clinic.clinic_time import at_local, today
+from clinic.date_formats import day
 from clinic.models import AuditEntry
 from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
@@ -200,7 +201,7 @@ def test_charts_are_well_formed_accessible_svg_with_the_values(cast, version):
 
 
 def _day(days_ago):
-    return f"{today() - dt.timedelta(days=days_ago):%b %-d, %Y}"
+    return day(today() - dt.timedelta(days=days_ago))
 
 
 def test_outcome_charts_mark_the_minimal_clinically_important_change(cast, version):

@@ -158,7 +158,7 @@ def test_the_pdf_holds_the_plan(cast, request_pdf):
     assert pdf.status == PlanPdf.Status.READY
     text = pdf_text(pdf)
     assert f"{cast.client.first_name} {cast.client.last_name}" in text
-    assert "January 1, 1980" in text  # date of birth
+    assert "Tue 1 Jan 1980" in text  # date of birth
     assert GOAL in text
     for key, rationale in TECHNIQUES.items():
         assert technique(key).name in text
@@ -705,3 +705,14 @@ def test_the_pdf_names_conditions_as_people_do_with_site_and_date_for_local_rule
         in html
     )
     assert "Trigger point therapy — Takes anticoagulants / blood thinners" in html
+
+
+def test_the_pdf_prints_no_iso_dates(cast):
+    """Issue 15: dates a client reads use the clinic's format (clinic/formats), never ISO."""
+    import re
+
+    version = make_plan(cast)
+    text = re.sub(r"<[^>]+>|<style.*?</style>", " ", pdf_module.plan_html(version), flags=re.S)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)
+    review = dt.date.fromisoformat(version.review_dates[0])
+    assert f"{review:%a} {review.day} {review:%b} {review.year}" in text
