@@ -133,6 +133,9 @@ outbox_patterns = [
     path("outbox/<uuid:mail_id>/resend/", outbox.outbox_resend, name="outbox_resend"),
 ]
 
+# The 500 page names the clinic's phone number (a plain render would leave it out).
+handler500 = "clinic.views.errors.server_error"
+
 urlpatterns = [
     *dashboard_patterns,
     # Two-factor sign-in (clinic/mfa): set-up, the sign-in check, the user's own settings.

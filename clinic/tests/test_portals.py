@@ -257,3 +257,12 @@ def test_the_database_down_page_gives_the_clinic_phone_number(settings):
     assert 'call the clinic at <a href="tel:555-0199">' in (
         database_unavailable_response().content.decode()
     )
+
+
+def test_the_error_page_gives_the_clinic_phone_number(rf, settings):
+    from clinic.views.errors import server_error
+
+    settings.CLINIC_PHONE = "555-0199"
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert 'call the clinic at <a href="tel:555-0199">555-0199</a>' in response.content.decode()
