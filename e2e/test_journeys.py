@@ -71,7 +71,7 @@ def test_front_desk_registers_and_books(journey, demo):
     main = page.locator("main")
     assert "Appointment booked for Nora Ellison" in main.inner_text()
     assert page.get_by_role("heading", level=1).inner_text() == "Initial assessment: Nora Ellison"
-    assert f"{day:%B} {day.day}, {day.year}, 10:00–11:30" in main.inner_text()
+    assert f"{day:%a} {day.day} {day:%b} {day.year}, 10:00–11:30" in main.inner_text()
     journey.check(page, "appointment-booked")
 
     from clinic.models import Appointment
