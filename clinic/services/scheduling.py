@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinic import audit
+from clinic import audit, date_formats
 from clinic.clinic_time import at_local, local, today
 from clinic.models import (
     Appointment,
@@ -346,10 +346,10 @@ def status_problem(appointment: Appointment, status: str) -> str | None:
         return f"A {appointment.get_status_display().lower()} appointment cannot be marked {label}."
     if TRANSITIONS[key] and appointment.starts_at > timezone.now():
         return f"The appointment has not started yet; it can be marked {label} from its start time."
-    day = local(appointment.starts_at).date()
-    if status == Status.CHECKED_IN and day != today():
+    if status == Status.CHECKED_IN and local(appointment.starts_at).date() != today():
         # A client is checked in when they arrive, which is on the appointment's day.
-        return f"Check in is only on the appointment's day ({day:%A %Y-%m-%d})."
+        on = date_formats.day(appointment.starts_at)
+        return f"Check in is only on the appointment's day ({on})."
     return None
 
 

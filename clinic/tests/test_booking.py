@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic import date_formats
 from clinic.clinic_time import at_local, local, today
 from clinic.models import Appointment, AppointmentType, AuditEntry, WaitlistEntry
 from clinic.services.scheduling import series_dates
@@ -320,7 +321,7 @@ def test_check_in_is_only_on_the_appointments_day(desk, cast):
     )  # fmt: skip
     page = desk.get(reverse("appointment_detail", args=[appointment.pk])).content.decode()
     assert 'value="checked_in"' not in page
-    assert f"Check in is only on the appointment&#x27;s day (Monday {monday:%Y-%m-%d})" in page
+    assert f"Check in is only on the appointment&#x27;s day ({date_formats.day(monday)})" in page
     response = desk.post(
         reverse("appointment_status", args=[appointment.pk]), {"status": "checked_in"}, follow=True
     )

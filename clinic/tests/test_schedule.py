@@ -12,7 +12,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from clinic import selectors
+from clinic import date_formats, selectors
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local, today
 from clinic.models import Appointment, AuditEntry, Therapist, TimeOff
 from clinic.services.scheduling import Slot, slot_problems
@@ -586,7 +586,8 @@ def test_time_off_is_added_listed_and_removed(client, cast, profile, hour_type):
     }  # fmt: skip
     html = client.post(_hours_url(profile), data, follow=True).content.decode()
     assert "Time off added." in html
-    named = f"{day:%a %b} {day.day} 10:00 {booked.client}".replace("'", "&#x27;")
+    when = date_formats.day_time_short(booked.starts_at)
+    named = f"{when} {booked.client}".replace("'", "&#x27;")
     assert f"1 booked appointment falls in this time off: {named}." in html
     time_off = TimeOff.objects.get(therapist=profile)
     assert time_off.starts_at == at_local(day, T(8)) and time_off.reason == "Course"

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from clinic import audit, selectors
 from clinic.clinic_time import clinic_tz, day_bounds, local, today
+from clinic.date_formats import day_time_short
 from clinic.forms_schedule import (
     FreeSlotForm,
     ScheduleDateForm,
@@ -525,9 +526,9 @@ NAMED_AT_MOST = 10  # a week away over a full book: the rest are on the calendar
 
 
 def _named(appointments) -> str:
-    """“Mon Dec 7 10:00 Ana Ruiz; Tue Dec 8 09:00 Bo Li” (and how many more)."""
+    """“Mon 7 Dec, 10:00 Ana Ruiz; Tue 8 Dec, 09:00 Bo Li” (and how many more)."""
     named = "; ".join(
-        f"{local(a.starts_at):%a %b %-d %H:%M} {a.client}" for a in appointments[:NAMED_AT_MOST]
+        f"{day_time_short(a.starts_at)} {a.client}" for a in appointments[:NAMED_AT_MOST]
     )
     more = len(appointments) - NAMED_AT_MOST
     return f"{named}; and {more} more" if more > 0 else named

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.clinic_time import local
+from clinic.date_formats import day_time
 from clinic.models import Appointment
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
@@ -33,7 +33,7 @@ ALREADY_SIGNED = (
 )
 
 NOT_STARTED = (
-    "A note is signed from the appointment's start time ({start:%A %Y-%m-%d %H:%M}). "
+    "A note is signed from the appointment's start time ({start}). "
     "Nothing was signed; save it as a draft until then."
 )
 
@@ -204,7 +204,7 @@ def sign_opens_at(appointment: Appointment):
 
 def _require_started(appointment: Appointment) -> None:
     if sign_opens_at(appointment) > timezone.now():
-        raise ValidationError(NOT_STARTED.format(start=local(appointment.starts_at)))
+        raise ValidationError(NOT_STARTED.format(start=day_time(appointment.starts_at)))
 
 
 def _progress_changed(version: PlanVersion) -> None:
