@@ -37,7 +37,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     # Between the password and the second factor every page but the code form is closed
     # (clinic/mfa/middleware.py), so the header offers nothing but Sign out.
-    signing_in = bool(user and user.is_authenticated and session.pending_step(request))
+    # (A page rendered outside a request cycle has no session: nothing is pending there.)
+    signing_in = bool(
+        user and user.is_authenticated and hasattr(request, "session")
+        and session.pending_step(request)
+    )  # fmt: skip
     role = None if signing_in else role_of(user)
     items = [
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
