@@ -421,9 +421,9 @@ def test_client_page_lists_only_expected_appointments_as_upcoming(desk, cast):
         )  # fmt: skip
 
     ahead = [appointment(dt.timedelta(minutes=-10)), appointment(dt.timedelta(days=1))]
-    past = [
-        appointment(dt.timedelta(hours=1), "cancelled"),
-        appointment(dt.timedelta(minutes=30), "completed"),
+    past = [  # newest first; none overlaps another (PostgreSQL's exclusion constraint)
+        appointment(dt.timedelta(hours=3), "completed"),
+        appointment(dt.timedelta(hours=2), "cancelled"),
         appointment(dt.timedelta(days=-1)),
     ]
     page = desk.get(reverse("client_detail", args=[cast.client.pk]))
