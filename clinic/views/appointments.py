@@ -339,6 +339,9 @@ def portal_appointment_cancel(request, appointment_id):
         pk=appointment_id,
     )
     if request.method != "POST":
+        audit.record(
+            actor=request.user, action="view", client=appointment.client, target=appointment
+        )
         return render(
             request,
             "appointments/portal_cancel_confirm.html",
