@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from clinic.date_formats import day_short
 from sessions_log.models import SessionNote
 
 UNSIGNED_AFTER = dt.timedelta(hours=24)
@@ -31,7 +32,7 @@ def start_from(note: SessionNote) -> dict:
             "home_care": note.home_care,
             "body_mechanics": note.body_mechanics,
             "plan_next": note.plan_next,
-            "subjective": f"Since last session ({note.appointment.starts_at:%b %-d}): ",
+            "subjective": f"Since last session ({day_short(note.appointment.starts_at)}): ",
         },
         "techniques": [
             {

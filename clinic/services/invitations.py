@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from clinic import audit, outbox
 from clinic.clinic_time import local
-from clinic.date_formats import day_time
+from clinic.date_formats import day, day_time
 from clinic.models import Client, Invitation, Physician, User
 from clinic.models.invitations import MAX_FAILED_CHECKS, token_hash
 from clinic.roles import Role, role_of
@@ -158,7 +158,7 @@ def email_unproved(client: Client) -> bool:
 def _require_settled_email(client: Client) -> None:
     if not email_unproved(client):
         return
-    changed = f"{local(client.email_changed_at):%B %-d, %Y}"
+    changed = day(client.email_changed_at)
     settled = email_settled_on(client)
     if settled is None:
         raise ValidationError(
@@ -168,7 +168,7 @@ def _require_settled_email(client: Client) -> None:
         )
     raise ValidationError(
         f"The email address was changed on {changed}; a notice went to the previous address. "
-        f"The invitation can go to it from {settled:%B %-d, %Y}, or sooner by the client's "
+        f"The invitation can go to it from {day(settled)}, or sooner by the client's "
         "therapist once they have confirmed it with the client in person."
     )
 

@@ -56,7 +56,7 @@ def _require_staff(actor) -> None:
 
 
 def _fmt(moment: dt.datetime) -> str:
-    return f"{local(moment):%a %b %-d, %H:%M}"
+    return date_formats.day_time_short(moment)
 
 
 # --- checks -------------------------------------------------------------------------------------

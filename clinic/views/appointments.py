@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.clinic_time import local
+from clinic.date_formats import day_time_short
 from clinic.forms import (
     BookingForm,
     CancelForm,
@@ -88,7 +89,7 @@ def appointment_new(request):
     count = f"{len(booked)} appointments" if len(booked) > 1 else "Appointment"
     messages.success(
         request,
-        f"{count} booked for {first.client}, first on {local(first.starts_at):%a %b %-d at %H:%M}.",
+        f"{count} booked for {first.client}, first on {day_time_short(first.starts_at)}.",
     )
     return saved(redirect("appointment_detail", appointment_id=first.pk))
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from clinic import audit, services
+from clinic.date_formats import day_time
 from clinic.forms import ClientContactsForm, ClientForm, ClientSearchForm
 from clinic.links import link_maker
 from clinic.models import Appointment, CareTeamMember, Client, WaitlistEntry
@@ -112,7 +113,7 @@ def _appointment_items(rows) -> SafeString:
         (
             (
                 detail(row["pk"]),
-                f"{timezone.localtime(row['starts_at']):%a %b %-d, %Y %H:%M}",
+                day_time(row["starts_at"]),
                 row["appointment_type__name"],
                 _full_name(row["therapist__user__first_name"], row["therapist__user__last_name"]),
                 format_html(" · {}", row["room__name"]) if row["room__name"] else "",
