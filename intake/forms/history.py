@@ -143,7 +143,8 @@ class InjuryForm(forms.Form):
         }
 
 
-InjuryFormSet = forms.formset_factory(InjuryForm, extra=2, max_num=20, validate_max=True)
+# Four empty rows without script; "Add a row" (static/js/formset-rows.js) adds more in the page.
+InjuryFormSet = forms.formset_factory(InjuryForm, extra=4, max_num=20, validate_max=True)
 
 
 def injuries_initial(history: HealthHistory | None) -> list[dict]:

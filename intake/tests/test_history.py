@@ -291,3 +291,26 @@ def test_a_reviewed_history_tells_the_client_the_clinic_phone_number(client, cas
     assert 'call the clinic at <a href="tel:555-0199">555-0199</a>' in page
     response = client.get(reverse("portal_health_history_edit"), follow=True)
     assert "or call the clinic at 555-0199." in response.content.decode()
+
+
+def test_injuries_take_rows_added_in_the_page_and_offer_four_without_script(client, cast):
+    # Saving a health history makes a new version, so "save for more rows" cost a version a
+    # round: the page offers four empty rows and "Add a row" (static/js/formset-rows.js).
+    client.force_login(cast.client_user)
+    page = client.get(reverse("portal_health_history_edit")).content.decode()
+    assert 'name="injuries-TOTAL_FORMS" value="4"' in page
+    assert "data-formset-add" in page and "js/formset-rows.js" in page
+    assert 'name="injuries-__prefix__-what"' in page  # the empty row "Add a row" copies
+    rows = {
+        f"injuries-{n}-{field}": value
+        for n in range(2, 6)
+        for field, value in (("kind", "surgery"), ("what", f"Operation {n}"), ("date", ""))
+    }
+    response = client.post(
+        reverse("portal_health_history_edit"), _answers(**{"injuries-TOTAL_FORMS": "6", **rows})
+    )
+    assert response.status_code == 302
+    history = HealthHistory.objects.get(client=cast.client)
+    assert [item["what"] for item in history.injuries_and_surgeries] == [
+        "Whiplash, car accident", "Operation 2", "Operation 3", "Operation 4", "Operation 5",
+    ]  # fmt: skip
