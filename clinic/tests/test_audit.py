@@ -140,16 +140,18 @@ def test_entries_read_as_a_person_would_say_them_in_clinic_time(client, cast):
     """Issue 15: the admin's entry titles were in UTC while lists show clinic time, and "What"
     showed model names ("Viewed clinic.Client"). What is stored stays as it was."""
     import datetime as dt
+    from unittest import mock
 
     from clinic.clinic_time import at_local
 
     cast.admin.is_staff = cast.admin.is_superuser = True
     cast.admin.save()
-    entry = audit.record(
-        actor=cast.therapist, action="view", client=cast.client, target=cast.client
-    )
     at = at_local(dt.date(2026, 12, 7), dt.time(14, 30))  # 19:30 UTC
-    AuditEntry.objects.filter(pk=entry.pk).update(at=at)
+    # Written at that moment (an entry cannot be changed afterwards: PostgreSQL's trigger).
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        entry = audit.record(
+            actor=cast.therapist, action="view", client=cast.client, target=cast.client
+        )
     entry.refresh_from_db()
     assert entry.object_type == "clinic.Client"
     assert str(entry) == f"Mon 7 Dec 2026, 14:30 {cast.therapist.username}: Viewed client record"
