@@ -67,8 +67,7 @@ def _invite_page(request, **person):
             expires = local(invitation.expires_at)
             messages.success(
                 request,
-                f"Invitation sent to {invitation.email}. "
-                f"The link expires on {day_time(expires)}.",
+                f"Invitation sent to {invitation.email}. The link expires on {day_time(expires)}.",
             )
             return saved(redirect(request.path))
     latest = Invitation.objects.visible_to(request.user).for_person(**person).first()

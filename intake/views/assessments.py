@@ -200,7 +200,7 @@ def _pain_list(regions: dict) -> list[tuple[str, int]]:
 
 
 def _after_save(request, assessment: Assessment):
-    """"Save and add more rows" (the way to more rows without script) reopens the editor,
+    """ "Save and add more rows" (the way to more rows without script) reopens the editor,
     which lists the saved rows and empty ones after them; "Save" shows the assessment."""
     if "more_rows" in request.POST:
         return redirect("assessment_edit", assessment_id=assessment.pk)
