@@ -9,4 +9,4 @@ class ClinicConfig(AppConfig):
         from clinic import signals  # noqa: F401  (login/logout audit receivers)
 
         # Each registers its kinds of owed mail with the outbox (clinic/outbox.py).
-        from clinic.services import invitations, people, reminders  # noqa: F401
+        from clinic.services import invitations, people  # noqa: F401

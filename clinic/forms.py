@@ -3,18 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
-from django.utils import timezone
 
 from clinic import dates, text_limits
 from clinic.models import (
-    AppointmentType,
     AuditEntry,
     Client,
     Physician,
-    Room,
-    Therapist,
     User,
-    WaitlistEntry,
 )
 from clinic.services import CLIENT_CONTACT_FIELDS
 
@@ -161,174 +156,6 @@ class ClientForm(forms.ModelForm):
                 "A client with this name and date of birth is already registered. Open the "
                 "existing record below, or tick the box to confirm this is someone else."
             )
-        return data
-
-
-# --- booking ------------------------------------------------------------------------------------
-
-
-class SlotFields(forms.Form):
-    """Therapist, type, date, time and room: what a booking or a move needs."""
-
-    therapist = forms.ModelChoiceField(queryset=Therapist.objects.none())
-    appointment_type = forms.ModelChoiceField(
-        queryset=AppointmentType.objects.filter(is_active=True), label="Type"
-    )
-    date = forms.DateField(widget=DateInput(), validators=[dates.BOOKING])
-    time = forms.TimeField(widget=TimeInput(), label="Start time", help_text="Clinic time.")
-    room = forms.ModelChoiceField(
-        queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
-    )
-
-    # Where a service's complaint about a field is shown.
-    FIELD_FOR = {"starts_at": "time", "therapist": "therapist", "room": "room"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["therapist"].queryset = Therapist.objects.filter(is_active=True).select_related(
-            "user"
-        )
-
-    def slot(self):
-        from clinic.clinic_time import at_local
-        from clinic.services.scheduling import Slot
-
-        data = self.cleaned_data
-        return Slot(
-            therapist=data["therapist"],
-            appointment_type=data["appointment_type"],
-            starts_at=at_local(data["date"], data["time"]),
-            room=data.get("room"),
-        )
-
-    def add_service_errors(self, error: forms.ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.message_dict.items():
-            target = self.FIELD_FOR.get(field, field if field in self.fields else None)
-            for message in messages:
-                self.add_error(target, message)
-
-
-class IdChoiceField(forms.ModelChoiceField):
-    """A choice by id where a malformed id reads as 'unknown', not as a UUID syntax lesson."""
-
-    def to_python(self, value):
-        try:
-            return super().to_python(value)
-        except forms.ValidationError as error:
-            if error.code == "invalid_choice":
-                raise
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            ) from None
-
-
-class BookingForm(SlotFields):
-    client = IdChoiceField(
-        queryset=Client.objects.none(),
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": (
-                "Choose the client first (under “Who is the appointment for?”), or open the "
-                "booking from the client's page."
-            ),
-            "invalid_choice": "Unknown client. Open the booking from the client's page.",
-        },
-    )
-    front_desk_note = forms.CharField(
-        max_length=300,
-        required=False,
-        label="Note for the schedule",
-        help_text="Scheduling only (e.g. 'prefers ground-floor room'); no health information.",
-    )
-    repeat = forms.BooleanField(required=False, label="Repeat as a series")
-    repeat_count = forms.IntegerField(
-        min_value=2, max_value=52, required=False, initial=8, label="Number of sessions"
-    )
-    interval_weeks = forms.TypedChoiceField(
-        choices=[
-            (1, "Every week"),
-            (2, "Every 2 weeks"),
-            (3, "Every 3 weeks"),
-            (4, "Every 4 weeks"),
-        ],
-        coerce=int,
-        initial=1,
-        label="How often",
-    )
-
-    field_order = ["client", "therapist", "appointment_type", "date", "time", "room"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.visible_to(user).filter(is_active=True)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("repeat") and not data.get("repeat_count"):
-            self.add_error("repeat_count", "How many sessions should the series have?")
-        return data
-
-
-class RescheduleForm(SlotFields):
-    pass
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        max_length=300,
-        label="Reason for cancelling",
-        help_text="e.g. 'client ill', 'therapist away'. No health details.",
-    )
-
-
-class WaitlistForm(forms.ModelForm):
-    class Meta:
-        model = WaitlistEntry
-        fields = [
-            "therapist",
-            "appointment_type",
-            "earliest_date",
-            "latest_date",
-            "earliest_time",
-            "latest_time",
-            "note",
-        ]
-        widgets = {
-            "earliest_date": DateInput(),
-            "latest_date": DateInput(),
-            "earliest_time": TimeInput(),
-            "latest_time": TimeInput(),
-        }
-        labels = {
-            "therapist": "Therapist (empty: any)",
-            "appointment_type": "Type (empty: any)",
-            "earliest_date": "From date",
-            "latest_date": "To date",
-            "earliest_time": "Earliest start",
-            "latest_time": "Latest end",
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["therapist"].queryset = Therapist.objects.filter(is_active=True).select_related(
-            "user"
-        )
-        for name in ("earliest_date", "latest_date"):
-            self.fields[name].validators.append(dates.WAITLIST)
-
-    def clean(self):
-        data = super().clean()
-        first, last = data.get("earliest_date"), data.get("latest_date")
-        if first and last and last < first:
-            self.add_error("latest_date", "The end date is before the start date.")
-        elif last and last < timezone.localdate():
-            self.add_error("latest_date", "That range is already over.")
-        start, end = data.get("earliest_time"), data.get("latest_time")
-        if start and end and end <= start:
-            self.add_error("latest_time", "The latest end must be after the earliest start.")
         return data
 
 

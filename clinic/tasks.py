@@ -12,7 +12,6 @@ import datetime as dt
 
 from celery import shared_task
 
-from clinic.services import reminders_send_due
 from clinic.services.outbox import MAIL_LEASE, SWEEP_BUDGET_SECONDS, mail_deliver, mail_sweep
 
 # Sending one mail takes seconds at most (EMAIL_TIMEOUT per step); the hard limit stays under
@@ -34,12 +33,6 @@ def deliver_mail(mail_id: str) -> str:
 def sweep_outbox(now: str | None = None) -> dict:
     # `now` (ISO 8601) runs the sweep's clock forward, e.g. to check a week of retries.
     return mail_sweep(now=dt.datetime.fromisoformat(now) if now else None)
-
-
-@shared_task(ignore_result=True)
-def send_due_reminders() -> int:
-    # Beat runs this every few minutes; an unsent reminder stays owed in the outbox.
-    return reminders_send_due()
 
 
 @shared_task(ignore_result=True)

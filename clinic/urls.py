@@ -10,16 +10,7 @@ from django.views.generic import RedirectView
 from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
 from clinic.security.views import ThrottledLoginView
-from clinic.views import (
-    appointments,
-    audit,
-    clients,
-    feeds,
-    health,
-    invitations,
-    outbox,
-    schedule,
-)
+from clinic.views import audit, clients, health, invitations, outbox
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -55,67 +46,6 @@ client_patterns = [
     path("clients/<uuid:client_id>/edit/", clients.client_edit, name="client_edit"),
 ]
 
-# Appointments, series and the waitlist (clinic/views/appointments.py).
-appointment_patterns = [
-    path("appointments/new/", appointments.appointment_new, name="appointment_new"),
-    path(
-        "appointments/<uuid:appointment_id>/",
-        appointments.appointment_detail,
-        name="appointment_detail",
-    ),
-    path(
-        "appointments/<uuid:appointment_id>/reschedule/",
-        appointments.appointment_reschedule,
-        name="appointment_reschedule",
-    ),
-    path(
-        "appointments/<uuid:appointment_id>/cancel/",
-        appointments.appointment_cancel,
-        name="appointment_cancel",
-    ),
-    path(
-        "appointments/<uuid:appointment_id>/status/",
-        appointments.appointment_status,
-        name="appointment_status",
-    ),
-    path(
-        "portal/appointments/<uuid:appointment_id>/calendar.ics",
-        appointments.portal_appointment_ics,
-        name="portal_appointment_ics",
-    ),
-    path(
-        "portal/appointments/<uuid:appointment_id>/cancel/",
-        appointments.portal_appointment_cancel,
-        name="portal_appointment_cancel",
-    ),
-    path("waitlist/", appointments.waitlist_list, name="waitlist"),
-    path("clients/<uuid:client_id>/waitlist/new/", appointments.waitlist_new, name="waitlist_new"),
-    path(
-        "waitlist/<uuid:entry_id>/resolve/", appointments.waitlist_resolve, name="waitlist_resolve"
-    ),
-]
-
-# Calendars, free-slot finder, working hours and time off (clinic/views/schedule.py).
-schedule_patterns = [
-    path("schedule/day/", schedule.schedule_day, name="schedule_day"),
-    path(
-        "schedule/therapists/<uuid:therapist_id>/week/",
-        schedule.schedule_week,
-        name="schedule_week",
-    ),
-    path("schedule/free-slots/", schedule.free_slot_finder, name="free_slot_finder"),
-    path(
-        "schedule/therapists/<uuid:therapist_id>/hours/",
-        schedule.therapist_hours,
-        name="therapist_hours",
-    ),
-]
-
-# iCalendar feeds (clinic/views/feeds.py).
-feed_patterns = [
-    path("calendar/<str:token>.ics", feeds.therapist_calendar_feed, name="therapist_calendar_feed"),
-]
-
 # Portal invitations (clinic/views/invitations.py); the accept page is token-authenticated.
 invitation_patterns = [
     path("clients/<uuid:client_id>/invite/", invitations.client_invite, name="client_invite"),
@@ -142,9 +72,7 @@ urlpatterns = [
     path("accounts/mfa/", include("clinic.mfa.urls")),
     path("accounts/", include(auth_patterns)),
     *client_patterns,
-    *appointment_patterns,
-    *schedule_patterns,
-    *feed_patterns,
+    path("", include("scheduling.urls")),
     *invitation_patterns,
     *outbox_patterns,
     path("", include("intake.urls")),

@@ -28,9 +28,9 @@ from django.db.models.functions import TruncDate
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
 from clinic.clinic_time import clinic_tz
 from clinic.date_formats import day
-from clinic.lookups import InSubquery
 from clinic.models import Client
 from intake.models import Assessment, RangeOfMotion
+from scheduling.lookups import InSubquery
 from treatment_plans.models import Milestone, PlanVersion
 
 Kind = Milestone.Kind

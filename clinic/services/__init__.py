@@ -10,16 +10,13 @@ from clinic.services.people import (
     client_update_contacts,
     password_reset_owe,
 )
-from clinic.services.reminders import appointment_confirmation_owe, reminders_send_due
 
 __all__ = [
     "CLIENT_CONTACT_FIELDS",
     "CLIENT_FIELDS",
-    "appointment_confirmation_owe",
     "client_create",
     "client_possible_duplicates",
     "client_update",
     "client_update_contacts",
     "password_reset_owe",
-    "reminders_send_due",
 ]

@@ -120,7 +120,7 @@ def test_booking_an_appointment_is_audited(client, cast):
     from clinic.clinic_time import today
     from clinic.models import Appointment, AppointmentType
     from clinic.tests.factories import WorkingHoursFactory
-    from clinic.tests.test_booking import _form
+    from scheduling.tests.test_booking import _form
 
     for weekday in range(7):
         WorkingHoursFactory(therapist=cast.therapist.therapist_profile, weekday=weekday)

@@ -67,8 +67,8 @@ def test_the_portal_shows_dates_in_the_clinic_format_with_the_year_when_not_this
 
 
 def test_client_mails_use_the_clinic_format(cast):
-    from clinic.notifications import appointment_email
     from clinic.tests.factories import AppointmentFactory
+    from scheduling.notifications import appointment_email
 
     starts = at_local(dt.date(2027, 1, 12), dt.time(10))
     appointment = AppointmentFactory(

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from clinic import dates
 from clinic.clinic_time import today
-from clinic.forms import ClientForm, RescheduleForm, WaitlistForm
-from clinic.forms_schedule import FreeSlotForm, TimeOffForm
+from clinic.forms import ClientForm
 from clinic.tests.factories import AppointmentTypeFactory
+from scheduling.forms import FreeSlotForm, RescheduleForm, TimeOffForm, WaitlistForm
 
 EXTREMES = ["9999-12-31", "0001-01-01", "2200-01-01", "1800-01-01"]
 

@@ -25,9 +25,9 @@ from django.urls import reverse
 from clinic.clinic_time import today
 from clinic.middleware_db import database_unavailable_response
 from clinic.models import Appointment, AppointmentSeries, AppointmentType, AuditEntry
-from clinic.services import scheduling
 from clinic.tests.factories import WorkingHoursFactory
-from clinic.tests.test_booking import _form
+from scheduling.services import appointments as booking
+from scheduling.tests.test_booking import _form
 from treatment_plans.models import PlanPdf
 from treatment_plans.services.pdf import plan_pdf_request
 from treatment_plans.tasks import sweep_plan_pdfs
@@ -72,7 +72,7 @@ def _cut_after_first_booking(monkeypatch, cut) -> list:
     """Book the series' first appointment for real, then `cut(first)`: the second write meets
     the failure. Returns the appointments booked (inside the request's transaction)."""
     booked = []
-    original = scheduling.appointment_book
+    original = booking.appointment_book
 
     def book_then_cut(**kwargs):
         appointment = original(**kwargs)
@@ -81,7 +81,7 @@ def _cut_after_first_booking(monkeypatch, cut) -> list:
             cut(appointment)
         return appointment
 
-    monkeypatch.setattr(scheduling, "appointment_book", book_then_cut)
+    monkeypatch.setattr(booking, "appointment_book", book_then_cut)
     return booked
 
 
@@ -130,7 +130,7 @@ def test_other_errors_still_give_the_500_page(desk, cast, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("a bug, not an outage")
 
-    monkeypatch.setattr(scheduling, "series_book", broken)
+    monkeypatch.setattr(booking, "series_book", broken)
     browser = HttpClient(raise_request_exception=False)
     browser.cookies = desk.cookies
     response = browser.post(reverse("appointment_new"), _form(cast, repeat="on", repeat_count="2"))

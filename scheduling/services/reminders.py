@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from clinic import outbox
 from clinic.models import Appointment
-from clinic.notifications import appointment_email
 from clinic.services.outbox import deliver_now, mail_owe
+from scheduling.notifications import appointment_email
 
 logger = logging.getLogger(__name__)
 Status = Appointment.Status

@@ -12,10 +12,9 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from clinic import date_formats, selectors
+from clinic import date_formats
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local, today
 from clinic.models import Appointment, AuditEntry, Therapist, TimeOff
-from clinic.services.scheduling import Slot, slot_problems
 from clinic.tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -25,6 +24,8 @@ from clinic.tests.factories import (
     TimeOffFactory,
     WorkingHoursFactory,
 )
+from scheduling import selectors
+from scheduling.services.appointments import Slot, slot_problems
 
 T = dt.time
 UTC = dt.UTC

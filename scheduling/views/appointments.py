@@ -16,20 +16,16 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.clinic_time import local
 from clinic.date_formats import day_time_short
-from clinic.forms import (
-    BookingForm,
-    CancelForm,
-    ClientSearchForm,
-    RescheduleForm,
-    WaitlistForm,
-)
-from clinic.ical import appointment_ics
+from clinic.forms import ClientSearchForm
 from clinic.models import Appointment, Client, WaitlistEntry
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
-from clinic.services import scheduling, waitlist
-from clinic.services.scheduling import SeriesConflicts, SlotTaken
 from clinic.submissions import creates_once, saved
+from scheduling.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
+from scheduling.ical import appointment_ics
+from scheduling.services import appointments as booking
+from scheduling.services import waitlist
+from scheduling.services.appointments import SeriesConflicts, SlotTaken
 
 CONFLICT = 409  # the slot is taken: the form is shown again with the reason
 
@@ -60,18 +56,18 @@ def appointment_new(request):
     if client is None:  # opened from the free-slot finder or a calendar: find the client here
         context["client_search"] = ClientSearchForm()
     if request.method != "POST" or not form.is_valid():
-        return render(request, "appointments/book.html", context)
+        return render(request, "scheduling/book.html", context)
     data = form.cleaned_data
     try:
         if data["repeat"]:
-            booked = scheduling.series_book(
+            booked = booking.series_book(
                 actor=request.user, client=data["client"], slot=form.slot(),
                 count=data["repeat_count"], interval_weeks=data["interval_weeks"],
                 front_desk_note=data["front_desk_note"],
             )  # fmt: skip
         else:
             booked = [
-                scheduling.appointment_book(
+                booking.appointment_book(
                     actor=request.user,
                     client=data["client"],
                     slot=form.slot(),
@@ -80,11 +76,11 @@ def appointment_new(request):
             ]
     except SeriesConflicts as conflicts:
         context["conflicts"] = [(local(start), reason) for start, reason in conflicts.conflicts]
-        return render(request, "appointments/book.html", context, status=CONFLICT)
+        return render(request, "scheduling/book.html", context, status=CONFLICT)
     except ValidationError as error:
         form.add_service_errors(error)
         status = CONFLICT if isinstance(error, SlotTaken) else 200
-        return render(request, "appointments/book.html", context, status=status)
+        return render(request, "scheduling/book.html", context, status=status)
     first = booked[0]
     count = f"{len(booked)} appointments" if len(booked) > 1 else "Appointment"
     messages.success(
@@ -110,7 +106,7 @@ def _choose_client(request):
     form = BookingForm(initial=_booking_initial(request), user=request.user)
     context = {"form": form, "client": None, "conflicts": None, "client_search": search,
                "client_matches": matches, "searched": search.is_valid()}  # fmt: skip
-    return render(request, "appointments/book.html", context)
+    return render(request, "scheduling/book.html", context)
 
 
 CLIENT_MATCHES = 20
@@ -166,7 +162,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
         matches = list(WaitlistEntry.objects.visible_to(request.user).matching(appointment))
     return render(
         request,
-        "appointments/detail.html",
+        "scheduling/detail.html",
         {
             "appointment": appointment,
             "reschedule_form": reschedule_form,
@@ -189,8 +185,8 @@ def _status_actions(appointment) -> list[tuple[str, str]]:
     }
     return [
         (target, labels[target])
-        for (source, target) in scheduling.TRANSITIONS
-        if source == appointment.status and not scheduling.status_problem(appointment, target)
+        for (source, target) in booking.TRANSITIONS
+        if source == appointment.status and not booking.status_problem(appointment, target)
     ]
 
 
@@ -198,8 +194,8 @@ def _status_waits(appointment) -> list[str]:
     """Why a status change is not offered yet (check in before the day, completed before the
     start), so the page says when it opens instead of silently lacking the button."""
     problems = (
-        scheduling.status_problem(appointment, target)
-        for (source, target) in scheduling.TRANSITIONS
+        booking.status_problem(appointment, target)
+        for (source, target) in booking.TRANSITIONS
         if source == appointment.status
     )
     return [problem for problem in problems if problem]
@@ -212,7 +208,7 @@ def appointment_reschedule(request, appointment_id):
     form = RescheduleForm(request.POST)
     if form.is_valid():
         try:
-            scheduling.appointment_reschedule(
+            booking.appointment_reschedule(
                 actor=request.user, appointment=appointment, slot=form.slot()
             )
         except ValidationError as error:
@@ -231,7 +227,7 @@ def appointment_cancel(request, appointment_id):
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            scheduling.appointment_cancel(
+            booking.appointment_cancel(
                 actor=request.user, appointment=appointment, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
@@ -253,7 +249,7 @@ def appointment_status(request, appointment_id):
         messages.error(request, "Unknown status.")
     else:
         try:
-            scheduling.appointment_set_status(
+            booking.appointment_set_status(
                 actor=request.user, appointment=appointment, status=status
             )
             messages.success(request, f"Marked {Appointment.Status(status).label.lower()}.")
@@ -278,7 +274,7 @@ def waitlist_new(request, client_id):
         else:
             messages.success(request, f"{client} is on the waitlist.")
             return saved(redirect("client_detail", client_id=client.pk))
-    return render(request, "appointments/waitlist_form.html", {"form": form, "client": client})
+    return render(request, "scheduling/waitlist_form.html", {"form": form, "client": client})
 
 
 @role_required(*STAFF_ROLES)
@@ -290,7 +286,7 @@ def waitlist_list(request):
         .order_by("earliest_date", "created_at")
     )
     audit.record(actor=request.user, action="list", detail="waitlist")
-    return render(request, "appointments/waitlist.html", {"entries": entries})
+    return render(request, "scheduling/waitlist.html", {"entries": entries})
 
 
 @role_required(*STAFF_ROLES)
@@ -345,11 +341,11 @@ def portal_appointment_cancel(request, appointment_id):
         )
         return render(
             request,
-            "appointments/portal_cancel_confirm.html",
-            {"appointment": appointment, "refusal": scheduling.client_cancel_refusal(appointment)},
+            "scheduling/portal_cancel_confirm.html",
+            {"appointment": appointment, "refusal": booking.client_cancel_refusal(appointment)},
         )
     try:
-        scheduling.appointment_cancel_by_client(actor=request.user, appointment=appointment)
+        booking.appointment_cancel_by_client(actor=request.user, appointment=appointment)
         messages.success(request, "Your appointment is cancelled. We hope to see you soon.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

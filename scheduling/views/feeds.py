@@ -2,7 +2,7 @@
 
 Calendar apps cannot sign in, so the secret token in the URL is the credential: an unknown or
 revoked token (or a deactivated account) gets the same 404 as a wrong URL. The feed names
-clients by initials only (see clinic/ical.py).
+clients by initials only (see scheduling/ical.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from clinic import audit
-from clinic.ical import therapist_feed_ics
 from clinic.models import Appointment, Therapist
+from scheduling.ical import therapist_feed_ics
 
 FEED_PAST = dt.timedelta(days=30)
 FEED_AHEAD = dt.timedelta(days=180)

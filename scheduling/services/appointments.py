@@ -28,7 +28,7 @@ from clinic.models import (
     WorkingHours,
 )
 from clinic.roles import STAFF_ROLES, Role, role_of
-from clinic.services.waitlist import waitlist_fulfil
+from scheduling.services.waitlist import waitlist_fulfil
 
 Status = Appointment.Status
 OVERLAP_CONSTRAINTS = ("appointment_therapist_no_overlap", "appointment_room_no_overlap")
@@ -183,7 +183,7 @@ def appointment_book(
 
 def _notify_client(appointment: Appointment) -> None:
     # Owed in this transaction: saved with the booking, sent once a worker is told.
-    from clinic.services.reminders import appointment_confirmation_owe
+    from scheduling.services.reminders import appointment_confirmation_owe
 
     appointment_confirmation_owe(appointment)
 

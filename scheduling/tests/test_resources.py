@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from clinic.models import AuditEntry, TimeOff, WorkingHours
-from clinic.services import resources
-from clinic.services.resources import Interval
 from clinic.tests.factories import TimeOffFactory, WorkingHoursFactory
+from scheduling.services import resources
+from scheduling.services.resources import Interval
 
 T = dt.time
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from clinic import date_formats
 from clinic.clinic_time import at_local, local, today
 from clinic.models import Appointment, AppointmentType, AuditEntry, WaitlistEntry
-from clinic.services.scheduling import series_dates
 from clinic.tests.factories import (
     AppointmentFactory,
     ClientFactory,
@@ -22,6 +21,7 @@ from clinic.tests.factories import (
     TimeOffFactory,
     WorkingHoursFactory,
 )
+from scheduling.services.appointments import series_dates
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
 from clinic.models import Appointment, AppointmentType
-from clinic.services.scheduling import Slot, SlotTaken, appointment_book
 from clinic.tests.factories import AppointmentFactory, ClientFactory, WorkingHoursFactory
+from scheduling.services.appointments import Slot, SlotTaken, appointment_book
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ATTEMPTS = 40

@@ -12,15 +12,15 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 from icalendar import Calendar
 
-from clinic import tasks
+from clinic import tasks as clinic_tasks
 from clinic.clinic_time import at_local, local, today
 from clinic.models import Appointment, AppointmentType, OutboundMail
-from clinic.notifications import appointment_email
-from clinic.services import reminders_send_due
 from clinic.services.outbox import mail_deliver, mail_sweep
-from clinic.services.reminders import CONFIRMATION, _owe_reminder
-from clinic.services.scheduling import Slot, appointment_book, appointment_cancel
 from clinic.tests.factories import AppointmentFactory, ClientFactory, RoomFactory
+from scheduling import tasks
+from scheduling.notifications import appointment_email
+from scheduling.services.appointments import Slot, appointment_book, appointment_cancel
+from scheduling.services.reminders import CONFIRMATION, _owe_reminder, reminders_send_due
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -129,8 +129,8 @@ def test_the_confirmation_is_owed_with_the_booking_and_sent_by_the_task(cast, bo
     assert owed.client == cast.client
     assert owed.status == OutboundMail.Status.WAITING and mail.outbox == []
 
-    assert tasks.deliver_mail.delay(str(owed.pk)).get() == "sent"  # a string id, as JSON
-    assert tasks.deliver_mail.delay(str(owed.pk)).get() == "skipped"  # a second delivery
+    assert clinic_tasks.deliver_mail.delay(str(owed.pk)).get() == "sent"  # a string id, as JSON
+    assert clinic_tasks.deliver_mail.delay(str(owed.pk)).get() == "skipped"  # a second delivery
     [message] = mail.outbox
     assert message.to == ["client@example.test"]
     owed.refresh_from_db()
@@ -149,7 +149,7 @@ def test_confirmation_is_dropped_when_cancelled_before_it_went_out(cast, bookabl
 
 
 def test_a_moved_appointments_first_confirmation_is_dropped(cast, bookable):
-    from clinic.services.scheduling import appointment_reschedule
+    from scheduling.services.appointments import appointment_reschedule
 
     appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
     later = Slot(
@@ -261,7 +261,7 @@ def test_a_refused_address_fails_the_mail_for_the_front_desk(cast, monkeypatch):
 
 
 def test_rescheduling_asks_for_a_new_reminder(cast, bookable, django_capture_on_commit_callbacks):
-    from clinic.services.scheduling import appointment_reschedule
+    from scheduling.services.appointments import appointment_reschedule
 
     appointment = appointment_book(actor=cast.frontdesk, client=cast.client, slot=bookable)
     Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=timezone.now())
@@ -284,12 +284,16 @@ def test_reminder_task_runs_the_service(cast):
 def test_beat_runs_the_reminders_and_the_outbox_sweep(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert schedule["send-due-reminders"] == {
-        "task": "clinic.tasks.send_due_reminders",
+        "task": "scheduling.tasks.send_due_reminders",
         "schedule": 300.0,
     }
     assert schedule["sweep-outbox"] == {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0}
-    for task in ("deliver_mail", "sweep_outbox", "send_due_reminders"):
-        assert settings.CELERY_TASK_ROUTES[f"clinic.tasks.{task}"] == {"queue": "email"}
+    for task in (
+        "clinic.tasks.deliver_mail",
+        "clinic.tasks.sweep_outbox",
+        "scheduling.tasks.send_due_reminders",
+    ):
+        assert settings.CELERY_TASK_ROUTES[task] == {"queue": "email"}
 
 
 @pytest.mark.parametrize("kind", ["confirmation", "reminder"])

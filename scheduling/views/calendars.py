@@ -18,22 +18,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from clinic import audit, selectors
+from clinic import audit
 from clinic.clinic_time import clinic_tz, day_bounds, local, today
 from clinic.date_formats import day_time_short
-from clinic.forms_schedule import (
+from clinic.links import link_maker
+from clinic.models import Appointment, Therapist, TimeOff
+from clinic.permissions import role_required
+from clinic.roles import STAFF_ROLES
+from clinic.submissions import creates_once, saved
+from scheduling import selectors
+from scheduling.forms import (
     FreeSlotForm,
     ScheduleDateForm,
     TimeOffForm,
     WorkingHoursFormSet,
     hours_initial,
 )
-from clinic.links import link_maker
-from clinic.models import Appointment, Therapist, TimeOff
-from clinic.permissions import role_required
-from clinic.roles import STAFF_ROLES
-from clinic.services import resources
-from clinic.submissions import creates_once, saved
+from scheduling.services import resources
 
 ROW_MINUTES = 15
 MAX_SPAN_ROWS = 96  # schedule.css has .gs-1 ... .gs-96
@@ -335,7 +336,7 @@ def schedule_day(request):
     audit.record(actor=request.user, action="list", detail=f"day schedule {day:%Y-%m-%d}")
     return render(
         request,
-        "schedule/day.html",
+        "scheduling/day.html",
         {
             "day": day,
             "today": today(),
@@ -361,7 +362,7 @@ def schedule_week(request, therapist_id):
     )  # fmt: skip
     return render(
         request,
-        "schedule/week.html",
+        "scheduling/week.html",
         {
             "therapist": therapist,
             "monday": monday,
@@ -430,7 +431,7 @@ def free_slot_finder(request):
             "end_day": start_day + dt.timedelta(days=FINDER_DAYS - 1),
             "later_query": later.urlencode(),
         }
-    return render(request, "schedule/free_slots.html", context)
+    return render(request, "scheduling/free_slots.html", context)
 
 
 def _finder_date_form(start_day: dt.date) -> ScheduleDateForm:
@@ -479,7 +480,7 @@ def _render_hours(request, therapist, hours_formset, time_off_form):
         feed_url = request.build_absolute_uri(path) if path else None
     return render(
         request,
-        "schedule/therapist_hours.html",
+        "scheduling/therapist_hours.html",
         {
             "therapist": therapist,
             "hours_formset": hours_formset,

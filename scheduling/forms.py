@@ -1,0 +1,293 @@
+"""Forms of scheduling: booking, moving and cancelling, the waitlist, the calendars, the
+free-slot finder and the therapist's hours page. They parse and check input only; the
+services in `scheduling.services` do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from clinic import dates
+from clinic.forms import DateInput, TimeInput
+from clinic.models import AppointmentType, Client, Room, Therapist, WaitlistEntry, WorkingHours
+from scheduling.services.resources import Interval, interval_overlaps
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ScheduleDateForm(forms.Form):
+    date = forms.DateField(
+        label="Go to date", required=False, widget=DATE_WIDGET, validators=[dates.CALENDAR]
+    )
+
+
+class FreeSlotForm(forms.Form):
+    therapist = forms.ModelChoiceField(
+        queryset=Therapist.objects.filter(is_active=True).select_related("user"),
+        empty_label="Choose a therapist",
+    )
+    type = forms.ModelChoiceField(
+        label="Appointment type",
+        queryset=AppointmentType.objects.filter(is_active=True),
+        empty_label="Choose a type",
+    )
+    date = forms.DateField(
+        label="From", required=False, widget=DATE_WIDGET, validators=[dates.BOOKING]
+    )
+    # An id, never a name, travels in the URL; it is carried through to the booking form.
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.visible_to(user)
+
+
+class WorkingHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        choices=[("", "Choose a day"), *WorkingHours.WEEKDAYS], coerce=int
+    )
+    start_time = forms.TimeField(label="From", widget=TIME_WIDGET)
+    end_time = forms.TimeField(label="To", widget=TIME_WIDGET)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and start >= end:
+            self.add_error("end_time", "The end must be after the start.")
+        return data
+
+    def interval(self) -> Interval:
+        data = self.cleaned_data
+        return Interval(data["weekday"], data["start_time"], data["end_time"])
+
+
+class BaseWorkingHoursFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+
+    def kept_forms(self) -> list[WorkingHoursForm]:
+        """Filled-in rows not marked for deletion; blank spare rows have no cleaned data."""
+        return [
+            form
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+    def clean(self):
+        # Checked even when another row has an error, so every problem shows at once.
+        kept = self.kept_forms()
+        intervals = [form.interval() for form in kept]
+        clashes = interval_overlaps(intervals)
+        for earlier, later in clashes:
+            kept[later].add_error("start_time", f"Overlaps {intervals[earlier]}.")
+        if clashes:
+            raise forms.ValidationError(
+                "Two intervals on the same day overlap. Change or remove one of them."
+            )
+
+    def intervals(self) -> list[Interval]:
+        return [form.interval() for form in self.kept_forms()]
+
+
+WorkingHoursFormSet = forms.formset_factory(
+    WorkingHoursForm, formset=BaseWorkingHoursFormSet, extra=3, can_delete=True
+)
+
+
+def hours_initial(hours) -> list[dict]:
+    return [
+        {"weekday": h.weekday, "start_time": h.start_time, "end_time": h.end_time} for h in hours
+    ]
+
+
+class TimeOffForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="From", widget=DATETIME_WIDGET, validators=[dates.TIME_OFF]
+    )
+    ends_at = forms.DateTimeField(
+        label="Until", widget=DATETIME_WIDGET, validators=[dates.TIME_OFF]
+    )
+    reason = forms.CharField(
+        max_length=120, required=False, help_text="Shown to staff only, e.g. Course or Holiday."
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and start >= end:
+            self.add_error("ends_at", "The end must be after the start.")
+        return data
+
+
+# --- booking ------------------------------------------------------------------------------------
+
+
+class SlotFields(forms.Form):
+    """Therapist, type, date, time and room: what a booking or a move needs."""
+
+    therapist = forms.ModelChoiceField(queryset=Therapist.objects.none())
+    appointment_type = forms.ModelChoiceField(
+        queryset=AppointmentType.objects.filter(is_active=True), label="Type"
+    )
+    date = forms.DateField(widget=DateInput(), validators=[dates.BOOKING])
+    time = forms.TimeField(widget=TimeInput(), label="Start time", help_text="Clinic time.")
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
+    )
+
+    # Where a service's complaint about a field is shown.
+    FIELD_FOR = {"starts_at": "time", "therapist": "therapist", "room": "room"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = Therapist.objects.filter(is_active=True).select_related(
+            "user"
+        )
+
+    def slot(self):
+        from clinic.clinic_time import at_local
+        from scheduling.services.appointments import Slot
+
+        data = self.cleaned_data
+        return Slot(
+            therapist=data["therapist"],
+            appointment_type=data["appointment_type"],
+            starts_at=at_local(data["date"], data["time"]),
+            room=data.get("room"),
+        )
+
+    def add_service_errors(self, error: forms.ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            target = self.FIELD_FOR.get(field, field if field in self.fields else None)
+            for message in messages:
+                self.add_error(target, message)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice by id where a malformed id reads as 'unknown', not as a UUID syntax lesson."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code == "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
+class BookingForm(SlotFields):
+    client = IdChoiceField(
+        queryset=Client.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": (
+                "Choose the client first (under “Who is the appointment for?”), or open the "
+                "booking from the client's page."
+            ),
+            "invalid_choice": "Unknown client. Open the booking from the client's page.",
+        },
+    )
+    front_desk_note = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Note for the schedule",
+        help_text="Scheduling only (e.g. 'prefers ground-floor room'); no health information.",
+    )
+    repeat = forms.BooleanField(required=False, label="Repeat as a series")
+    repeat_count = forms.IntegerField(
+        min_value=2, max_value=52, required=False, initial=8, label="Number of sessions"
+    )
+    interval_weeks = forms.TypedChoiceField(
+        choices=[
+            (1, "Every week"),
+            (2, "Every 2 weeks"),
+            (3, "Every 3 weeks"),
+            (4, "Every 4 weeks"),
+        ],
+        coerce=int,
+        initial=1,
+        label="How often",
+    )
+
+    field_order = ["client", "therapist", "appointment_type", "date", "time", "room"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.visible_to(user).filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("repeat") and not data.get("repeat_count"):
+            self.add_error("repeat_count", "How many sessions should the series have?")
+        return data
+
+
+class RescheduleForm(SlotFields):
+    pass
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        label="Reason for cancelling",
+        help_text="e.g. 'client ill', 'therapist away'. No health details.",
+    )
+
+
+class WaitlistForm(forms.ModelForm):
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "therapist",
+            "appointment_type",
+            "earliest_date",
+            "latest_date",
+            "earliest_time",
+            "latest_time",
+            "note",
+        ]
+        widgets = {
+            "earliest_date": DateInput(),
+            "latest_date": DateInput(),
+            "earliest_time": TimeInput(),
+            "latest_time": TimeInput(),
+        }
+        labels = {
+            "therapist": "Therapist (empty: any)",
+            "appointment_type": "Type (empty: any)",
+            "earliest_date": "From date",
+            "latest_date": "To date",
+            "earliest_time": "Earliest start",
+            "latest_time": "Latest end",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = Therapist.objects.filter(is_active=True).select_related(
+            "user"
+        )
+        for name in ("earliest_date", "latest_date"):
+            self.fields[name].validators.append(dates.WAITLIST)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("earliest_date"), data.get("latest_date")
+        if first and last and last < first:
+            self.add_error("latest_date", "The end date is before the start date.")
+        elif last and last < timezone.localdate():
+            self.add_error("latest_date", "That range is already over.")
+        start, end = data.get("earliest_time"), data.get("latest_time")
+        if start and end and end <= start:
+            self.add_error("latest_time", "The latest end must be after the earliest start.")
+        return data

@@ -1,0 +1,13 @@
+"""Scheduling's Celery tasks: thin, call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from scheduling.services.reminders import reminders_send_due
+
+
+@shared_task(ignore_result=True)
+def send_due_reminders() -> int:
+    # Beat runs this every few minutes; an unsent reminder stays owed in the outbox.
+    return reminders_send_due()
