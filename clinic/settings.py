@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "intake",
     "treatment_plans",
     "sessions_log",
+    "portals",
 ]
 
 MIDDLEWARE = [

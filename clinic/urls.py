@@ -7,10 +7,9 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from clinic import dashboards
 from clinic.forms import QueuedPasswordResetForm
 from clinic.security.views import ThrottledLoginView
-from clinic.views import audit, clients, health, invitations, outbox
+from clinic.views import audit, health, invitations, outbox
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -27,23 +26,6 @@ auth_patterns = [
         name="password_reset",
     ),
     path("", include("django.contrib.auth.urls")),
-]
-
-dashboard_patterns = [
-    path("", dashboards.home, name="home"),
-    path("dashboard/admin/", dashboards.admin_dashboard, name="dashboard_admin"),
-    path("dashboard/therapist/", dashboards.therapist_dashboard, name="dashboard_therapist"),
-    path("dashboard/front-desk/", dashboards.front_desk_dashboard, name="dashboard_front_desk"),
-    path("portal/", dashboards.client_portal, name="portal"),
-    path("physician/", dashboards.physician_dashboard, name="physician_dashboard"),
-]
-
-client_patterns = [
-    path("portal/contacts/", clients.portal_contacts, name="portal_contacts"),
-    path("clients/", clients.client_list, name="client_list"),
-    path("clients/new/", clients.client_new, name="client_new"),
-    path("clients/<uuid:client_id>/", clients.client_detail, name="client_detail"),
-    path("clients/<uuid:client_id>/edit/", clients.client_edit, name="client_edit"),
 ]
 
 # Portal invitations (clinic/views/invitations.py); the accept page is token-authenticated.
@@ -67,11 +49,10 @@ outbox_patterns = [
 handler500 = "clinic.views.errors.server_error"
 
 urlpatterns = [
-    *dashboard_patterns,
+    path("", include("portals.urls")),
     # Two-factor sign-in (clinic/mfa): set-up, the sign-in check, the user's own settings.
     path("accounts/mfa/", include("clinic.mfa.urls")),
     path("accounts/", include(auth_patterns)),
-    *client_patterns,
     path("", include("scheduling.urls")),
     *invitation_patterns,
     *outbox_patterns,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from clinic.models import Client, FormSubmission
 from clinic.submissions import FIELD, KEEP, form_submissions_purge
 from clinic.tests.submissions import is_already_saved, said, token_in
-from clinic.tests.test_clients_registry import _client_data
+from portals.tests.test_clients_registry import _client_data
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from clinic import text_limits
 from clinic.forms import ClientContactsForm
 from clinic.models import Client
 from clinic.tests.factories import ClientFactory
-from clinic.tests.test_clients_registry import _client_data
+from portals.tests.test_clients_registry import _client_data
 
 
 def test_a_100000_character_address_is_refused_and_the_rest_is_kept(client, cast):

@@ -40,7 +40,7 @@ def client_list(request):
     audit.record(actor=request.user, action="list", detail="clients")
     return render(
         request,
-        "clinic/client_list.html",
+        "portals/client_list.html",
         {
             "form": form,
             "clients": clients[:SEARCH_LIMIT],
@@ -61,7 +61,7 @@ def client_detail(request, client_id):
     audit.record(actor=request.user, action="view", client=client, target=client)
     return render(
         request,
-        "clinic/client_detail.html",
+        "portals/client_detail.html",
         {
             "client": client,
             "care_team": care_team.select_related("physician"),
@@ -144,7 +144,7 @@ def client_new(request):
         client = services.client_create(actor=request.user, data=form.cleaned_data)
         messages.success(request, f"{client} is registered.")
         return saved(redirect("client_detail", client_id=client.pk))
-    return render(request, "clinic/client_form.html", {"form": form, "client": None})
+    return render(request, "portals/client_form.html", {"form": form, "client": None})
 
 
 @role_required(*STAFF_ROLES)
@@ -157,7 +157,7 @@ def client_edit(request, client_id):
         return redirect("client_detail", client_id=client.pk)
     if request.method == "GET":
         audit.record(actor=request.user, action="view", client=client, target=client)
-    return render(request, "clinic/client_form.html", {"form": form, "client": client})
+    return render(request, "portals/client_form.html", {"form": form, "client": client})
 
 
 @role_required(Role.CLIENT)
@@ -170,4 +170,4 @@ def portal_contacts(request):
         return redirect("portal")
     if request.method == "GET":
         audit.record(actor=request.user, action="view", client=client, target=client)
-    return render(request, "clinic/portal_contacts.html", {"form": form, "client": client})
+    return render(request, "portals/portal_contacts.html", {"form": form, "client": client})

@@ -56,7 +56,7 @@ def admin_dashboard(request):
     )
     return render(
         request,
-        "dashboards/admin.html",
+        "portals/admin.html",
         {
             "client_count": Client.objects.visible_to(request.user).count(),
             "users_by_role": [
@@ -87,7 +87,7 @@ def therapist_dashboard(request):
     audit.record(actor=request.user, action="list", detail="therapist dashboard: today's clients")
     return render(
         request,
-        "dashboards/therapist.html",
+        "portals/therapist.html",
         {
             "recent_clients": recent[:RECENT],
             "todays": todays,
@@ -125,7 +125,7 @@ def front_desk_dashboard(request):
     audit.record(actor=request.user, action="list", detail="front desk dashboard: today's clients")
     return render(
         request,
-        "dashboards/front_desk.html",
+        "portals/front_desk.html",
         {
             "recent_clients": recent[:RECENT],
             "todays": _todays_appointments(request.user),
@@ -146,7 +146,7 @@ def client_portal(request):
     audit.record(actor=request.user, action="view", client=client, target=client)
     return render(
         request,
-        "dashboards/client.html",
+        "portals/client.html",
         {
             "client": client,
             "care_team": care_team,
@@ -277,7 +277,7 @@ def physician_dashboard(request):
     audit.record(actor=request.user, action="list", detail=detail)
     return render(
         request,
-        "dashboards/physician.html",
+        "portals/physician.html",
         {
             "form": form,
             "page": page,
