@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.services.sessions import user_sessions_end
 from clinic.date_formats import day_time
 from clinic.mfa.services import mfa_reset
 from clinic.models import (
@@ -17,7 +18,6 @@ from clinic.models import (
     Therapist,
     User,
 )
-from clinic.security.services import user_sessions_end
 from clinic.services.outbox import mail_resend
 
 
@@ -69,7 +69,7 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         # Deactivating here ends the sessions in the admin's name; the post_save signal would
-        # otherwise do it as "system" (clinic/signals.py), and then finds nothing left to end.
+        # otherwise do it as "system" (accounts/signals.py), and then finds nothing left to end.
         if change and "is_active" in form.changed_data and not obj.is_active:
             user_sessions_end(actor=request.user, user=obj)
         super().save_model(request, obj, form, change)

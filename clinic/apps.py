@@ -6,7 +6,5 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from clinic import signals  # noqa: F401  (login/logout audit receivers)
-
         # Each registers its kinds of owed mail with the outbox (clinic/outbox.py).
-        from clinic.services import invitations, people  # noqa: F401
+        from clinic.services import people  # noqa: F401

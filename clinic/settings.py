@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "clinic",
+    "accounts",
     "scheduling",
     "intake",
     "treatment_plans",
@@ -60,7 +61,7 @@ MIDDLEWARE = [
     "clinic.middleware_uploads.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.mfa.middleware.MfaRequiredMiddleware",
-    "clinic.security.sessions.SessionLimitsMiddleware",
+    "accounts.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.RequestContextMiddleware",
 ]
@@ -92,12 +93,12 @@ AUTH_USER_MODEL = "clinic.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Django's minimum length, by role: 12 for staff and physicians, 8 for clients.
-    {"NAME": "clinic.security.validators.RoleMinimumLengthValidator"},
+    {"NAME": "accounts.validators.RoleMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Refuses a locked username/IP pair on every sign-in path (clinic/security/throttle.py).
-AUTHENTICATION_BACKENDS = ["clinic.security.throttle.ThrottledModelBackend"]
+# Refuses a locked username/IP pair on every sign-in path (accounts/throttle.py).
+AUTHENTICATION_BACKENDS = ["accounts.throttle.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,7 +160,7 @@ https_only = not DEBUG and not LOCAL_PLAIN_HTTP
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = https_only
 CSRF_COOKIE_SECURE = https_only
-# Absolute session lifetime from sign-in, and the idle limit (clinic/security/sessions.py).
+# Absolute session lifetime from sign-in, and the idle limit (accounts/session_limits.py).
 SESSION_COOKIE_AGE = env_int("CLINIC_SESSION_SECONDS", 12 * 3600, minimum=60)
 CLINIC_SESSION_IDLE_SECONDS = env_int("CLINIC_SESSION_IDLE_SECONDS", 1800, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

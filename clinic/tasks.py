@@ -38,7 +38,7 @@ def sweep_outbox(now: str | None = None) -> dict:
 @shared_task(ignore_result=True)
 def purge_login_throttle() -> int:
     # Rows whose counting window and lockout are both over (beat, hourly).
-    from clinic.security.throttle import purge_expired
+    from accounts.throttle import purge_expired
 
     return purge_expired()
 

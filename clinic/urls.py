@@ -1,43 +1,16 @@
 """Root URLs (the site). Object URLs carry UUIDs, never sequential ids."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from clinic.forms import QueuedPasswordResetForm
-from clinic.security.views import ThrottledLoginView
-from clinic.views import audit, health, invitations, outbox
+from clinic.views import audit, health, outbox
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
 
-auth_patterns = [
-    path(
-        "login/",
-        ThrottledLoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path(
-        "password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
-        name="password_reset",
-    ),
-    path("", include("django.contrib.auth.urls")),
-]
-
-# Portal invitations (clinic/views/invitations.py); the accept page is token-authenticated.
-invitation_patterns = [
-    path("clients/<uuid:client_id>/invite/", invitations.client_invite, name="client_invite"),
-    path(
-        "physicians/<uuid:physician_id>/invite/",
-        invitations.physician_invite,
-        name="physician_invite",
-    ),
-    path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
-]
 
 # Mail the clinic owes and has not delivered yet (clinic/views/outbox.py).
 outbox_patterns = [
@@ -50,11 +23,8 @@ handler500 = "clinic.views.errors.server_error"
 
 urlpatterns = [
     path("", include("portals.urls")),
-    # Two-factor sign-in (clinic/mfa): set-up, the sign-in check, the user's own settings.
-    path("accounts/mfa/", include("clinic.mfa.urls")),
-    path("accounts/", include(auth_patterns)),
+    path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
-    *invitation_patterns,
     *outbox_patterns,
     path("", include("intake.urls")),
     path("", include("treatment_plans.urls")),

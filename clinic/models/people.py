@@ -107,7 +107,7 @@ class Client(UUIDModel):
     email = models.EmailField(blank=True)
     # Set when staff change the email after registration, with the address it replaced: an
     # address staff typed is not proof of the client's, so no portal invitation goes to it
-    # until the replaced address has had time to object (see clinic/services/invitations.py).
+    # until the replaced address has had time to object (see accounts/services/invitations.py).
     email_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_previous = models.EmailField(blank=True, editable=False)
     phone = models.CharField(max_length=40, blank=True)

@@ -1,4 +1,4 @@
-"""Sign-in throttling's counts (clinic/security/throttle.py).
+"""Sign-in throttling's counts (accounts/throttle.py).
 
 Why the database rather than the cache: every gunicorn worker and host already shares it, and a
 sign-in already writes to it (the audit entry), so an outage of Redis no longer takes sign-in

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.services.invitations import email_unproved
 from clinic import audit, outbox
 from clinic.models import Client
 from clinic.roles import Role, role_of
-from clinic.services.invitations import email_unproved
 from clinic.services.outbox import mail_owe
 
 CLIENT_CONTACT_FIELDS = (

@@ -15,11 +15,11 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import invitations as services
+from accounts.services.invitations import InvitationUnavailable
 from clinic.date_formats import day_time
 from clinic.models import AuditEntry, Client, Invitation, Physician, User
 from clinic.roles import Role
-from clinic.services import invitations as services
-from clinic.services.invitations import InvitationUnavailable
 from clinic.tests.factories import (
     CareTeamMemberFactory,
     ClientFactory,

@@ -15,8 +15,8 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts import throttle
 from clinic.models import LoginThrottle
-from clinic.security import throttle
 from clinic.tests.factories import PASSWORD
 
 IP = "10.20.30.40"

@@ -8,9 +8,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts import session_limits as sessions
+from accounts import throttle
+from accounts.services import sessions as security_services
 from clinic import audit
-from clinic.security import services as security_services
-from clinic.security import sessions, throttle
 
 logger = logging.getLogger("clinic.auth")
 

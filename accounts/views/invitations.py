@@ -14,18 +14,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from clinic.clinic_time import local
-from clinic.date_formats import day_time
-from clinic.forms_invitations import (
+from accounts.forms import (
     InvitationAcceptForm,
     InvitationProofForm,
     InvitationSendForm,
     suggested_username,
 )
+from accounts.services import invitations as services
+from accounts.services.invitations import InvitationUnavailable
+from clinic.clinic_time import local
+from clinic.date_formats import day_time
 from clinic.models import Client, Invitation, Physician
 from clinic.permissions import role_required
-from clinic.services import invitations as services
-from clinic.services.invitations import InvitationUnavailable
 from clinic.submissions import creates_once, saved
 
 GONE_STATUS = {services.UNKNOWN: 404}  # the rest (expired, used, revoked) are 410
@@ -83,7 +83,7 @@ def _invite_page(request, **person):
         else services.send_refusal(actor=request.user, person=invitee),
         **person,
     }
-    return render(request, "invitations/send.html", context)
+    return render(request, "accounts/invitations/send.html", context)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -108,7 +108,7 @@ def invitation_accept(request, token: str):
     if request.user.is_authenticated:
         return _accept_signed_in(request, invitation, token)
     if services.existing_account(invitation) is not None:
-        return render(request, "invitations/sign_in_first.html", {"next": request.path})
+        return render(request, "accounts/invitations/sign_in_first.html", {"next": request.path})
     return _accept_new_account(request, invitation, token)
 
 
@@ -133,14 +133,14 @@ def _accept_new_account(request, invitation: Invitation, token: str):
         else:
             return _sign_in(request, user)
     context = {"form": form, "invitation": invitation}
-    return render(request, "invitations/accept.html", context)
+    return render(request, "accounts/invitations/accept.html", context)
 
 
 def _accept_signed_in(request, invitation: Invitation, token: str):
     """Someone signed in follows the link: the invited person's existing account is linked;
     anyone else (staff trying the link, another client) is told to sign out first."""
     if not services.may_link(invitation, request.user):
-        return render(request, "invitations/other_account.html", status=403)
+        return render(request, "accounts/invitations/other_account.html", status=403)
     # Bound on every POST: a physician's form has no fields, so its data may be empty.
     posted = request.POST if request.method == "POST" else None
     form = InvitationProofForm(posted, invitation=invitation)
@@ -154,14 +154,14 @@ def _accept_signed_in(request, invitation: Invitation, token: str):
         except InvitationUnavailable as gone:
             return _gone(request, gone.reason)
         except PermissionDenied:
-            return render(request, "invitations/other_account.html", status=403)
+            return render(request, "accounts/invitations/other_account.html", status=403)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, "Your account is now linked. Welcome.")
             return redirect(user.dashboard_url_name)
     context = {"invitation": invitation, "form": form}
-    return render(request, "invitations/link_account.html", context)
+    return render(request, "accounts/invitations/link_account.html", context)
 
 
 def _sign_in(request, user):
@@ -172,4 +172,4 @@ def _sign_in(request, user):
 
 def _gone(request, reason: str):
     status = GONE_STATUS.get(reason, 410)
-    return render(request, "invitations/gone.html", {"reason": reason}, status=status)
+    return render(request, "accounts/invitations/gone.html", {"reason": reason}, status=status)

@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from accounts import session_limits as sessions
+from accounts import throttle
 from clinic.models import AuditEntry, User, UserSession
-from clinic.security import sessions, throttle
 from clinic.tests.factories import PASSWORD
 from clinic.tests.test_roles_and_urls import MATRIX, _url
 from clinic.tests.test_settings_env import _manage

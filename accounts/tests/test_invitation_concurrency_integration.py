@@ -13,10 +13,10 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import invitations as services
 from clinic.models import Client, Invitation, User
 from clinic.models.invitations import token_hash
 from clinic.roles import Role
-from clinic.services import invitations as services
 from clinic.tests.concurrency import (
     deadlocks,
     deadlocks_since,

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.shortcuts import render
 
+from accounts import throttle
 from clinic.audit import client_ip
-from clinic.security import throttle
 
 
 def too_many_attempts(request):

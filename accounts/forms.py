@@ -10,9 +10,9 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 
+from accounts.services.invitations import needs_birth_date
 from clinic.forms import DateInput
 from clinic.models import Invitation, User
-from clinic.services.invitations import needs_birth_date
 
 
 class InvitationSendForm(forms.Form):
