@@ -31,8 +31,8 @@ from clinic.models import (
 from intake.models import Assessment, Consent, HealthHistory
 from sessions_log.models import Measurement, SessionNote, TechniqueApplied, TriggerPoint
 from sessions_log.services.notes import active_plan_version
+from sessions_log.services.progress import milestones_update
 from treatment_plans.models import ConflictOverride, Milestone, Technique, TreatmentPlan
-from treatment_plans.services.progress import milestones_update
 
 # last name -> usual slot (weekday, time), pain before/after per session (oldest first),
 # readings per milestone kind, techniques (key, region, pressure, minutes[, only in these

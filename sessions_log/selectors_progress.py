@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from intake.models import Assessment
 from sessions_log.models import TechniqueApplied
-from treatment_plans.models import PlanVersion, TreatmentPlan
-from treatment_plans.progress import (
+from sessions_log.progress import (
     MilestoneProgress,
     ProgressCharts,
     SessionReading,
@@ -23,6 +22,7 @@ from treatment_plans.progress import (
     sessions_done,
     signed_sessions,
 )
+from treatment_plans.models import PlanVersion, TreatmentPlan
 
 # The charts (with their tables) and "what worked" show the latest sessions of a long plan,
 # and every session on request: a typical plan has 6-24, and 200 points across a phone-width

@@ -33,13 +33,13 @@ from clinic.charts import ProgressRow, progress_chart
 from clinic.models import CareTeamMember
 from intake import conditions
 from intake.models import HealthHistory
-from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
-from treatment_plans.progress import (
+from sessions_log.progress import (
     MilestoneProgress,
     milestone_progress,
     plan_sessions,
     progress_charts,
 )
+from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
 
 logger = logging.getLogger(__name__)
 

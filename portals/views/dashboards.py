@@ -36,10 +36,10 @@ from clinic.selectors import failed_mails, outbox_backlog
 from intake.selectors import current_health_history, missing_for_care
 from scheduling.services.appointments import CLIENT_CANCEL_HOURS
 from sessions_log.models import SessionNote
+from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
 from treatment_plans.models import ClearanceRequest, PlanAcknowledgement, PlanPdf, PlanVersion
 from treatment_plans.pdf import chart_rows
-from treatment_plans.progress import milestone_progress
 
 RECENT = 10
 

@@ -208,7 +208,7 @@ def _require_started(appointment: Appointment) -> None:
 
 
 def _progress_changed(version: PlanVersion) -> None:
-    from treatment_plans.services.progress import milestones_update
+    from sessions_log.services.progress import milestones_update
 
     milestones_update(version=version)
 

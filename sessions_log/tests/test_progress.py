@@ -21,6 +21,7 @@ from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
 from sessions_log import selectors_progress
 from sessions_log.models import Measurement, TechniqueApplied
+from sessions_log.progress import milestone_progress, plan_sessions, signed_sessions
 from sessions_log.selectors_progress import (
     TechniqueOutcome,
     plan_progress,
@@ -29,7 +30,6 @@ from sessions_log.selectors_progress import (
 )
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans import pdf as pdf_module
-from treatment_plans.progress import milestone_progress, plan_sessions, signed_sessions
 from treatment_plans.services.pdf import plan_pdf_fingerprint
 from treatment_plans.tests.factories import MilestoneFactory, PlanVersionFactory, technique
 

@@ -40,8 +40,9 @@ from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from clinic.services.outbox import mail_owe
 from clinic.wakeups import wake
+from sessions_log.models import SessionNote
+from sessions_log.progress import milestone_progress
 from treatment_plans.models import PlanAcknowledgement, PlanPdf, PlanVersion
-from treatment_plans.progress import milestone_progress, session_note_model
 
 logger = logging.getLogger(__name__)
 Status = PlanPdf.Status
@@ -83,10 +84,7 @@ def plan_pdf_fingerprint(version: PlanVersion, progress=None) -> str:
 
 
 def _signed_session_ids(version: PlanVersion) -> list[str]:
-    note_model = session_note_model()
-    if note_model is None:
-        return []
-    notes = note_model.objects.filter(
+    notes = SessionNote.objects.filter(
         plan_version__plan_id=version.plan_id, signed_at__isnull=False
     )
     return [str(pk) for pk in notes.order_by("pk").values_list("pk", flat=True)]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import AuditEntry
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
+from sessions_log.progress import milestone_progress
 from treatment_plans import pdf as pdf_module
 from treatment_plans.models import (
     ConflictOverride,
@@ -31,7 +32,6 @@ from treatment_plans.models import (
     PlanPdf,
     Severity,
 )
-from treatment_plans.progress import milestone_progress
 from treatment_plans.services.pdf import (
     LEASE,
     MAX_ATTEMPTS,

@@ -15,6 +15,7 @@ from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from clinic.submissions import creates_once, saved
 from intake.models import Assessment
 from intake.selectors import current_health_history
+from sessions_log.progress import milestone_progress
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.forms.plans import (
     ClearanceForm,
@@ -27,7 +28,6 @@ from treatment_plans.forms.plans import (
     technique_initial,
 )
 from treatment_plans.models import PlanPdf, PlanVersion, TreatmentPlan
-from treatment_plans.progress import milestone_progress
 from treatment_plans.services import plans as plan_services
 
 READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)

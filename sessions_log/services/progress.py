@@ -12,7 +12,7 @@ def milestones_update(*, version: PlanVersion) -> int:
     """Mark each measurable milestone met or in progress from its latest value, then ask for a
     fresh PDF (debounced, so a burst of signed notes renders once). Returns how many changed.
     Milestone status is progress, not plan content, so it may change on an active version."""
-    from treatment_plans.progress import milestone_progress
+    from sessions_log.progress import milestone_progress
     from treatment_plans.services.pdf import plan_pdf_refresh
 
     changed = 0

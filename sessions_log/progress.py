@@ -6,9 +6,6 @@ change). A session reading wins over an assessment of the same day or older. NPR
 a session's `pain_before`: the pain at the start of a session is the client's current level
 (the pain after includes the massage's short-term effect).
 
-Session rows are read through reverse relations (`Client.session_notes`,
-`SessionNote.measurements`): this app sits below sessions_log and never imports it.
-
 An internal read for the PDF job (which has no user): callers that show it to a person must
 have reached `version` through `PlanVersion.objects.visible_to(user)`.
 """
@@ -21,16 +18,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Subquery
 from django.db.models.functions import TruncDate
 
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
 from clinic.clinic_time import clinic_tz
 from clinic.date_formats import day
-from clinic.models import Client
 from intake.models import Assessment, RangeOfMotion
 from scheduling.lookups import InSubquery
+from sessions_log.models import Measurement, SessionNote
 from treatment_plans.models import Milestone, PlanVersion
 
 Kind = Milestone.Kind
@@ -185,20 +181,6 @@ def _score(milestone: Milestone, assessment: Assessment):
 # --- session notes as a source ------------------------------------------------------------
 
 
-def session_note_model():
-    """The session-note model reached through `Client.session_notes`, or None when the
-    sessions app is not installed (this app must not import it)."""
-    try:
-        return Client._meta.get_field("session_notes").related_model
-    except FieldDoesNotExist:
-        return None
-
-
-def _measurement_model():
-    note_model = session_note_model()
-    return None if note_model is None else note_model._meta.get_field("measurements").related_model
-
-
 def _psfs_key(text: str) -> str:
     return text.strip().casefold()
 
@@ -276,11 +258,8 @@ def signed_sessions(version: PlanVersion) -> SignedSessions:
     however many notes; rows as plain values (the page shows hundreds of readings, so no
     model instances and no timestamps to parse: the clinic-local date comes from SQL).
     Internal read, like `milestone_progress`."""
-    note_model = session_note_model()
-    if note_model is None:
-        return SignedSessions([], [])
     plan_versions = PlanVersion.objects.filter(plan_id=version.plan_id).values("pk")
-    notes_query = note_model.objects.filter(
+    notes_query = SessionNote.objects.filter(
         client_id=version.plan.client_id, signed_at__isnull=False
     )
     notes = list(
@@ -308,8 +287,8 @@ def _measurements_by_note(note_ids) -> dict:
     side), and by (norm id, "") for a milestone that names no side; PSFS scores by activity
     (casefolded)."""
     rows = (
-        _measurement_model()
-        .objects.filter(InSubquery(F("note_id"), Subquery(note_ids)))  # by the note_id index
+        # By the note_id index.
+        Measurement.objects.filter(InSubquery(F("note_id"), Subquery(note_ids)))
         .order_by("side")  # "" before "left" before "right": the no-side reading is stable
         .values_list("note_id", "kind", "rom_norm_id", "side", "activity", "value")
     )
