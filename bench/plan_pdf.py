@@ -57,9 +57,9 @@ def _plan():
     from django.utils import timezone
 
     from clinic.tests.factories import make_cast
+    from documents.tests.test_pdf import make_plan
     from treatment_plans.models import Milestone
     from treatment_plans.tests.factories import MilestoneFactory
-    from treatment_plans.tests.test_pdf import make_plan
 
     cast = make_cast()
     cast.physician.email = "dr.bench@example.test"
@@ -138,10 +138,10 @@ def _start_worker(settings) -> subprocess.Popen:
 
 
 def _measure(version, worker_pid: int):
+    from documents.services import plan_pdf_request
     from intake.tests.factories import AssessmentFactory
-    from treatment_plans import pdf as pdf_module
+    from documents import pdf as pdf_module
     from treatment_plans.models import PlanPdf
-    from treatment_plans.services.pdf import plan_pdf_request
 
     end_to_end, bare, cold = [], [], None
     for run in range(RUNS + 1):

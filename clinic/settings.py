@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "intake",
     "treatment_plans",
     "sessions_log",
+    "documents",
     "portals",
 ]
 
@@ -227,14 +228,14 @@ CELERY_TASK_ROUTES = {
     "clinic.tasks.deliver_mail": {"queue": "email"},
     "clinic.tasks.sweep_outbox": {"queue": "email"},
     "scheduling.tasks.send_due_reminders": {"queue": "email"},
-    "treatment_plans.tasks.*": {"queue": "pdf"},
+    "documents.tasks.*": {"queue": "pdf"},
 }
 # The sweeps are how owed work survives a lost message, a broker outage or a killed worker:
 # the tables (the outbox, the plan PDFs), not the queues, record what is owed.
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0},
     "send-due-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
-    "sweep-plan-pdfs": {"task": "treatment_plans.tasks.sweep_plan_pdfs", "schedule": 15.0},
+    "sweep-plan-pdfs": {"task": "documents.tasks.sweep_plan_pdfs", "schedule": 15.0},
     "purge-login-throttle": {"task": "clinic.tasks.purge_login_throttle", "schedule": 3600.0},
     "purge-form-submissions": {"task": "clinic.tasks.purge_form_submissions", "schedule": 86400.0},
 }

@@ -21,4 +21,4 @@ CLINIC_REQUIRE_MFA = False
 # A worker started by the PDF integration test with this variable renders slowly, to be killed
 # mid-render (treatment_plans/tests/slow_render.py); production code has no such hook.
 if os.environ.get("CLINIC_TEST_PDF_DELAY"):
-    CELERY_IMPORTS = ["treatment_plans.tests.slow_render"]
+    CELERY_IMPORTS = ["documents.tests.slow_render"]

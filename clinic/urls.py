@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("", include("treatment_plans.urls")),
     path("", include("sessions_log.urls")),
+    path("", include("documents.urls")),
     path("audit/", audit.audit_log, name="audit_log"),
     path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on every site; the icon itself is a static file.

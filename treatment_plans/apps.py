@@ -6,6 +6,5 @@ class TreatmentPlansConfig(AppConfig):
     verbose_name = "Treatment plans"
 
     def ready(self):
-        # Registers the plan-ready and clearance-request mails with the outbox (clinic/outbox.py).
+        # Registers the clearance-request mail with the outbox (clinic/outbox.py).
         from treatment_plans import clearance  # noqa: F401
-        from treatment_plans.services import pdf  # noqa: F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatment_plans.views import clearances, pdfs, plans
+from treatment_plans.views import clearances, plans
 
 # Plans, versions, techniques, milestones, contraindications (treatment_plans/views/plans.py).
 plan_patterns = [
@@ -19,16 +19,5 @@ plan_patterns = [
     path("clearances/<uuid:clearance_id>/", clearances.clearance_detail, name="clearance_detail"),
 ]
 
-# PDF summaries: status, retry, download, acknowledgement (treatment_plans/views/pdfs.py).
-pdf_patterns: list = [
-    path("plan-pdfs/<uuid:pdf_id>/download/", pdfs.plan_pdf_download, name="plan_pdf_download"),
-    path("plan-pdfs/<uuid:pdf_id>/retry/", pdfs.plan_pdf_retry_view, name="plan_pdf_retry"),
-    path("plan-versions/<uuid:version_id>/pdf/", pdfs.plan_version_pdf, name="plan_version_pdf"),
-    path(
-        "plan-versions/<uuid:version_id>/acknowledge/",
-        pdfs.plan_version_acknowledge_view,
-        name="plan_version_acknowledge",
-    ),
-]
 
-urlpatterns = [*plan_patterns, *pdf_patterns]
+urlpatterns = plan_patterns

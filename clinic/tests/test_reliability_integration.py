@@ -26,13 +26,13 @@ from clinic.clinic_time import today
 from clinic.middleware_db import database_unavailable_response
 from clinic.models import Appointment, AppointmentSeries, AppointmentType, AuditEntry
 from clinic.tests.factories import WorkingHoursFactory
+from documents.services import plan_pdf_request
+from documents.tasks import sweep_plan_pdfs
+from documents.tests.test_pdf import make_plan
+from documents.tests.test_pdf_integration import _stored_files, _wait_for
 from scheduling.services import appointments as booking
 from scheduling.tests.test_booking import _form
 from treatment_plans.models import PlanPdf
-from treatment_plans.services.pdf import plan_pdf_request
-from treatment_plans.tasks import sweep_plan_pdfs
-from treatment_plans.tests.test_pdf import make_plan
-from treatment_plans.tests.test_pdf_integration import _stored_files, _wait_for
 
 PAGE_TEXT = (
     "The clinic's records are unavailable for a moment. Nothing was saved. "

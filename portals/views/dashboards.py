@@ -33,13 +33,13 @@ from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
 from clinic.search import words_in_names
 from clinic.selectors import failed_mails, outbox_backlog
+from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
 from scheduling.services.appointments import CLIENT_CANCEL_HOURS
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
 from treatment_plans.models import ClearanceRequest, PlanAcknowledgement, PlanPdf, PlanVersion
-from treatment_plans.pdf import chart_rows
 
 RECENT = 10
 

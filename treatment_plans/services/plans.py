@@ -12,6 +12,7 @@ from clinic.clinic_time import local
 from clinic.models import CareTeamMember, Client
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
+from treatment_plans import signals
 from treatment_plans.contraindications import conflicts_for, find_conflict
 from treatment_plans.models import (
     ClearanceRequest,
@@ -180,14 +181,9 @@ def plan_activate(*, actor, version: PlanVersion) -> PlanVersion:
         actor=actor, action="sign", client=plan.client, target=version,
         detail=f"plan v{version.number} activated",
     )  # fmt: skip
-    _request_pdf(version)
+    # documents/ owes the care team a PDF of it, in this transaction.
+    signals.plan_version_activated.send(sender=PlanVersion, version=version)
     return version
-
-
-def _request_pdf(version: PlanVersion) -> None:
-    from treatment_plans.services.pdf import plan_pdf_request
-
-    plan_pdf_request(version=version)
 
 
 @transaction.atomic

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clinic.tests.factories import AppointmentFactory
+from documents.pdf import plan_html
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from sessions_log.services.notes import note_save
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.models import ClearanceRequest
-from treatment_plans.pdf import plan_html
 from treatment_plans.services.plans import (
     activation_problems,
     clearance_answer,

@@ -1,4 +1,4 @@
-"""Plan PDF tasks: thin, take string ids, call a service (treatment_plans.services.pdf).
+"""Plan PDF tasks: thin, take string ids, call a service (documents/services.py).
 
 Routed to the `pdf` queue (CELERY_TASK_ROUTES), so slow renders never hold up mail. Results
 are not kept: the PlanPdf row is the job's record. The care team's "plan ready" mails are owed
@@ -11,7 +11,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from treatment_plans.services import pdf as services
+from documents import services
 
 # A render normally takes well under a second; the limits stop a pathological document
 # from holding a worker. A killed render's lease lapses (services.LEASE) and the sweep

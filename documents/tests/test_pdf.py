@@ -21,18 +21,7 @@ from django.utils import timezone
 
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import AuditEntry
-from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
-from sessions_log.progress import milestone_progress
-from treatment_plans import pdf as pdf_module
-from treatment_plans.models import (
-    ConflictOverride,
-    ContraindicationRule,
-    Milestone,
-    PlanAcknowledgement,
-    PlanPdf,
-    Severity,
-)
-from treatment_plans.services.pdf import (
+from documents.services import (
     LEASE,
     MAX_ATTEMPTS,
     UNCLAIMED_AFTER,
@@ -42,6 +31,17 @@ from treatment_plans.services.pdf import (
     plan_pdf_render,
     plan_pdf_request,
     plan_pdf_sweep,
+)
+from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
+from sessions_log.progress import milestone_progress
+from documents import pdf as pdf_module
+from treatment_plans.models import (
+    ConflictOverride,
+    ContraindicationRule,
+    Milestone,
+    PlanAcknowledgement,
+    PlanPdf,
+    Severity,
 )
 from treatment_plans.tests.factories import (
     MilestoneFactory,
@@ -224,7 +224,7 @@ def test_requesting_twice_makes_one_row_and_one_render(cast, request_pdf, render
 
 
 def test_a_second_delivery_of_the_task_does_nothing(cast, request_pdf, render_count):
-    from treatment_plans.tasks import render_plan_pdf
+    from documents.tasks import render_plan_pdf
 
     pdf = request_pdf(make_plan(cast))
     render_plan_pdf.delay(str(pdf.pk))  # acks_late redelivery, or a sweep duplicate
@@ -351,7 +351,7 @@ def test_sweep_wakes_what_the_broker_never_got_and_what_it_lost(
         pdf = plan_pdf_request(version=make_plan(cast))
     now = timezone.now()
     sent = []
-    with mock.patch("treatment_plans.services.pdf.wake", lambda *a, **k: sent.append(a) or 1):
+    with mock.patch("documents.services.wake", lambda *a, **k: sent.append(a) or 1):
         assert plan_pdf_sweep(now=now) == 0  # just asked for: its wake-up may be on the way
         woken_at = now + WAKE_GRACE + dt.timedelta(seconds=1)
         assert plan_pdf_sweep(now=woken_at) == 1  # it never went out
@@ -609,7 +609,7 @@ def test_status_partial(cast, request_pdf, status, role, shown, hidden):
     request.user = getattr(cast, role)
 
     html = render_to_string(
-        "treatment_plans/_pdf_status.html", {"pdf": pdf, "user": request.user}, request=request
+        "documents/_pdf_status.html", {"pdf": pdf, "user": request.user}, request=request
     )
 
     assert shown in html and hidden not in html

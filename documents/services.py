@@ -153,7 +153,7 @@ def _enqueue(pdf: PlanPdf, *, countdown: int) -> None:
 def _wake_render(pdf_id, *, countdown: int = 0, now: dt.datetime | None = None) -> bool:
     """Tell a worker to render; note when (`woken_at`, the render's expected start) only if
     the broker took the message, so the sweep knows which requests were never woken."""
-    from treatment_plans.tasks import render_plan_pdf
+    from documents.tasks import render_plan_pdf
 
     if not wake(render_plan_pdf, str(pdf_id), countdown=countdown):
         return False
@@ -249,7 +249,7 @@ def _renew_lease(pdf_id: str, token: dt.datetime, stop: threading.Event) -> None
 
 
 def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
-    from treatment_plans.pdf import html_to_pdf, plan_html
+    from documents.pdf import html_to_pdf, plan_html
 
     pdf = PlanPdf.objects.select_related("version__plan__client", "version__plan__therapist").get(
         pk=pdf_id
@@ -281,7 +281,7 @@ def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
 
 
 def _fail(pdf_id: str, token: dt.datetime, error: Exception) -> None:
-    from treatment_plans.pdf import PdfRenderProblem
+    from documents.pdf import PdfRenderProblem
 
     if isinstance(error, PdfRenderProblem):
         # WeasyPrint's own words (a stylesheet or font it could not load): about our

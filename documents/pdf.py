@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 # The document's base URL: relative and "/static/..." links resolve under this origin, which
 # the fetcher maps to files on disk. ".invalid" never resolves, should anything try.
 BASE_URL = "https://clinic-pdf.invalid/"
-TEMPLATE = "treatment_plans/pdf/plan.html"
+TEMPLATE = "documents/pdf/plan.html"
 # PlanPdf.last_error holds 300 characters; the problem's message stays within this.
 PROBLEM_MESSAGE_LENGTH = 280
 PROBLEMS_QUOTED = 3

@@ -16,10 +16,10 @@ import pypdf
 import pytest
 from django.utils import timezone
 
+from documents.services import plan_pdf_request
+from documents.tasks import sweep_plan_pdfs
+from documents.tests.test_pdf import GOAL, make_plan
 from treatment_plans.models import PlanPdf
-from treatment_plans.services.pdf import plan_pdf_request
-from treatment_plans.tasks import sweep_plan_pdfs
-from treatment_plans.tests.test_pdf import GOAL, make_plan
 
 pytestmark = [pytest.mark.integration]
 
@@ -140,7 +140,7 @@ def test_a_worker_killed_mid_render_still_ends_in_one_ready_pdf(
     _wait_for(lambda: len(_mails(mail_dir)) >= 1, [fresh], what="care-team mail")
     # A sweep and a duplicate delivery change nothing.
     sweep_plan_pdfs.delay(unclaimed_seconds=1)
-    from treatment_plans.tasks import render_plan_pdf
+    from documents.tasks import render_plan_pdf
 
     render_plan_pdf.delay(str(pdf.pk))
     time.sleep(3)
@@ -157,10 +157,10 @@ def test_a_worker_killed_mid_render_still_ends_in_one_ready_pdf(
 def test_a_slow_render_keeps_its_lease_with_a_heartbeat(cast, monkeypatch):
     # In-process, transactional: the heartbeat thread has its own connection and must see
     # the row the test committed.
-    from treatment_plans import pdf as pdf_module
-    from treatment_plans.services.pdf import LEASE, plan_pdf_render
+    from documents.services import LEASE, plan_pdf_render
+    from documents import pdf as pdf_module
 
-    monkeypatch.setattr("treatment_plans.services.pdf.HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr("documents.services.HEARTBEAT_SECONDS", 0.05)
     version = make_plan(cast)
     pdf = PlanPdf.objects.create(version=version, fingerprint="f" * 64)
     leases = []

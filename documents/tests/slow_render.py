@@ -5,7 +5,7 @@ so an integration test can kill the worker in the middle of one."""
 import os
 import time
 
-from treatment_plans import pdf
+from documents import pdf
 
 _DELAY = float(os.environ.get("CLINIC_TEST_PDF_DELAY") or 0)
 _render = pdf.html_to_pdf
