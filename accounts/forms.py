@@ -10,9 +10,10 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 
+from accounts.models import Invitation
 from accounts.services.invitations import needs_birth_date
 from clinic.forms import DateInput
-from clinic.models import Invitation, User
+from clinic.models import User
 
 
 class InvitationSendForm(forms.Form):

@@ -28,8 +28,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.models import LoginThrottle
 from clinic.audit import client_ip
-from clinic.models import LoginThrottle
 
 logger = logging.getLogger("clinic.security")
 

@@ -110,19 +110,10 @@ def seed(scale: Scale, log=print) -> None:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
-    from clinic.models import (
-        Appointment,
-        AppointmentType,
-        CareTeamMember,
-        Client,
-        Physician,
-        Room,
-        Therapist,
-        User,
-        WorkingHours,
-    )
+    from clinic.models import CareTeamMember, Client, Physician, Therapist, User
     from clinic.roles import Role
     from intake.models import RomNorm
+    from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
     from sessions_log.models import Measurement, SessionNote, TechniqueApplied
     from treatment_plans.models import (
         Milestone,

@@ -268,7 +268,8 @@ def main() -> None:
 
     _ensure_database(large_url, reseed=args.reseed)
     seconds = _setup(large_url, "large")
-    from clinic.models import Appointment, Client
+    from clinic.models import Client
+    from scheduling.models import Appointment
     from sessions_log.models import SessionNote
 
     print(f"seeding took {seconds:.0f} s" if seconds is not None else "already seeded")

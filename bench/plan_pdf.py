@@ -138,10 +138,10 @@ def _start_worker(settings) -> subprocess.Popen:
 
 
 def _measure(version, worker_pid: int):
+    from documents import pdf as pdf_module
+    from documents.models import PlanPdf
     from documents.services import plan_pdf_request
     from intake.tests.factories import AssessmentFactory
-    from documents import pdf as pdf_module
-    from treatment_plans.models import PlanPdf
 
     end_to_end, bare, cold = [], [], None
     for run in range(RUNS + 1):

@@ -9,15 +9,7 @@ from django.utils.html import format_html
 from accounts.services.sessions import user_sessions_end
 from clinic.date_formats import day_time
 from clinic.mfa.services import mfa_reset
-from clinic.models import (
-    AppointmentType,
-    AuditEntry,
-    OutboundMail,
-    Physician,
-    Room,
-    Therapist,
-    User,
-)
+from clinic.models import AuditEntry, OutboundMail, Physician, Therapist, User
 from clinic.services.outbox import mail_resend
 
 
@@ -114,20 +106,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(AppointmentType)
-class AppointmentTypeAdmin(admin.ModelAdmin):
-    """The clinic admin sets which types exist and how long each lasts."""
-
-    list_display = ("name", "duration_minutes", "is_active")
-    list_editable = ("duration_minutes", "is_active")
-
-
-@admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active")
-    list_editable = ("is_active",)
 
 
 @admin.register(OutboundMail)

@@ -9,18 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
-from clinic.models import (
-    Appointment,
-    AppointmentType,
-    CareTeamMember,
-    Client,
-    Physician,
-    Room,
-    Therapist,
-    User,
-    WorkingHours,
-)
+from clinic.models import CareTeamMember, Client, Physician, Therapist, User
 from clinic.roles import Role
+from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
 
 DEMO_PASSWORD = "demo-pass-2026"
 

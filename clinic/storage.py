@@ -20,3 +20,11 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("Private files have no URL; serve them through an access-checked view.")
+
+
+def private_storage():
+    """The storage of health records' files (a FileField's `storage`, resolved when used, so
+    tests and deployments can point STORAGES["private"] elsewhere)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]

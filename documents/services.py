@@ -40,9 +40,10 @@ from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from clinic.services.outbox import mail_owe
 from clinic.wakeups import wake
+from documents.models import PlanPdf
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
-from treatment_plans.models import PlanAcknowledgement, PlanPdf, PlanVersion
+from treatment_plans.models import PlanAcknowledgement, PlanVersion
 
 logger = logging.getLogger(__name__)
 Status = PlanPdf.Status

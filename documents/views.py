@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.permissions import role_required
 from clinic.roles import Role
+from documents.models import PlanPdf
 from documents.services import plan_pdf_retry, plan_version_acknowledge
-from treatment_plans.models import PlanPdf, PlanVersion
+from treatment_plans.models import PlanVersion
 
 PDF_READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
 

@@ -74,7 +74,7 @@ def test_front_desk_registers_and_books(journey, demo):
     assert f"{day:%a} {day.day} {day:%b} {day.year}, 10:00–11:30" in main.inner_text()
     journey.check(page, "appointment-booked")
 
-    from clinic.models import Appointment
+    from scheduling.models import Appointment
 
     booked = Appointment.objects.get(client__last_name="Ellison")
     assert booked.appointment_type.name == "Initial assessment"
@@ -324,7 +324,7 @@ def _fits_the_screen(page):
 def test_note_page_for_a_client_without_intake(journey, elena):
     """The note page for a client still owing a health history and consent says so, with
     links to the forms (axe checks their colours on the yellow alert)."""
-    from clinic.models import Appointment
+    from scheduling.models import Appointment
 
     appointment = Appointment.objects.filter(client=elena, therapist__user__username="therapist")
     page = journey.login("therapist")

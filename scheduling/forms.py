@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from clinic import dates
 from clinic.forms import DateInput, TimeInput
-from clinic.models import AppointmentType, Client, Room, Therapist, WaitlistEntry, WorkingHours
+from clinic.models import Client, Therapist
+from scheduling.models import AppointmentType, Room, WaitlistEntry, WorkingHours
 from scheduling.services.resources import Interval, interval_overlaps
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")

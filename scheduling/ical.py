@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from clinic.models import Appointment, Therapist
+from clinic.models import Therapist
+from scheduling.models import Appointment
 
 PRODID = "-//Clinic//Appointments//EN"
 

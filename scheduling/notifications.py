@@ -15,8 +15,8 @@ from django.template import loader
 
 from clinic.clinic_time import local
 from clinic.date_formats import day_short, day_time
-from clinic.models import Appointment
 from scheduling.ical import appointment_ics
+from scheduling.models import Appointment
 
 KINDS = ("confirmation", "reminder")
 ICS_FILENAME = "appointment.ics"

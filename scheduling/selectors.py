@@ -18,8 +18,9 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
-from clinic.models import Appointment, AppointmentType, Room, Therapist, TimeOff, WorkingHours
+from clinic.models import Therapist
 from scheduling.lookups import WallClock
+from scheduling.models import Appointment, AppointmentType, Room, TimeOff, WorkingHours
 
 Status = Appointment.Status
 

@@ -20,15 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, local, today
-from clinic.models import (
-    Appointment,
-    AppointmentType,
-    CareTeamMember,
-    Client,
-    Room,
-    WorkingHours,
-)
+from clinic.models import CareTeamMember, Client
 from intake.models import Assessment, Consent, HealthHistory
+from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
 from sessions_log.models import Measurement, SessionNote, TechniqueApplied, TriggerPoint
 from sessions_log.services.notes import active_plan_version
 from sessions_log.services.progress import milestones_update

@@ -35,11 +35,12 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Invitation
+from accounts.models.invitations import MAX_FAILED_CHECKS, token_hash
 from clinic import audit, outbox
 from clinic.clinic_time import local
 from clinic.date_formats import day, day_time
-from clinic.models import Client, Invitation, Physician, User
-from clinic.models.invitations import MAX_FAILED_CHECKS, token_hash
+from clinic.models import Client, Physician, User
 from clinic.roles import Role, role_of
 from clinic.services.outbox import mail_owe
 

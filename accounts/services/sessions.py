@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models.sessions import UserSession
 from clinic import audit
-from clinic.security.models import UserSession
 
 
 def _store():

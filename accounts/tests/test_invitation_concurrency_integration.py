@@ -13,9 +13,10 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Invitation
+from accounts.models.invitations import token_hash
 from accounts.services import invitations as services
-from clinic.models import Client, Invitation, User
-from clinic.models.invitations import token_hash
+from clinic.models import Client, User
 from clinic.roles import Role
 from clinic.tests.concurrency import (
     deadlocks,

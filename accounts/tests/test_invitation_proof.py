@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Invitation
+from accounts.models.invitations import MAX_FAILED_CHECKS
 from accounts.services import invitations as services
-from clinic.models import AuditEntry, Client, Invitation, User
-from clinic.models.invitations import MAX_FAILED_CHECKS
+from clinic.models import AuditEntry, Client, User
 from clinic.services import client_update, client_update_contacts
 from clinic.tests.factories import ClientFactory, PhysicianFactory
 

@@ -15,10 +15,11 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Invitation
 from accounts.services import invitations as services
 from accounts.services.invitations import InvitationUnavailable
 from clinic.date_formats import day_time
-from clinic.models import AuditEntry, Client, Invitation, Physician, User
+from clinic.models import AuditEntry, Client, Physician, User
 from clinic.roles import Role
 from clinic.tests.factories import (
     CareTeamMemberFactory,

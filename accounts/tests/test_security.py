@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from accounts import session_limits as sessions
 from accounts import throttle
-from clinic.models import AuditEntry, User, UserSession
+from accounts.models import UserSession
+from clinic.models import AuditEntry, User
 from clinic.tests.factories import PASSWORD
 from clinic.tests.test_roles_and_urls import MATRIX, _url
 from clinic.tests.test_settings_env import _manage

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts import throttle
-from clinic.models import LoginThrottle
+from accounts.models import LoginThrottle
 from clinic.tests.factories import PASSWORD
 
 IP = "10.20.30.40"

@@ -20,11 +20,12 @@ from accounts.forms import (
     InvitationSendForm,
     suggested_username,
 )
+from accounts.models import Invitation
 from accounts.services import invitations as services
 from accounts.services.invitations import InvitationUnavailable
 from clinic.clinic_time import local
 from clinic.date_formats import day_time
-from clinic.models import Client, Invitation, Physician
+from clinic.models import Client, Physician
 from clinic.permissions import role_required
 from clinic.submissions import creates_once, saved
 

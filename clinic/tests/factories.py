@@ -105,14 +105,14 @@ def make_cast() -> SimpleNamespace:
 
 class RoomFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "clinic.Room"
+        model = "scheduling.Room"
 
     name = factory.Sequence(lambda n: f"Room {n}")
 
 
 class AppointmentTypeFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "clinic.AppointmentType"
+        model = "scheduling.AppointmentType"
 
     name = factory.Sequence(lambda n: f"Treatment type {n}")
     duration_minutes = 60
@@ -120,7 +120,7 @@ class AppointmentTypeFactory(factory.django.DjangoModelFactory):
 
 class WorkingHoursFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "clinic.WorkingHours"
+        model = "scheduling.WorkingHours"
 
     therapist = factory.SubFactory(TherapistFactory)
     weekday = 0
@@ -130,7 +130,7 @@ class WorkingHoursFactory(factory.django.DjangoModelFactory):
 
 class TimeOffFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "clinic.TimeOff"
+        model = "scheduling.TimeOff"
 
     therapist = factory.SubFactory(TherapistFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
@@ -143,7 +143,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     up a schedule, not to test booking."""
 
     class Meta:
-        model = "clinic.Appointment"
+        model = "scheduling.Appointment"
 
     client = factory.SubFactory(ClientFactory, user=None)
     therapist = factory.SubFactory(TherapistFactory)

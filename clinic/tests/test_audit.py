@@ -121,14 +121,14 @@ def test_audit_page_queries_do_not_grow_with_rows(
 
 
 def test_admin_edits_appointment_type_durations(client, cast):
-    from clinic.models import AppointmentType
+    from scheduling.models import AppointmentType
 
     cast.admin.is_staff = cast.admin.is_superuser = True
     cast.admin.save()
     client.force_login(cast.admin)
     treatment = AppointmentType.objects.get(name="Treatment")
     response = client.post(
-        reverse("admin:clinic_appointmenttype_change", args=[treatment.pk]),
+        reverse("admin:scheduling_appointmenttype_change", args=[treatment.pk]),
         {"name": "Treatment", "duration_minutes": "75", "is_active": "on"},
     )
     assert response.status_code == 302

@@ -118,8 +118,8 @@ def _assert_write_audited(since, user, client_obj, response):
 
 def test_booking_an_appointment_is_audited(client, cast):
     from clinic.clinic_time import today
-    from clinic.models import Appointment, AppointmentType
     from clinic.tests.factories import WorkingHoursFactory
+    from scheduling.models import Appointment, AppointmentType
     from scheduling.tests.test_booking import _form
 
     for weekday in range(7):

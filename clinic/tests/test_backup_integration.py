@@ -120,8 +120,8 @@ def test_backup_restores_into_an_empty_database_whole(
     with django_capture_on_commit_callbacks(execute=True):
         _seed()
     private_root = Path(settings.PRIVATE_STORAGE_ROOT)
+    from documents.models import PlanPdf
     from intake.models import ReferralLetter
-    from treatment_plans.models import PlanPdf
 
     pdfs = [pdf for pdf in PlanPdf.objects.filter(status="ready") if pdf.file]
     assert len(pdfs) >= 4 and ReferralLetter.objects.exists()

@@ -7,16 +7,8 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 
 from clinic.demo import ACCOUNTS, DEMO_PASSWORD
-from clinic.models import (
-    Appointment,
-    CareTeamMember,
-    Client,
-    Physician,
-    Room,
-    Therapist,
-    User,
-    WorkingHours,
-)
+from clinic.models import CareTeamMember, Client, Physician, Therapist, User
+from scheduling.models import Appointment, Room, WorkingHours
 
 
 def test_healthz_up_without_broker(client, db, settings):

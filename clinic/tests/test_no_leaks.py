@@ -26,7 +26,7 @@ SECRET_NAME = "Quillfeather"  # `client`'s last name: must appear in no refused 
 REFUSED = {403, 404}
 APPS = ("clinic", "intake", "treatment_plans", "sessions_log")
 # Written by every request (the trail of the refusal itself, the signed-in session).
-NOT_COMPARED = {"clinic.AuditEntry", "clinic.UserSession", "sessions.Session"}
+NOT_COMPARED = {"clinic.AuditEntry", "accounts.UserSession", "sessions.Session"}
 
 # A plausible body for any form: the common field names with believable values (the refusal
 # must come before the form is read, so a body that would be valid must not get through).

@@ -24,15 +24,16 @@ from django.urls import reverse
 
 from clinic.clinic_time import today
 from clinic.middleware_db import database_unavailable_response
-from clinic.models import Appointment, AppointmentSeries, AppointmentType, AuditEntry
+from clinic.models import AuditEntry
 from clinic.tests.factories import WorkingHoursFactory
+from documents.models import PlanPdf
 from documents.services import plan_pdf_request
 from documents.tasks import sweep_plan_pdfs
 from documents.tests.test_pdf import make_plan
 from documents.tests.test_pdf_integration import _stored_files, _wait_for
+from scheduling.models import Appointment, AppointmentSeries, AppointmentType
 from scheduling.services import appointments as booking
 from scheduling.tests.test_booking import _form
-from treatment_plans.models import PlanPdf
 
 PAGE_TEXT = (
     "The clinic's records are unavailable for a moment. Nothing was saved. "
@@ -180,7 +181,7 @@ def test_database_cut_between_two_writes_gives_503_and_no_partial_write(
     def terminate(first):
         with connection.cursor() as cursor:
             # Inside the request's transaction: the first write is there (not yet committed).
-            cursor.execute("SELECT count(*) FROM clinic_appointment WHERE id = %s", [first.pk])
+            cursor.execute("SELECT count(*) FROM scheduling_appointment WHERE id = %s", [first.pk])
             cut["first_write_seen"] = cursor.fetchone()[0]
             cursor.execute("SELECT pg_backend_pid()")
             cut["pid"] = cursor.fetchone()[0]

@@ -78,7 +78,7 @@ def _plan_pdf(cast):
     """A ready PDF of `client`'s active plan version."""
     from django.core.files.base import ContentFile
 
-    from treatment_plans.models import PlanPdf
+    from documents.models import PlanPdf
 
     if not hasattr(cast, "plan_pdf"):
         pdf = PlanPdf(version=_plan(cast).versions.get(), fingerprint="f" * 64, status="ready")
@@ -108,7 +108,7 @@ def _appointment(cast):
 def _waitlist_entry(cast):
     import datetime as dt
 
-    from clinic.models import WaitlistEntry
+    from scheduling.models import WaitlistEntry
 
     return WaitlistEntry.objects.create(
         client=cast.client,

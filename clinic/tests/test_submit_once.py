@@ -15,11 +15,12 @@ from django.core import mail
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from accounts.models import Invitation
 from clinic.clinic_time import today
-from clinic.models import Appointment, AppointmentType, Invitation, TimeOff, WaitlistEntry
 from clinic.submissions import FIELD
 from clinic.tests.factories import ClientFactory, PhysicianFactory, WorkingHoursFactory
 from clinic.tests.submissions import is_already_saved, token_in
+from scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry
 
 
 @dataclass

@@ -11,11 +11,12 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
-from clinic.models import Appointment, AppointmentType, FormSubmission
+from clinic.models import FormSubmission
 from clinic.submissions import FIELD
 from clinic.tests.concurrency import deadlocks, deadlocks_since, race
 from clinic.tests.factories import WorkingHoursFactory
 from clinic.tests.submissions import token_in
+from scheduling.models import Appointment, AppointmentType
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROUNDS = 6

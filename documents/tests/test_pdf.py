@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import AuditEntry
+from documents import pdf as pdf_module
+from documents.models import PlanPdf
 from documents.services import (
     LEASE,
     MAX_ATTEMPTS,
@@ -34,13 +36,11 @@ from documents.services import (
 )
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
 from sessions_log.progress import milestone_progress
-from documents import pdf as pdf_module
 from treatment_plans.models import (
     ConflictOverride,
     ContraindicationRule,
     Milestone,
     PlanAcknowledgement,
-    PlanPdf,
     Severity,
 )
 from treatment_plans.tests.factories import (

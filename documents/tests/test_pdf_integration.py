@@ -16,10 +16,10 @@ import pypdf
 import pytest
 from django.utils import timezone
 
+from documents.models import PlanPdf
 from documents.services import plan_pdf_request
 from documents.tasks import sweep_plan_pdfs
 from documents.tests.test_pdf import GOAL, make_plan
-from treatment_plans.models import PlanPdf
 
 pytestmark = [pytest.mark.integration]
 
@@ -157,8 +157,8 @@ def test_a_worker_killed_mid_render_still_ends_in_one_ready_pdf(
 def test_a_slow_render_keeps_its_lease_with_a_heartbeat(cast, monkeypatch):
     # In-process, transactional: the heartbeat thread has its own connection and must see
     # the row the test committed.
-    from documents.services import LEASE, plan_pdf_render
     from documents import pdf as pdf_module
+    from documents.services import LEASE, plan_pdf_render
 
     monkeypatch.setattr("documents.services.HEARTBEAT_SECONDS", 0.05)
     version = make_plan(cast)

@@ -18,8 +18,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.test import override_settings
 
-from documents.tests.test_pdf import make_plan
 from documents import pdf as pdf_module
+from documents.tests.test_pdf import make_plan
 
 PRODUCTION_STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="(/static/css/plan-pdf\.\w+\.css)">')

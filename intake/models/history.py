@@ -7,12 +7,12 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.db import models
 
 from clinic import text_limits
 from clinic.date_formats import day
 from clinic.models import Client, Physician, UUIDModel
+from clinic.storage import private_storage
 from clinic.text_limits import LimitedTextField
 from intake import conditions
 from intake.querysets import HealthHistoryQuerySet, ReferralLetterQuerySet
@@ -34,16 +34,12 @@ def validate_condition_keys(value) -> None:
         raise ValidationError(f"Unknown conditions: {', '.join(sorted(unknown))}")
 
 
-def _private_storage():
-    return storages["private"]
-
-
 class ReferralLetter(UUIDModel):
     """An uploaded referral letter, kept in private storage (no URL); served only by a view
     that checks access and writes an audit entry."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="referral_letters")
-    file = models.FileField(storage=_private_storage, upload_to="referrals/%Y/%m/")
+    file = models.FileField(storage=private_storage, upload_to="referrals/%Y/%m/")
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from clinic.models import AuditEntry, Client, WaitlistEntry
+from clinic.models import AuditEntry, Client
 from clinic.tests.factories import ClientFactory
+from scheduling.models import WaitlistEntry
 
 
 def _client_data(**extra):

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
-from clinic.models import Appointment, WaitlistEntry
 from clinic.tests.factories import AppointmentFactory, ClientFactory
+from scheduling.models import Appointment, WaitlistEntry
 
 
 def _today_at(hour, minute=0):

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from clinic.models import Appointment
 from clinic.tests.factories import AppointmentFactory
+from scheduling.models import Appointment
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans.models import ClearanceRequest, ContraindicationRule
 from treatment_plans.tests.factories import (

@@ -15,11 +15,12 @@ from clinic import audit, services
 from clinic.date_formats import day_time
 from clinic.forms import ClientContactsForm, ClientForm, ClientSearchForm
 from clinic.links import link_maker
-from clinic.models import Appointment, CareTeamMember, Client, WaitlistEntry
+from clinic.models import CareTeamMember, Client
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.selectors import failed_mails
 from clinic.submissions import creates_once, saved
+from scheduling.models import Appointment, WaitlistEntry
 
 SEARCH_LIMIT = 50
 

@@ -19,27 +19,21 @@ from clinic.charts import progress_chart
 from clinic.clinic_time import day_bounds, today
 from clinic.date_formats import day
 from clinic.links import link_maker
-from clinic.models import (
-    Appointment,
-    AuditEntry,
-    CareTeamMember,
-    Client,
-    OutboundMail,
-    User,
-    WaitlistEntry,
-)
+from clinic.models import AuditEntry, CareTeamMember, Client, OutboundMail, User
 from clinic.permissions import role_required
 from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
 from clinic.search import words_in_names
 from clinic.selectors import failed_mails, outbox_backlog
+from documents.models import PlanPdf
 from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
+from scheduling.models import Appointment, WaitlistEntry
 from scheduling.services.appointments import CLIENT_CANCEL_HOURS
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
-from treatment_plans.models import ClearanceRequest, PlanAcknowledgement, PlanPdf, PlanVersion
+from treatment_plans.models import ClearanceRequest, PlanAcknowledgement, PlanVersion
 
 RECENT = 10
 

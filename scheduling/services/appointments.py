@@ -17,17 +17,16 @@ from django.utils import timezone
 
 from clinic import audit, date_formats
 from clinic.clinic_time import at_local, local, today
-from clinic.models import (
+from clinic.models import Client, Therapist
+from clinic.roles import STAFF_ROLES, Role, role_of
+from scheduling.models import (
     Appointment,
     AppointmentSeries,
     AppointmentType,
-    Client,
     Room,
-    Therapist,
     TimeOff,
     WorkingHours,
 )
-from clinic.roles import STAFF_ROLES, Role, role_of
 from scheduling.services.waitlist import waitlist_fulfil
 
 Status = Appointment.Status

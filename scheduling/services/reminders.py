@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import outbox
-from clinic.models import Appointment
 from clinic.services.outbox import deliver_now, mail_owe
+from scheduling.models import Appointment
 from scheduling.notifications import appointment_email
 
 logger = logging.getLogger(__name__)

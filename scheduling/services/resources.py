@@ -17,8 +17,9 @@ from django.db import transaction
 
 from clinic import audit
 from clinic.clinic_time import local
-from clinic.models import Therapist, TimeOff, WorkingHours
+from clinic.models import Therapist
 from clinic.roles import Role, role_of
+from scheduling.models import TimeOff, WorkingHours
 
 WEEKDAY_NAMES = dict(WorkingHours.WEEKDAYS)
 

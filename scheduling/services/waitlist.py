@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.models import Appointment, Client, WaitlistEntry
+from clinic.models import Client
 from clinic.roles import STAFF_ROLES, role_of
+from scheduling.models import Appointment, WaitlistEntry
 
 WAITLIST_FIELDS = (
     "therapist",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clinic import date_formats
 from clinic.clinic_time import at_local, local, today
-from clinic.models import Appointment, AppointmentType, AuditEntry, WaitlistEntry
+from clinic.models import AuditEntry
 from clinic.tests.factories import (
     AppointmentFactory,
     ClientFactory,
@@ -21,6 +21,7 @@ from clinic.tests.factories import (
     TimeOffFactory,
     WorkingHoursFactory,
 )
+from scheduling.models import Appointment, AppointmentType, WaitlistEntry
 from scheduling.services.appointments import series_dates
 
 

@@ -11,8 +11,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
-from clinic.models import Appointment, AppointmentType
 from clinic.tests.factories import AppointmentFactory, ClientFactory, WorkingHoursFactory
+from scheduling.models import Appointment, AppointmentType
 from scheduling.services.appointments import Slot, SlotTaken, appointment_book
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from clinic.models import Appointment, AppointmentType, AuditEntry
+from clinic.models import AuditEntry
 from clinic.tests.factories import (
     AppointmentFactory,
     ClientFactory,
     RoomFactory,
 )
 from scheduling.ical import appointment_ics, therapist_feed_ics
+from scheduling.models import Appointment, AppointmentType
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

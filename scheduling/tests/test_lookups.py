@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import F, Subquery
 
-from clinic.models import Appointment
 from clinic.tests.factories import AppointmentFactory, ClientFactory
 from scheduling.lookups import InSubquery, WallClock
+from scheduling.models import Appointment
 
 
 def test_in_subquery_finds_the_rows_of_the_subquery(db):

@@ -14,10 +14,11 @@ from icalendar import Calendar
 
 from clinic import tasks as clinic_tasks
 from clinic.clinic_time import at_local, local, today
-from clinic.models import Appointment, AppointmentType, OutboundMail
+from clinic.models import OutboundMail
 from clinic.services.outbox import mail_deliver, mail_sweep
 from clinic.tests.factories import AppointmentFactory, ClientFactory, RoomFactory
 from scheduling import tasks
+from scheduling.models import Appointment, AppointmentType
 from scheduling.notifications import appointment_email
 from scheduling.services.appointments import Slot, appointment_book, appointment_cancel
 from scheduling.services.reminders import CONFIRMATION, _owe_reminder, reminders_send_due

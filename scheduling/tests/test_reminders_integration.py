@@ -11,11 +11,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from clinic.clinic_time import at_local, today
-from clinic.models import Appointment, AppointmentType
 from clinic.tests.factories import AppointmentFactory, ClientFactory, WorkingHoursFactory
 from clinic.tests.faults import Mailbox as BaseMailbox
 from clinic.tests.faults import free_port, wait_until
 from scheduling import tasks
+from scheduling.models import Appointment, AppointmentType
 from scheduling.services.appointments import Slot, appointment_book
 
 pytestmark = [pytest.mark.integration]

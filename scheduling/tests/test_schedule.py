@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clinic import date_formats
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local, today
-from clinic.models import Appointment, AuditEntry, Therapist, TimeOff
+from clinic.models import AuditEntry, Therapist
 from clinic.tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -25,6 +25,7 @@ from clinic.tests.factories import (
     WorkingHoursFactory,
 )
 from scheduling import selectors
+from scheduling.models import Appointment, TimeOff
 from scheduling.services.appointments import Slot, slot_problems
 
 T = dt.time

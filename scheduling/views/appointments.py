@@ -17,12 +17,13 @@ from clinic import audit
 from clinic.clinic_time import local
 from clinic.date_formats import day_time_short
 from clinic.forms import ClientSearchForm
-from clinic.models import Appointment, Client, WaitlistEntry
+from clinic.models import Client
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.submissions import creates_once, saved
 from scheduling.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
 from scheduling.ical import appointment_ics
+from scheduling.models import Appointment, WaitlistEntry
 from scheduling.services import appointments as booking
 from scheduling.services import waitlist
 from scheduling.services.appointments import SeriesConflicts, SlotTaken

@@ -22,7 +22,7 @@ from clinic import audit
 from clinic.clinic_time import clinic_tz, day_bounds, local, today
 from clinic.date_formats import day_time_short
 from clinic.links import link_maker
-from clinic.models import Appointment, Therapist, TimeOff
+from clinic.models import Therapist
 from clinic.permissions import role_required
 from clinic.roles import STAFF_ROLES
 from clinic.submissions import creates_once, saved
@@ -34,6 +34,7 @@ from scheduling.forms import (
     WorkingHoursFormSet,
     hours_initial,
 )
+from scheduling.models import Appointment, TimeOff
 from scheduling.services import resources
 
 ROW_MINUTES = 15

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from clinic import audit
-from clinic.models import Appointment, Therapist
+from clinic.models import Therapist
 from scheduling.ical import therapist_feed_ics
+from scheduling.models import Appointment
 
 FEED_PAST = dt.timedelta(days=30)
 FEED_AHEAD = dt.timedelta(days=180)

@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import Q
 
 from clinic import text_limits
-from clinic.models import Appointment, Client, UUIDModel
+from clinic.models import Client, UUIDModel
 from clinic.text_limits import LimitedTextField
 from intake.models import RomNorm
+from scheduling.models import Appointment
 from sessions_log.querysets import NotePartQuerySet, SessionNoteQuerySet
 from treatment_plans.models import PlanVersion, Technique
 

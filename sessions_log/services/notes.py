@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.date_formats import day_time
-from clinic.models import Appointment
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
+from scheduling.models import Appointment
 from sessions_log.models import Addendum, Measurement, SessionNote, TechniqueApplied, TriggerPoint
 from treatment_plans.contraindications import (
     clearance_awaited_for,

@@ -8,9 +8,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from clinic.models import Appointment
+from documents.models import PlanPdf
+from scheduling.models import Appointment
 from sessions_log.models import Measurement, SessionNote
-from treatment_plans.models import Milestone, PlanPdf
+from treatment_plans.models import Milestone
 
 
 def _seed(django_capture_on_commit_callbacks):

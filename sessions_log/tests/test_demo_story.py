@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from clinic.clinic_time import local
-from clinic.models import Appointment, CareTeamMember, Client
+from clinic.models import CareTeamMember, Client
 from intake.models import Assessment, Consent, HealthHistory
+from scheduling.models import Appointment
 from sessions_log.models import SessionNote
 from treatment_plans.models import TreatmentPlan
 

@@ -18,6 +18,7 @@ from clinic.clinic_time import at_local, today
 from clinic.date_formats import day
 from clinic.models import AuditEntry
 from clinic.tests.factories import AppointmentFactory
+from documents import pdf as pdf_module
 from documents.services import plan_pdf_fingerprint
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
 from sessions_log import selectors_progress
@@ -30,7 +31,6 @@ from sessions_log.selectors_progress import (
     what_worked,
 )
 from sessions_log.tests.factories import SessionNoteFactory
-from documents import pdf as pdf_module
 from treatment_plans.tests.factories import MilestoneFactory, PlanVersionFactory, technique
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import audit
-from clinic.models import Appointment, Client
+from clinic.models import Client
 from clinic.permissions import role_required
 from clinic.roles import Role, role_of
+from scheduling.models import Appointment
 from sessions_log.forms.notes import (
     AddendumForm,
     MeasurementFormSet,

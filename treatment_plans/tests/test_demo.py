@@ -7,9 +7,10 @@ import io
 import pytest
 from django.core.management import call_command
 
+from documents.models import PlanPdf
 from intake.body_chart import REGION_KEYS
 from intake.models import HealthHistory
-from treatment_plans.models import ConflictOverride, PlanPdf, TreatmentPlan
+from treatment_plans.models import ConflictOverride, TreatmentPlan
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from clinic.models import CareTeamMember, Client
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from clinic.submissions import creates_once, saved
+from documents.models import PlanPdf
 from intake.models import Assessment
 from intake.selectors import current_health_history
 from sessions_log.progress import milestone_progress
@@ -27,7 +28,7 @@ from treatment_plans.forms.plans import (
     milestone_initial,
     technique_initial,
 )
-from treatment_plans.models import PlanPdf, PlanVersion, TreatmentPlan
+from treatment_plans.models import PlanVersion, TreatmentPlan
 from treatment_plans.services import plans as plan_services
 
 READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)

@@ -26,7 +26,6 @@ class LoginThrottle(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        app_label = "clinic"
         verbose_name = "sign-in throttle"
 
     def __str__(self) -> str:

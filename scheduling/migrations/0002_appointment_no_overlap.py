@@ -7,17 +7,17 @@ from django.db import migrations
 
 CREATE = """
 CREATE EXTENSION IF NOT EXISTS btree_gist;
-ALTER TABLE clinic_appointment ADD CONSTRAINT appointment_therapist_no_overlap
+ALTER TABLE scheduling_appointment ADD CONSTRAINT appointment_therapist_no_overlap
     EXCLUDE USING gist (therapist_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
     WHERE (status <> 'cancelled');
-ALTER TABLE clinic_appointment ADD CONSTRAINT appointment_room_no_overlap
+ALTER TABLE scheduling_appointment ADD CONSTRAINT appointment_room_no_overlap
     EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
     WHERE (status <> 'cancelled' AND room_id IS NOT NULL);
 """
 
 DROP = """
-ALTER TABLE clinic_appointment DROP CONSTRAINT IF EXISTS appointment_therapist_no_overlap;
-ALTER TABLE clinic_appointment DROP CONSTRAINT IF EXISTS appointment_room_no_overlap;
+ALTER TABLE scheduling_appointment DROP CONSTRAINT IF EXISTS appointment_therapist_no_overlap;
+ALTER TABLE scheduling_appointment DROP CONSTRAINT IF EXISTS appointment_room_no_overlap;
 """
 
 
@@ -30,6 +30,6 @@ def _run(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinic", "0003_scheduling")]
+    dependencies = [("scheduling", "0001_initial")]
 
     operations = [migrations.RunPython(_run(CREATE), _run(DROP), elidable=False)]

@@ -20,7 +20,6 @@ class UserSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        app_label = "clinic"
         indexes = [models.Index(fields=["user", "created_at"], name="usersession_user_created_idx")]
 
     def __str__(self) -> str:

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from clinic.models.people import Client, Therapist, UUIDModel
-from clinic.querysets import AppointmentQuerySet, SeriesQuerySet, WaitlistEntryQuerySet
+from clinic.models import Client, Therapist, UUIDModel
+from scheduling.querysets import AppointmentQuerySet, SeriesQuerySet, WaitlistEntryQuerySet
 
 
 class Room(UUIDModel):

@@ -6,12 +6,12 @@ DEFAULTS = [("Initial assessment", 90), ("Treatment", 60), ("Reassessment", 60)]
 
 
 def create(apps, schema_editor):
-    AppointmentType = apps.get_model("clinic", "AppointmentType")
+    AppointmentType = apps.get_model("scheduling", "AppointmentType")
     for name, minutes in DEFAULTS:
         AppointmentType.objects.get_or_create(name=name, defaults={"duration_minutes": minutes})
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinic", "0004_appointment_no_overlap")]
+    dependencies = [("scheduling", "0002_appointment_no_overlap")]
 
     operations = [migrations.RunPython(create, migrations.RunPython.noop)]
