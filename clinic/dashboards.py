@@ -3,7 +3,6 @@ Later apps add their panels here (the site may import every app; the core import
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
 from django import forms
@@ -33,7 +32,7 @@ from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
 from clinic.search import words_in_names
 from clinic.selectors import failed_mails, outbox_backlog
-from clinic.services.scheduling import CLIENT_CANCEL_HOURS
+from clinic.services.scheduling import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
 from intake.selectors import current_health_history, missing_for_care
 from sessions_log.models import SessionNote
 from sessions_log.selectors import unsigned_overdue
@@ -169,8 +168,8 @@ def _client_upcoming(user, client):
         .select_related("therapist__user", "appointment_type", "room")
         .order_by("starts_at")[:10]
     )
-    cutoff = timezone.now() + dt.timedelta(hours=CLIENT_CANCEL_HOURS)
-    return [(appointment, appointment.starts_at >= cutoff) for appointment in upcoming]
+    now = timezone.now()
+    return [(a, appointment_client_may_cancel(a, now=now)) for a in upcoming]
 
 
 def _client_todo(user, client) -> list[tuple[str, str]]:
