@@ -189,7 +189,7 @@ def _had_a_visit(user, client) -> bool:
     return (
         Appointment.objects.visible_to(user)
         .filter(client=client, starts_at__lt=timezone.now())
-        .exclude(status__in=(Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW))
+        .exclude(status__in=Appointment.NOT_HELD)
         .exists()
     )
 
