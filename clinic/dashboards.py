@@ -30,7 +30,6 @@ from clinic.models import (
 from clinic.permissions import role_required
 from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
-from clinic.search import words_in_names
 from clinic.selectors import failed_mails, outbox_backlog
 from clinic.services.scheduling import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
 from intake.selectors import current_health_history, missing_for_care
@@ -249,11 +248,6 @@ class PatientSearchForm(forms.Form):
             attrs.update({"class": "form-control is-invalid", "aria-describedby": "q-error"})
 
 
-def _by_name(clients, text: str):
-    """Every word of `text` in the first or the last name (case, accents, punctuation ignored)."""
-    return clients.filter(words_in_names(text, ("search_name",)))
-
-
 @role_required(Role.PHYSICIAN)
 def physician_dashboard(request):
     """Consented patients, a page at a time. A name search is POSTed (as on the staff client
@@ -267,7 +261,7 @@ def physician_dashboard(request):
     query = form.cleaned_data["q"].strip() if request.method == "POST" and form.is_valid() else ""
     if query:
         page = None
-        clients = list(_by_name(patients, query)[: PATIENT_SEARCH_LIMIT + 1])
+        clients = list(patients.named(query, preferred_name=False)[: PATIENT_SEARCH_LIMIT + 1])
         detail = f"consented clients: name search, {min(len(clients), PATIENT_SEARCH_LIMIT)} shown"
     else:
         page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
