@@ -85,11 +85,19 @@ def test_the_physician_search_does_not_find_a_preferred_name(client, cast):
 def test_a_duplicate_registration_is_the_same_name_as_the_search_reads_it(client, cast, names):
     liam = names["O'Brien"]
     data = {
-        "first_name": "LIAM", "last_name": "O Brien", "date_of_birth": str(liam.date_of_birth),
-        "email": "", "phone": "", "address": "", "emergency_contact_name": "",
-        "emergency_contact_phone": "", "emergency_contact_relationship": "",
-        "primary_physician": "", "referral_source": "", "preferred_name": "",
-    }  # fmt: skip
+        "first_name": "LIAM",
+        "last_name": "O Brien",
+        "date_of_birth": str(liam.date_of_birth),
+        "email": "",
+        "phone": "",
+        "address": "",
+        "emergency_contact_name": "",
+        "emergency_contact_phone": "",
+        "emergency_contact_relationship": "",
+        "primary_physician": "",
+        "referral_source": "",
+        "preferred_name": "",
+    }
     client.force_login(cast.frontdesk)
     page = client.post(reverse("client_new"), data).content.decode()
     assert "already registered" in page and reverse("client_detail", args=[liam.pk]) in page

@@ -234,16 +234,24 @@ def test_every_email_url_gives_every_email_setting(url):
 def test_the_settings_assign_each_email_value_from_email_url():
     shown = "EMAIL_BACKEND EMAIL_HOST EMAIL_PORT EMAIL_HOST_USER EMAIL_USE_SSL EMAIL_TIMEOUT"
     result = _manage(
-        "shell", "-v", "0", "-c",
+        "shell",
+        "-v",
+        "0",
+        "-c",
         f"from django.conf import settings as s; print(*(getattr(s, n) for n in {shown.split()}))",
-        DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="clinic.example",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="clinic.example",
         EMAIL_URL="smtp+ssl://mailer@mail.example:2465?timeout=7",
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.mail.backends.smtp.EmailBackend", "mail.example", "2465", "mailer", "True",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example",
+        "2465",
+        "mailer",
+        "True",
         "7",
-    ]  # fmt: skip
+    ]
     assert "globals()" not in (ROOT / "clinic" / "settings.py").read_text()
 
 

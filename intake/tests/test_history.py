@@ -354,9 +354,14 @@ def test_the_version_page_shows_every_answer(cast):
     from intake.models import ReferralLetter
 
     letter = ReferralLetter.objects.create(
-        client=cast.client, file="referrals/x.pdf", original_name="ans-letter.pdf",
-        content_type="application/pdf", size=1, sha256="0" * 64, uploaded_by=cast.therapist,
-    )  # fmt: skip
+        client=cast.client,
+        file="referrals/x.pdf",
+        original_name="ans-letter.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=cast.therapist,
+    )
     when = dt.date.today() + dt.timedelta(days=30)
     shown = {
         "reason_for_visit": ("ans-reason", "ans-reason"),

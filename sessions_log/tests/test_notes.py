@@ -63,9 +63,14 @@ def _post(client, cast, visit, **extra):
 
 @pytest.mark.parametrize(
     "status,takes_note",
-    [("booked", True), ("checked_in", True), ("completed", True), ("cancelled", False),
-     ("no_show", False)],
-)  # fmt: skip
+    [
+        ("booked", True),
+        ("checked_in", True),
+        ("completed", True),
+        ("cancelled", False),
+        ("no_show", False),
+    ],
+)
 def test_a_note_is_written_for_an_appointment_that_takes_place(status, takes_note):
     assert Appointment(status=status).takes_note is takes_note
 
