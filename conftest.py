@@ -204,8 +204,9 @@ class WorkerPool:
 
 @pytest.fixture(scope="session")
 def celery_workers(django_db_setup, tmp_path_factory):
-    """`celery_workers(count, **env)` -> list of running workers with that extra environment,
-    e.g. `celery_workers(2, EMAIL_URL="smtp://127.0.0.1:2525")`. Tests using it need
+    """`celery_workers(count, *, beat, module, **env)` -> list of running workers with that
+    extra environment, e.g. `celery_workers(2, EMAIL_URL="smtp://127.0.0.1:2525")` (see
+    WorkerPool.start). Tests using it need
     `transactional_db`: workers see only committed rows."""
     reason = integration_missing()
     if reason:
