@@ -206,8 +206,8 @@ class WorkerPool:
 def celery_workers(django_db_setup, tmp_path_factory):
     """`celery_workers(count, *, beat, module, **env)` -> list of running workers with that
     extra environment, e.g. `celery_workers(2, EMAIL_URL="smtp://127.0.0.1:2525")` (see
-    WorkerPool.start). Tests using it need
-    `transactional_db`: workers see only committed rows."""
+    WorkerPool.start). Tests using it need `transactional_db`: workers see only committed
+    rows."""
     reason = integration_missing()
     if reason:
         pytest.skip(reason)
