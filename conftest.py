@@ -140,11 +140,15 @@ class WorkerPool:
         self._key: tuple | None = None
         self._workers: list[Worker] = []
 
-    def start(self, count: int = 1, *, beat: bool = False, **extra_env: str) -> list[Worker]:
+    def start(
+        self, count: int = 1, *, beat: bool = False, module: str = "celery", **extra_env: str
+    ) -> list[Worker]:
         """`beat=True` embeds Celery beat in the first worker (the sweeps run on their
         schedule, as in `make worker`); REDIS_URL in `extra_env` points them at another
-        broker (a fault test's own Redis)."""
-        key = (count, beat, tuple(sorted(extra_env.items())))
+        broker (a fault test's own Redis); `module` is what `python -m` runs with Celery's
+        arguments: a test's own entry point that changes the worker in its process (e.g.
+        documents/tests/slow_render.py), so production code needs no test hook."""
+        key = (count, beat, module, tuple(sorted(extra_env.items())))
         if key == self._key and all(w.process.poll() is None for w in self._workers):
             return self._workers
         self.stop()
@@ -153,7 +157,9 @@ class WorkerPool:
 
         # Tasks left by an earlier group (retries, unfinished races) must not leak in.
         redis.Redis.from_url(extra_env.get("REDIS_URL", settings.REDIS_URL)).flushdb()
-        workers = [self._spawn(extra_env, beat=beat and n == 0) for n in range(count)]
+        workers = [
+            self._spawn(extra_env, beat=beat and n == 0, module=module) for n in range(count)
+        ]
         self._workers, self._key = workers, key
         for worker in workers:  # spawned together, so they boot in parallel
             _wait_until_ready(worker.process, worker.log_path)
@@ -169,7 +175,7 @@ class WorkerPool:
                 worker.process.kill()
         self._workers, self._key = [], None
 
-    def _spawn(self, extra_env: dict[str, str], *, beat: bool = False) -> Worker:
+    def _spawn(self, extra_env: dict[str, str], *, beat: bool, module: str) -> Worker:
         from django.conf import settings
 
         log_path = self._tmp.mktemp("worker-log") / "worker.log"
@@ -185,7 +191,7 @@ class WorkerPool:
             Path(email_url.removeprefix("file://")) if email_url.startswith("file://") else None
         )
         command = [
-            sys.executable, "-m", "celery", "-A", "clinic", "worker", "--loglevel=INFO",
+            sys.executable, "-m", module, "-A", "clinic", "worker", "--loglevel=INFO",
             "--queues=default,email,pdf", "--concurrency=1", "--without-gossip",
             "--without-mingle", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
         ]  # fmt: skip
@@ -198,9 +204,10 @@ class WorkerPool:
 
 @pytest.fixture(scope="session")
 def celery_workers(django_db_setup, tmp_path_factory):
-    """`celery_workers(count, **env)` -> list of running workers with that extra environment,
-    e.g. `celery_workers(2, EMAIL_URL="smtp://127.0.0.1:2525")`. Tests using it need
-    `transactional_db`: workers see only committed rows."""
+    """`celery_workers(count, *, beat, module, **env)` -> list of running workers with that
+    extra environment, e.g. `celery_workers(2, EMAIL_URL="smtp://127.0.0.1:2525")` (see
+    WorkerPool.start). Tests using it need `transactional_db`: workers see only committed
+    rows."""
     reason = integration_missing()
     if reason:
         pytest.skip(reason)

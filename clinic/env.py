@@ -140,8 +140,22 @@ def redis_url_from_env(name: str, environ: Mapping[str, str] = os.environ) -> st
     return url
 
 
+# Every EMAIL_* setting email_from_env gives, at Django's defaults, so settings.py assigns
+# each one plainly whatever the scheme.
+EMAIL_DEFAULTS = {
+    "EMAIL_FILE_PATH": None,
+    "EMAIL_HOST": "localhost",
+    "EMAIL_PORT": 25,
+    "EMAIL_HOST_USER": "",
+    "EMAIL_HOST_PASSWORD": "",
+    "EMAIL_USE_TLS": False,
+    "EMAIL_USE_SSL": False,
+    "EMAIL_TIMEOUT": None,
+}
+
+
 def email_from_env(name: str, environ: Mapping[str, str] = os.environ) -> dict:
-    """EMAIL_URL as Django EMAIL_* settings.
+    """EMAIL_URL as Django EMAIL_* settings: EMAIL_BACKEND and every key of EMAIL_DEFAULTS.
 
     console:            print mails (the default; what `make run` uses)
     file:///path/dir    write each mail to a file in that folder
@@ -149,6 +163,10 @@ def email_from_env(name: str, environ: Mapping[str, str] = os.environ) -> dict:
     smtp+tls://user:pass@host:587  STARTTLS
     smtp+ssl://user:pass@host:465  implicit TLS
     """
+    return {**EMAIL_DEFAULTS, **_email_settings(name, environ)}
+
+
+def _email_settings(name: str, environ: Mapping[str, str]) -> dict:
     url = _raw(environ, name) or "console:"
     parts = urlsplit(url)
     scheme = parts.scheme

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 
 from clinic.roles import STAFF_ROLES, Role, role_of
-from clinic.search import words_in_names
+from clinic.search import folded_names, words_in_names
 
 # Who may read each kind of client data (the columns of the access table).
 DEMOGRAPHIC_READERS = frozenset(Role)
@@ -51,7 +51,19 @@ class ClientQuerySet(models.QuerySet):
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 3 and not any(ch.isalpha() for ch in text):
             return self.filter(phone_digits__contains=digits)
-        return self.filter(words_in_names(text, ("search_name", "search_preferred")))
+        return self.named(text)
+
+    def named(self, text: str, *, preferred_name: bool = True) -> ClientQuerySet:
+        """The one name search: every word of `text` inside the first or last name, or the
+        preferred name unless `preferred_name=False` (a physician reads only the name and
+        birth date). Case, accents and punctuation are ignored (clinic/search.py)."""
+        fields = ("search_name", "search_preferred") if preferred_name else ("search_name",)
+        return self.filter(words_in_names(text, fields))
+
+    def same_name(self, first_name: str, last_name: str) -> ClientQuerySet:
+        """Clients whose first and last name are these, compared as the search compares
+        them ("Zoe OBrien" is "Zoë O'Brien")."""
+        return self.filter(search_name=folded_names(first_name, last_name))
 
 
 def _parse_birth_date(text: str):

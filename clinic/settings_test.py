@@ -18,7 +18,3 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests sign in with `force_login`; the two-factor tests turn this on with the settings fixture.
 CLINIC_REQUIRE_MFA = False
-# A worker started by the PDF integration test with this variable renders slowly, to be killed
-# mid-render (treatment_plans/tests/slow_render.py); production code has no such hook.
-if os.environ.get("CLINIC_TEST_PDF_DELAY"):
-    CELERY_IMPORTS = ["documents.tests.slow_render"]

@@ -6,8 +6,6 @@ clinical content and is refused by role (403) before any lookup.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.permissions import role_required
 from clinic.roles import Role
+from clinic.storage import private_file_response
 from documents.models import PlanPdf
 from documents.services import plan_pdf_retry, plan_version_acknowledge
 from treatment_plans.models import PlanVersion
@@ -55,27 +54,12 @@ def _pdf_response(request, pdf: PlanPdf) -> FileResponse:
         actor=request.user, action="download", client=pdf.version.plan.client, target=pdf,
         detail=f"plan v{pdf.version.number} PDF",
     )  # fmt: skip
-    response = FileResponse(
-        io.BytesIO(_read(pdf)),
-        as_attachment=True,
+    return private_file_response(
+        pdf.file,
         # The version number only: a file name travels (downloads folder, mail) without us.
         filename=f"treatment-plan-v{pdf.version.number}.pdf",
         content_type="application/pdf",
     )
-    # Health data: never kept by a browser or proxy cache; never sniffed into HTML.
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _read(pdf: PlanPdf) -> bytes:
-    # A plan PDF is small (tens of KB): read whole so the file handle closes before the
-    # response leaves, however slow the download.
-    try:
-        with pdf.file.open("rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise Http404("The file of this PDF is missing.") from None
 
 
 @role_required(Role.ADMIN, Role.THERAPIST)

@@ -111,6 +111,9 @@ class Appointment(UUIDModel):
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
 
+    # Appointments that do not take place: no session, so no session note (`takes_note`).
+    NOT_HELD = (Status.CANCELLED, Status.NO_SHOW)
+
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
     room = models.ForeignKey(
@@ -161,6 +164,12 @@ class Appointment(UUIDModel):
     @property
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+    @property
+    def takes_note(self) -> bool:
+        """A session note can be written for it: the one copy of that rule, asked by the note
+        service and every page that offers a link to the note."""
+        return self.status not in self.NOT_HELD
 
 
 class WaitlistEntry(UUIDModel):

@@ -151,11 +151,7 @@ CLIENT_FIELDS = (
 
 def client_possible_duplicates(*, first_name: str, last_name: str, date_of_birth, exclude=None):
     """Clients with the same name and birth date: likely the same person registered twice."""
-    matches = Client.objects.filter(
-        first_name__iexact=first_name.strip(),
-        last_name__iexact=last_name.strip(),
-        date_of_birth=date_of_birth,
-    )
+    matches = Client.objects.same_name(first_name, last_name).filter(date_of_birth=date_of_birth)
     return matches.exclude(pk=exclude.pk) if exclude is not None else matches
 
 

@@ -65,6 +65,44 @@ def test_the_physician_patient_search_ignores_accents_and_punctuation(client, ca
         assert sorted(row.client.last_name for row in rows) == expected, text
 
 
+def test_the_name_search_reads_the_preferred_name_only_when_asked(names):
+    ClientFactory(user=None, first_name="Robert", last_name="Lane", preferred_name="Bobbie")
+    assert Client.objects.named("bobbie").get().last_name == "Lane"
+    assert not Client.objects.named("bobbie", preferred_name=False).exists()
+    zoes = Client.objects.named("zoe", preferred_name=False)
+    assert set(zoes.values_list("last_name", flat=True)) == {"Adler", "Brandt"}
+
+
+def test_the_physician_search_does_not_find_a_preferred_name(client, cast):
+    bob = ClientFactory(user=None, first_name="Robert", last_name="Lane", preferred_name="Bobbie")
+    CareTeamMemberFactory(client=bob, physician=cast.physician)
+    client.force_login(cast.physician_user)
+    url = reverse("physician_dashboard")
+    assert [row.client for row in client.post(url, {"q": "robert lane"}).context["rows"]] == [bob]
+    assert client.post(url, {"q": "bobbie"}).context["rows"] == []
+
+
+def test_a_duplicate_registration_is_the_same_name_as_the_search_reads_it(client, cast, names):
+    liam = names["O'Brien"]
+    data = {
+        "first_name": "LIAM",
+        "last_name": "O Brien",
+        "date_of_birth": str(liam.date_of_birth),
+        "email": "",
+        "phone": "",
+        "address": "",
+        "emergency_contact_name": "",
+        "emergency_contact_phone": "",
+        "emergency_contact_relationship": "",
+        "primary_physician": "",
+        "referral_source": "",
+        "preferred_name": "",
+    }
+    client.force_login(cast.frontdesk)
+    page = client.post(reverse("client_new"), data).content.decode()
+    assert "already registered" in page and reverse("client_detail", args=[liam.pk]) in page
+
+
 def test_names_are_folded_on_save_and_on_a_change_of_name_alone(names):
     liam = names["O'Brien"]
     assert (liam.search_name, liam.search_preferred) == ("LIAM OBRIEN", "")

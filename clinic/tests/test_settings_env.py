@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clinic.env import (
+    EMAIL_DEFAULTS,
     EnvError,
     database_from_env,
     email_from_env,
@@ -217,3 +218,46 @@ def test_local_plain_http_refused_without_allowed_hosts():
     result = _manage("check", DJANGO_SECRET_KEY=SECRET, DJANGO_LOCAL_PLAIN_HTTP="true")
     assert result.returncode == 2
     assert result.stderr.strip().endswith("got none")
+
+
+# --- settings are plain assignments -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["console:", "file:///var/mail/clinic", "smtp://mail.example", "smtp+ssl://u@h:2465"]
+)
+def test_every_email_url_gives_every_email_setting(url):
+    given = email_from_env("EMAIL_URL", {"EMAIL_URL": url})
+    assert set(given) == {"EMAIL_BACKEND", *EMAIL_DEFAULTS}
+
+
+def test_the_settings_assign_each_email_value_from_email_url():
+    shown = "EMAIL_BACKEND EMAIL_HOST EMAIL_PORT EMAIL_HOST_USER EMAIL_USE_SSL EMAIL_TIMEOUT"
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        f"from django.conf import settings as s; print(*(getattr(s, n) for n in {shown.split()}))",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="clinic.example",
+        EMAIL_URL="smtp+ssl://mailer@mail.example:2465?timeout=7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example",
+        "2465",
+        "mailer",
+        "True",
+        "7",
+    ]
+    assert "globals()" not in (ROOT / "clinic" / "settings.py").read_text()
+
+
+def test_behind_a_tls_proxy_the_forwarded_proto_is_trusted_and_otherwise_not():
+    show = "from django.conf import settings as s; print(s.SECURE_PROXY_SSL_HEADER)"
+    common = {"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "clinic.example"}
+    behind = _manage("shell", "-v", "0", "-c", show, DJANGO_BEHIND_TLS_PROXY="true", **common)
+    assert behind.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", behind.stderr
+    assert _manage("shell", "-v", "0", "-c", show, **common).stdout.strip() == "None"

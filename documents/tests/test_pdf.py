@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import AuditEntry
+from clinic.storage import PRIVATE_CACHE_CONTROL
 from documents import pdf as pdf_module
 from documents.models import PlanPdf
 from documents.services import (
@@ -549,6 +550,7 @@ def test_download_headers_and_audit(cast, client, request_pdf):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="treatment-plan-v1.pdf"'
     assert "no-store" in response["Cache-Control"].split(", ")
+    assert response["Cache-Control"] == PRIVATE_CACHE_CONTROL  # one response for private files
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     entry = AuditEntry.objects.get(action="download", object_id=str(pdf.pk))
     assert (entry.actor, entry.client) == (cast.physician_user, cast.client)

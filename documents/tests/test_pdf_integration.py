@@ -111,7 +111,8 @@ def test_a_worker_killed_mid_render_still_ends_in_one_ready_pdf(
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     files_before = _stored_files()
-    [slow] = celery_workers(1, EMAIL_URL=f"file://{mail_dir}", CLINIC_TEST_PDF_DELAY="30")
+    # Its renders take 30 seconds (documents/tests/slow_render.py).
+    [slow] = celery_workers(1, module="documents.tests.slow_render", EMAIL_URL=f"file://{mail_dir}")
     version = make_plan(cast)
 
     pdf = plan_pdf_request(version=version)

@@ -30,6 +30,9 @@ class ConditionsField(forms.MultipleChoiceField):
         )
 
 
+FILLED_APART = ("referral_letter", "injuries_and_surgeries")
+
+
 class HealthHistoryForm(forms.ModelForm):
     conditions = ConditionsField()
     referral_letter_file = ReferralLetterField(required=False)
@@ -37,25 +40,9 @@ class HealthHistoryForm(forms.ModelForm):
 
     class Meta:
         model = HealthHistory
-        fields = [
-            "reason_for_visit",
-            "client_goals",
-            "occupation",
-            "activities",
-            "referring_physician",
-            "referring_physician_name",
-            "diagnosis",
-            "icd10_code",
-            "medications",
-            "allergies",
-            "conditions",
-            "pregnancy_due_date",
-            "recent_surgery_date",
-            "recent_surgery_site",
-            "other_conditions",
-            "pain_description",
-            "pain_regions",
-        ]
+        # Every answer but the two this form fills apart: the letter is uploaded through
+        # `referral_letter_file`, the injuries come from InjuryFormSet.
+        fields = [name for name in HealthHistory.ANSWER_FIELDS if name not in FILLED_APART]
         widgets = {
             "reason_for_visit": forms.Textarea(attrs={"rows": 3}),
             "client_goals": forms.Textarea(attrs={"rows": 2}),

@@ -126,6 +126,30 @@ class HealthHistory(UUIDModel):
         default=dict, blank=True, help_text="Body-chart region key -> intensity 0-10."
     )
 
+    # Every answer a version holds, in the form's order: the one list the form, the service
+    # (what a new version copies and compares), the change list and the tests read.
+    ANSWER_FIELDS = (
+        "reason_for_visit",
+        "client_goals",
+        "occupation",
+        "activities",
+        "referring_physician",
+        "referring_physician_name",
+        "diagnosis",
+        "icd10_code",
+        "referral_letter",
+        "injuries_and_surgeries",
+        "medications",
+        "allergies",
+        "conditions",
+        "pregnancy_due_date",
+        "recent_surgery_date",
+        "recent_surgery_site",
+        "other_conditions",
+        "pain_description",
+        "pain_regions",
+    )
+
     objects = HealthHistoryQuerySet.as_manager()
 
     class Meta:

@@ -14,28 +14,6 @@ from clinic.roles import CLINICAL_WRITERS, Role, role_of
 from intake.models import HealthHistory
 from intake.services.uploads import referral_letter_store
 
-HISTORY_FIELDS = (
-    "reason_for_visit",
-    "client_goals",
-    "occupation",
-    "activities",
-    "referring_physician",
-    "referring_physician_name",
-    "diagnosis",
-    "icd10_code",
-    "referral_letter",
-    "injuries_and_surgeries",
-    "medications",
-    "allergies",
-    "conditions",
-    "pregnancy_due_date",
-    "recent_surgery_date",
-    "recent_surgery_site",
-    "other_conditions",
-    "pain_description",
-    "pain_regions",
-)
-
 
 def reviewed_message() -> str:
     return (
@@ -61,7 +39,7 @@ def _check_may_write(actor, client: Client, latest: HealthHistory | None) -> Non
 
 
 def _values(history: HealthHistory) -> dict:
-    return {name: getattr(history, name) for name in HISTORY_FIELDS}
+    return {name: getattr(history, name) for name in HealthHistory.ANSWER_FIELDS}
 
 
 @transaction.atomic
@@ -74,7 +52,7 @@ def health_history_save(*, actor, client: Client, data: dict, referral_file=None
     if referral_file is not None:
         letter = referral_letter_store(actor=actor, client=client, uploaded_file=referral_file)
         data = {**data, "referral_letter": letter}
-    values = {name: _value(name, data, latest) for name in HISTORY_FIELDS}
+    values = {name: _value(name, data, latest) for name in HealthHistory.ANSWER_FIELDS}
     if latest is not None and _values(latest) == values:
         return latest
     history = HealthHistory(
@@ -130,6 +108,6 @@ def changed_fields(before: HealthHistory | None, after: HealthHistory) -> list[s
     old, new = _values(before), _values(after)
     return [
         str(HealthHistory._meta.get_field(name).verbose_name).capitalize()
-        for name in HISTORY_FIELDS
+        for name in HealthHistory.ANSWER_FIELDS
         if old[name] != new[name]
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from django.template import Context, Template
@@ -314,3 +315,76 @@ def test_injuries_take_rows_added_in_the_page_and_offer_four_without_script(clie
     assert [item["what"] for item in history.injuries_and_surgeries] == [
         "Whiplash, car accident", "Operation 2", "Operation 3", "Operation 4", "Operation 5",
     ]  # fmt: skip
+
+
+# --- the answers: one list, on the model ------------------------------------------------------
+
+BOOKKEEPING = {"id", "client", "version", "created_by", "created_at", "reviewed_by", "reviewed_at"}
+
+
+def test_the_answer_list_is_every_field_a_version_holds():
+    fields = [f.name for f in HealthHistory._meta.concrete_fields if f.name not in BOOKKEEPING]
+    assert fields == list(HealthHistory.ANSWER_FIELDS)
+
+
+def test_the_form_asks_every_answer(client, cast):
+    from intake.forms.history import FILLED_APART, HealthHistoryForm
+
+    model_fields = HealthHistoryForm._meta.fields
+    assert {*model_fields, *FILLED_APART} == set(HealthHistory.ANSWER_FIELDS)
+    client.force_login(cast.therapist)
+    page = client.get(reverse("health_history_edit", args=[cast.client.pk])).content.decode()
+    for name in (*model_fields, "referral_letter_file", "injuries-0-what"):
+        assert f'name="{name}' in page, name
+
+
+def _shown(cast, **answers) -> str:
+    from django.test import Client as Browser
+
+    history = HealthHistoryFactory(client=cast.client, **{"reason_for_visit": "-", **answers})
+    browser = Browser()
+    browser.force_login(cast.therapist)
+    return browser.get(reverse("health_history_version", args=[history.pk])).content.decode()
+
+
+def test_the_version_page_shows_every_answer(cast):
+    from clinic.date_formats import day
+    from intake import conditions
+    from intake.body_chart import label_of
+    from intake.models import ReferralLetter
+
+    letter = ReferralLetter.objects.create(
+        client=cast.client,
+        file="referrals/x.pdf",
+        original_name="ans-letter.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=cast.therapist,
+    )
+    when = dt.date.today() + dt.timedelta(days=30)
+    shown = {
+        "reason_for_visit": ("ans-reason", "ans-reason"),
+        "client_goals": ("ans-goals", "ans-goals"),
+        "occupation": ("ans-occupation", "ans-occupation"),
+        "activities": ("ans-activities", "ans-activities"),
+        "referring_physician": (cast.physician, str(cast.physician)),
+        "referring_physician_name": ("ans-referrer", "ans-referrer"),
+        "diagnosis": ("ans-diagnosis", "ans-diagnosis"),
+        "icd10_code": ("M54.2", "M54.2"),
+        "referral_letter": (letter, "ans-letter.pdf"),
+        "injuries_and_surgeries": ([{"kind": "injury", "what": "ans-injury"}], "ans-injury"),
+        "medications": ("ans-medications", "ans-medications"),
+        "allergies": ("ans-allergies", "ans-allergies"),
+        "conditions": (["anticoagulants"], conditions.BY_KEY["anticoagulants"].label),
+        "pregnancy_due_date": (when, day(when)),
+        "recent_surgery_date": (when, day(when)),
+        "recent_surgery_site": ("ans-site", "ans-site"),
+        "other_conditions": ("ans-other", "ans-other"),
+        "pain_description": ("ans-pain", "ans-pain"),
+        "pain_regions": ({"back.neck": 6}, label_of("back.neck")),
+    }
+    assert list(shown) == list(HealthHistory.ANSWER_FIELDS)
+    for name, (value, text) in shown.items():
+        extra = {"recent_surgery_date": when} if name == "recent_surgery_site" else {}
+        assert html.escape(text) in _shown(cast, **{name: value, **extra}), name

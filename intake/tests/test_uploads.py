@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from clinic.models import AuditEntry
+from clinic.storage import PRIVATE_CACHE_CONTROL
 from intake.forms.consents import ReferralLetterUploadForm
 from intake.models import ReferralLetter
 from intake.services.uploads import MAX_BYTES, referral_letter_store, safe_file_name
@@ -146,6 +147,7 @@ def test_download_headers_and_audit(client, cast):
     assert disposition.startswith("attachment;")
     assert disposition.endswith('filename="x.jpg"')
     assert "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == PRIVATE_CACHE_CONTROL  # one response for private files
     assert response["X-Content-Type-Options"] == "nosniff"
     entry = AuditEntry.objects.get(action="download")
     assert (entry.actor, entry.client, entry.object_id) == (

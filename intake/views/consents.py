@@ -4,12 +4,10 @@ Thin views: every object comes from `visible_to`, every write from intake/servic
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -17,6 +15,7 @@ from clinic import audit
 from clinic.models import CareTeamMember, Client, Physician
 from clinic.permissions import role_required
 from clinic.roles import CLINICAL_WRITERS, STAFF_ROLES, Role, role_of
+from clinic.storage import private_file_response
 from clinic.submissions import creates_once, saved
 from intake.forms.consents import CareTeamMemberAddForm, ConsentSignForm, ReferralLetterUploadForm
 from intake.models import Consent, ConsentText, ReferralLetter
@@ -284,23 +283,6 @@ def referral_letter_download(request, letter_id):
         ReferralLetter.objects.visible_to(request.user).select_related("client"), pk=letter_id
     )
     audit.record(actor=request.user, action="download", client=letter.client, target=letter)
-    response = FileResponse(
-        io.BytesIO(_read_letter(letter)),
-        as_attachment=True,
-        filename=letter.original_name,
-        content_type=letter.content_type,
+    return private_file_response(
+        letter.file, filename=letter.original_name, content_type=letter.content_type
     )
-    # Health data: never kept by a browser or proxy cache; never sniffed into HTML.
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _read_letter(letter: ReferralLetter) -> bytes:
-    # Letters are at most 10 MB, so read whole: the storage handle is closed before the
-    # response leaves, and no descriptor lingers on a slow or dropped download.
-    try:
-        with letter.file.open("rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise Http404("The file of this letter is missing.") from None

@@ -13,6 +13,8 @@ from icalendar import Calendar
 
 from clinic.tests.factories import AppointmentFactory
 from scheduling.models import Appointment
+from scheduling.services import appointments as scheduling
+from scheduling.services.appointments import appointment_client_may_cancel
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans.models import ClearanceRequest, ContraindicationRule
 from treatment_plans.tests.factories import (
@@ -76,6 +78,33 @@ def test_inside_24_hours_the_client_is_asked_to_call(portal, cast):
     assert "to cancel, please call the clinic" in page
     response = portal.post(reverse("portal_appointment_cancel", args=[appointment.pk]), follow=True)
     assert "Please call the clinic at 555-0100" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+
+
+def test_the_cancel_rule_is_booked_and_at_least_24_hours_ahead():
+    now = timezone.now()
+    booked = Appointment(status=Appointment.Status.BOOKED, starts_at=now + dt.timedelta(hours=24))
+    assert appointment_client_may_cancel(booked, now=now)
+    assert not appointment_client_may_cancel(booked, now=now + dt.timedelta(seconds=1))
+    checked_in = Appointment(
+        status=Appointment.Status.CHECKED_IN, starts_at=now + dt.timedelta(hours=48)
+    )
+    assert not appointment_client_may_cancel(checked_in, now=now)
+
+
+def test_the_list_the_confirmation_and_the_service_follow_one_cancel_rule(
+    portal, cast, monkeypatch
+):
+    refusal = "Online cancelling is paused."
+    monkeypatch.setattr(scheduling, "client_cancel_refusal", lambda *a, **kw: refusal)
+    appointment = AppointmentFactory(client=cast.client, starts_at=_in(48))
+    url = reverse("portal_appointment_cancel", args=[appointment.pk])
+    page = portal.get(reverse("portal")).content.decode()
+    assert f'href="{url}"' not in page and "to cancel, please call the clinic" in page
+    confirm = portal.get(url).content.decode()
+    assert refusal in confirm and 'method="post"' not in confirm.split("<main", 1)[1]
+    assert refusal in portal.post(url, follow=True).content.decode()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED
 

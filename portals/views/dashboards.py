@@ -3,7 +3,6 @@ Later apps add their panels here (the site may import every app; the core import
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
 from django import forms
@@ -23,13 +22,12 @@ from clinic.models import AuditEntry, CareTeamMember, Client, OutboundMail, User
 from clinic.permissions import role_required
 from clinic.plain_language import GLOSSARY
 from clinic.roles import Role
-from clinic.search import words_in_names
 from clinic.selectors import failed_mails, outbox_backlog
 from documents.models import PlanPdf
 from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
 from scheduling.models import Appointment, WaitlistEntry
-from scheduling.services.appointments import CLIENT_CANCEL_HOURS
+from scheduling.services.appointments import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
@@ -163,8 +161,8 @@ def _client_upcoming(user, client):
         .select_related("therapist__user", "appointment_type", "room")
         .order_by("starts_at")[:10]
     )
-    cutoff = timezone.now() + dt.timedelta(hours=CLIENT_CANCEL_HOURS)
-    return [(appointment, appointment.starts_at >= cutoff) for appointment in upcoming]
+    now = timezone.now()
+    return [(a, appointment_client_may_cancel(a, now=now)) for a in upcoming]
 
 
 def _client_todo(user, client) -> list[tuple[str, str]]:
@@ -184,7 +182,7 @@ def _had_a_visit(user, client) -> bool:
     return (
         Appointment.objects.visible_to(user)
         .filter(client=client, starts_at__lt=timezone.now())
-        .exclude(status__in=(Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW))
+        .exclude(status__in=Appointment.NOT_HELD)
         .exists()
     )
 
@@ -244,11 +242,6 @@ class PatientSearchForm(forms.Form):
             attrs.update({"class": "form-control is-invalid", "aria-describedby": "q-error"})
 
 
-def _by_name(clients, text: str):
-    """Every word of `text` in the first or the last name (case, accents, punctuation ignored)."""
-    return clients.filter(words_in_names(text, ("search_name",)))
-
-
 @role_required(Role.PHYSICIAN)
 def physician_dashboard(request):
     """Consented patients, a page at a time. A name search is POSTed (as on the staff client
@@ -262,7 +255,7 @@ def physician_dashboard(request):
     query = form.cleaned_data["q"].strip() if request.method == "POST" and form.is_valid() else ""
     if query:
         page = None
-        clients = list(_by_name(patients, query)[: PATIENT_SEARCH_LIMIT + 1])
+        clients = list(patients.named(query, preferred_name=False)[: PATIENT_SEARCH_LIMIT + 1])
         detail = f"consented clients: name search, {min(len(clients), PATIENT_SEARCH_LIMIT)} shown"
     else:
         page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -289,19 +289,28 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
 CLIENT_CANCEL_HOURS = 24
 
 
-def client_cancel_refusal(appointment: Appointment) -> str:
-    """Why the client may not cancel this appointment online, or "" when they may: the
-    portal's confirmation page asks this before the client confirms."""
+def client_cancel_refusal(appointment: Appointment, *, now: dt.datetime | None = None) -> str:
+    """Why the client may not cancel this appointment online, or "" when they may. The one
+    copy of the rule: the service, the portal's confirmation page and the portal's list of
+    appointments all ask it (`appointment_client_may_cancel`)."""
     from django.conf import settings
 
+    now = now or timezone.now()
     if appointment.status != Status.BOOKED:
         return "This appointment is no longer booked."
-    if appointment.starts_at - timezone.now() < dt.timedelta(hours=CLIENT_CANCEL_HOURS):
+    if appointment.starts_at - now < dt.timedelta(hours=CLIENT_CANCEL_HOURS):
         return (
             f"It is less than {CLIENT_CANCEL_HOURS} hours until this appointment, so it cannot "
             f"be cancelled online. Please call the clinic at {settings.CLINIC_PHONE}."
         )
     return ""
+
+
+def appointment_client_may_cancel(
+    appointment: Appointment, *, now: dt.datetime | None = None
+) -> bool:
+    """Whether the client may cancel this appointment online (see client_cancel_refusal)."""
+    return not client_cancel_refusal(appointment, now=now)
 
 
 @transaction.atomic

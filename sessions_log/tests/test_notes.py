@@ -13,7 +13,9 @@ from clinic.clinic_time import at_local, today
 from clinic.models import AuditEntry
 from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from scheduling.models import Appointment
 from sessions_log.models import SessionNote
+from sessions_log.services.notes import note_problems
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans.models import Technique
 
@@ -58,6 +60,33 @@ def _note(**extra):
 def _post(client, cast, visit, **extra):
     client.force_login(cast.therapist)
     return client.post(reverse("note_edit", args=[visit.pk]), _note(**extra))
+
+
+@pytest.mark.parametrize(
+    "status,takes_note",
+    [
+        ("booked", True),
+        ("checked_in", True),
+        ("completed", True),
+        ("cancelled", False),
+        ("no_show", False),
+    ],
+)
+def test_a_note_is_written_for_an_appointment_that_takes_place(status, takes_note):
+    assert Appointment(status=status).takes_note is takes_note
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled", "no_show"])
+def test_the_service_and_every_link_to_the_note_follow_one_rule(client, cast, visit, status):
+    Appointment.objects.filter(pk=visit.pk).update(status=status)
+    visit.refresh_from_db()
+    editor = reverse("note_edit", args=[visit.pk])
+    client.force_login(cast.therapist)
+    dashboard = client.get(reverse("dashboard_therapist")).content.decode()
+    detail = client.get(reverse("appointment_detail", args=[visit.pk])).content.decode()
+    problems = note_problems(actor=cast.therapist, appointment=visit)
+    offered = [f'href="{editor}"' in dashboard, f'href="{editor}"' in detail, not problems]
+    assert offered == [visit.takes_note] * 3
 
 
 def test_no_note_without_intake_and_consent(client, cast):
