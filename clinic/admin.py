@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.date_formats import day_time
 from clinic.mfa.services import mfa_reset
@@ -19,6 +21,12 @@ from clinic.models import (
 )
 from clinic.security.services import user_sessions_end
 from clinic.services.outbox import mail_resend
+
+# django-otp registers its device models; a user's second factor is set up, turned off and
+# reset only through clinic/mfa/services.py, which audits each step (the reset is the action
+# on the staff accounts page below), and a secret is never shown again after set-up.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 class TherapistInline(admin.StackedInline):
