@@ -1,1 +1,1 @@
-"""Two-factor sign-in: TOTP authenticator apps (RFC 6238) with single-use recovery codes."""
+"""Two-factor sign-in on django-otp: TOTP authenticator apps with single-use recovery codes."""

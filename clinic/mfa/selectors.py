@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from clinic.mfa.models import MfaDevice
 from clinic.roles import STAFF_ROLES, Role, role_of
@@ -17,18 +18,20 @@ def mfa_required_for(user) -> bool:
 
 
 def confirmed_device_id(user) -> str:
-    """The id of the user's confirmed device as text, or "" when they have none."""
-    pk = (
-        MfaDevice.objects.filter(user=user, confirmed_at__isnull=False)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return str(pk) if pk else ""
+    """The django-otp persistent id of the user's confirmed device, or "" when they have none."""
+    pk = MfaDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True).first()
+    return f"{MfaDevice.model_label()}/{pk}" if pk else ""
 
 
 def device_for(user) -> MfaDevice | None:
     return MfaDevice.objects.filter(user=user).first()
 
 
+def recovery_device_for(user) -> StaticDevice | None:
+    """The recovery codes' device, made when two-factor sign-in is turned on."""
+    return StaticDevice.objects.filter(user=user).first()
+
+
 def recovery_codes_left(device: MfaDevice) -> int:
-    return device.recovery_codes.filter(used_at__isnull=True).count()
+    # django-otp deletes a static token when it is used: every row left is unused.
+    return StaticToken.objects.filter(device__user_id=device.user_id).count()

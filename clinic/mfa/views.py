@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from clinic.mfa import selectors, services, session, totp
+from clinic.mfa import qr, selectors, services, session
 from clinic.mfa.forms import CodeForm
-from clinic.mfa.qr import qr_svg
 from clinic.mfa.services import MfaCodeError, MfaLocked, MfaStateError
 
 
@@ -33,14 +32,12 @@ def setup(request):
         else:
             session.mark_verified(request, device)
             return _show_codes(request, codes, next_url=_next_url(request))
-    uri = totp.provisioning_uri(
-        device.secret, account=request.user.get_username(), issuer=settings.CLINIC_NAME
-    )
+    uri = qr.provisioning_uri(device, issuer=settings.CLINIC_NAME)
     context = {
         "form": form,
-        "secret": totp.grouped(device.secret),
+        "secret": qr.grouped(qr.key_text(device)),
         "otpauth_uri": uri,
-        "qr": qr_svg(uri),
+        "qr": qr.qr_svg(uri),
         "required": selectors.mfa_required_for(request.user),
         "next": _next_url(request),
     }
@@ -76,8 +73,11 @@ def manage(request):
 def _manage_page(request, *, regenerate_form=None, disable_form=None):
     device = selectors.device_for(request.user)
     confirmed = device is not None and device.is_confirmed
+    # Made when the device was confirmed: "on since" that day.
+    recovery = selectors.recovery_device_for(request.user) if confirmed else None
     context = {
         "device": device if confirmed else None,
+        "since": recovery.created_at if recovery is not None else None,
         "codes_left": selectors.recovery_codes_left(device) if confirmed else 0,
         "required": selectors.mfa_required_for(request.user),
         "regenerate_form": regenerate_form or CodeForm(prefix="regenerate"),

@@ -1,6 +1,6 @@
 """Core models, one module per sub-domain."""
 
-from clinic.mfa.models import MfaDevice, MfaRecoveryCode
+from clinic.mfa.models import MfaDevice
 from clinic.models.audit import AuditEntry
 from clinic.models.invitations import Invitation
 from clinic.models.outbox import OutboundMail
@@ -29,7 +29,6 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "MfaDevice",
-    "MfaRecoveryCode",
     "OutboundMail",
     "Physician",
     "Room",
