@@ -46,6 +46,8 @@ def setup(request):
 
 @login_required
 def verify(request):
+    if session.device_id(request) and not selectors.confirmed_device_id(request.user):
+        session.forget_device(request)  # turned off or reset meanwhile: nothing to ask for
     if not session.device_id(request) or session.is_verified(request):
         return redirect(_next_url(request) or "home")
     form = CodeForm(request.POST or None, accept_recovery=True)

@@ -18,8 +18,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP, hotp
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp import models as otp_totp_models
 
 from clinic.mfa import qr, services
@@ -359,6 +360,84 @@ def test_wrong_codes_older_than_the_window_do_not_count(enrolled, clock):
     with pytest.raises(services.MfaCodeError) as error:
         services.mfa_verify(user=enrolled.user, code=wrong)
     assert error.value.attempts_left == 4
+
+
+def _wrong_codes(user, code, times):
+    for _ in range(times):
+        with pytest.raises(services.MfaCodeError):
+            services.mfa_verify(user=user, code=code)
+
+
+def test_the_lock_follows_the_password_sign_ins_rule_and_never_extends(enrolled, clock):
+    """django-otp's counters under the password throttle's rule (clinic/security/throttle.py):
+    the window opens at the first failure and is never extended, nor is the lock."""
+    wrong = code_at(enrolled.device, clock.now, offset_steps=9)
+    _wrong_codes(enrolled.user, wrong, 4)
+    MfaDevice.objects.filter(pk=enrolled.device.pk).update(  # the window opened 15 minutes ago
+        throttling_failure_timestamp=timezone.now() - timedelta(minutes=15)
+    )
+    _wrong_codes(enrolled.user, wrong, 4)  # a new window: four again, not eight
+    with pytest.raises(services.MfaLocked) as locked:
+        services.mfa_verify(user=enrolled.user, code=wrong)
+    until = locked.value.until
+    assert timedelta(minutes=14) < until - timezone.now() <= timedelta(minutes=15)
+    for code in (wrong, code_at(enrolled.device, clock.now)):  # refused, and not counted
+        with pytest.raises(services.MfaLocked) as again:
+            services.mfa_verify(user=enrolled.user, code=code)
+        assert again.value.until == until
+    assert MfaDevice.objects.get(pk=enrolled.device.pk).throttling_failure_count == 5
+
+
+def test_the_lock_takes_its_limits_from_the_sign_in_settings(client, enrolled, clock, settings):
+    settings.CLINIC_LOGIN_MAX_FAILURES = 3
+    settings.CLINIC_LOGIN_LOCKOUT_SECONDS = 120
+    sign_in(client, enrolled.user)
+    wrong = code_at(enrolled.device, clock.now, offset_steps=9)
+    assert b"2 tries left before a 2-minute pause" in verify(client, wrong).content
+    assert b"1 try left before a 2-minute pause" in verify(client, wrong).content
+    assert verify(client, wrong).status_code == 429
+    enrolled.device.refresh_from_db()
+    assert timedelta(seconds=110) < enrolled.device.locked_until - timezone.now()
+    assert enrolled.device.locked_until - timezone.now() <= timedelta(seconds=120)
+
+
+def test_wrong_recovery_codes_count_towards_the_same_lock(client, enrolled, clock):
+    sign_in(client, enrolled.user)
+    for left in (4, 3, 2, 1):
+        assert f"{left} tr".encode() in verify(client, "abcde-fghjk").content
+    assert verify(client, code_at(enrolled.device, clock.now, offset_steps=9)).status_code == 429
+    assert verify(client, enrolled.codes[0]).status_code == 429
+    assert StaticToken.objects.filter(device__user=enrolled.user).count() == 10  # none used
+
+
+def test_the_session_holds_django_otps_verification(client, cast, enrolled, clock):
+    sign_in(client, enrolled.user)
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    verify(client, code_at(enrolled.device, clock.now))
+    assert client.session[DEVICE_ID_SESSION_KEY] == enrolled.device.persistent_id
+    client.post(reverse("logout"))
+    sign_in(client, enrolled.user)
+    verify(client, enrolled.codes[0])  # a recovery code: its device vouches
+    recovery = StaticDevice.objects.get(user=enrolled.user)
+    assert client.session[DEVICE_ID_SESSION_KEY] == recovery.persistent_id
+    assert client.get(reverse("dashboard_therapist")).status_code == 200
+    # Reset by the admin meanwhile: django-otp drops the verification, and the code page,
+    # with nothing left to ask for, lets the user through (to set up a new one if required).
+    services.mfa_reset(actor=cast.admin, user=enrolled.user)
+    response = client.get(reverse("dashboard_therapist"))
+    assert response["Location"].startswith(reverse("mfa_verify"))
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    assert client.get(response["Location"])["Location"] == reverse("dashboard_therapist")
+    assert client.get(reverse("dashboard_therapist")).status_code == 200
+
+
+def test_django_otps_device_admin_pages_are_not_offered(client, cast):
+    cast.admin.is_staff = cast.admin.is_superuser = True
+    cast.admin.save()
+    client.force_login(cast.admin)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+    assert client.get(reverse("admin:clinic_user_changelist")).status_code == 200
 
 
 def test_next_must_stay_on_this_site(client, enrolled, clock):
