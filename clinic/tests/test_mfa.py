@@ -645,3 +645,31 @@ def test_every_step_is_audited(client, cast, clock):
     assert {
         entry.object_id for entry in AuditEntry.objects.filter(object_type="clinic.MfaDevice")
     } == {str(device.pk)}
+
+
+# --- two requests at once (PostgreSQL) ---------------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["app", "recovery"])
+def test_one_code_sent_twice_at_once_is_accepted_once(enrolled, clock, kind):
+    """django-otp's verify_token runs with the authenticator's row locked: of two requests
+    racing with one code, one passes and the other is told the code is used or not right."""
+    from clinic.tests.test_throttle_db import _at_once
+
+    code = code_at(enrolled.device, clock.now) if kind == "app" else enrolled.codes[0]
+    passed, refused = [], []
+
+    def attempt():
+        try:
+            services.mfa_verify(user=enrolled.user, code=code)
+        except services.MfaCodeError as error:
+            refused.append(error)
+        else:
+            passed.append(code)
+
+    _at_once(2, attempt)
+    assert (len(passed), len(refused)) == (1, 1)
+    left = StaticToken.objects.filter(device__user=enrolled.user).count()
+    assert left == (10 if kind == "app" else 9)
