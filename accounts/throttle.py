@@ -124,11 +124,14 @@ def log_refusal(username: str, ip: str | None) -> None:
 class ThrottledModelBackend(ModelBackend):
     """Refuses a locked username/IP pair before the password is checked, on every path that
     calls `authenticate` with the request (the site's sign-in page, the admin's, later ones).
+    The one place a sign-in checks the throttle: it marks the request `sign_in_refused` so the
+    site's page answers with the 429 page (clinic/security/views.py) without asking again.
     PermissionDenied makes `authenticate` stop and report a failed sign-in."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         locked = request is not None and username is not None
         if locked and is_locked(str(username), client_ip(request)):
             log_refusal(str(username), client_ip(request))
+            request.sign_in_refused = True
             raise PermissionDenied("too many failed sign-ins")
         return super().authenticate(request, username=username, password=password, **kwargs)

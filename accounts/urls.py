@@ -33,8 +33,8 @@ invitation_patterns = [
 ]
 
 urlpatterns = [
-    # Two-factor sign-in (clinic/mfa): set-up, the sign-in check, the user's own settings.
-    path("accounts/mfa/", include("clinic.mfa.urls")),
+    # Two-factor sign-in (accounts/mfa): set-up, the sign-in check, the user's own settings.
+    path("accounts/mfa/", include("accounts.mfa.urls")),
     path("accounts/", include(auth_patterns)),
     *invitation_patterns,
 ]

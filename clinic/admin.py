@@ -1,70 +1,14 @@
-"""Django admin: staff accounts and directories for the clinic admin. Client records are not
-registered here: they are read only through the app's views, which check access and audit."""
+"""Django admin: the physician directory, the audit trail and the outbox for the clinic admin
+(staff accounts are in accounts/admin.py). Client records are not registered here: they are
+read only through the app's views, which check access and audit."""
 
-from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.services.sessions import user_sessions_end
 from clinic.date_formats import day_time
-from clinic.mfa.services import mfa_reset
-from clinic.models import AuditEntry, OutboundMail, Physician, Therapist, User
+from clinic.models import AuditEntry, OutboundMail, Physician
 from clinic.services.outbox import mail_resend
-
-
-class TherapistInline(admin.StackedInline):
-    model = Therapist
-    can_delete = False
-    extra = 0
-
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active")
-    fieldsets = (
-        (None, {"fields": ("username", "password", "role")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = (
-        (
-            None,
-            {
-                "classes": ("wide",),
-                "fields": ("username", "role", "email", "password1", "password2"),
-            },
-        ),
-    )
-    inlines = [TherapistInline]
-    actions = ["end_all_sessions", "reset_two_factor"]
-
-    def get_inlines(self, request, obj):
-        return [TherapistInline] if obj is not None and obj.role == "therapist" else []
-
-    @admin.action(description="Reset two-factor sign-in")
-    def reset_two_factor(self, request, queryset):
-        # For a lost phone: the service checks the actor is the clinic admin and audits each.
-        reset = sum(mfa_reset(actor=request.user, user=user) for user in queryset)
-        self.message_user(
-            request, f"Reset two-factor sign-in for {reset} of {len(queryset)} user(s)."
-        )
-
-    @admin.action(description="End all sessions")
-    def end_all_sessions(self, request, queryset):
-        ended = sum(user_sessions_end(actor=request.user, user=user) for user in queryset)
-        self.message_user(
-            request, f"Ended {ended} session(s) of {len(queryset)} user(s).", messages.SUCCESS
-        )
-
-    def save_model(self, request, obj, form, change):
-        # Deactivating here ends the sessions in the admin's name; the post_save signal would
-        # otherwise do it as "system" (accounts/signals.py), and then finds nothing left to end.
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            user_sessions_end(actor=request.user, user=obj)
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Physician)

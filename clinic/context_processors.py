@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from clinic.mfa import session
+from accounts.mfa import session
 from clinic.roles import Role, role_of
 
 NAVIGATION = {
@@ -36,7 +36,7 @@ NAVIGATION = {
 def navigation(request):
     user = getattr(request, "user", None)
     # Between the password and the second factor every page but the code form is closed
-    # (clinic/mfa/middleware.py), so the header offers nothing but Sign out.
+    # (accounts/mfa/middleware.py), so the header offers nothing but Sign out.
     # (A page rendered outside a request cycle has no session: nothing is pending there.)
     signing_in = bool(
         user and user.is_authenticated and hasattr(request, "session")

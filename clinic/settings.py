@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",  # two-factor sign-in's devices, verification and throttling (accounts/mfa)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_bootstrap5",
     "clinic",
@@ -59,9 +62,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "clinic.middleware_uploads.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.contrib.messages.middleware.MessageMiddleware",
-    "clinic.mfa.middleware.MfaRequiredMiddleware",
+    "accounts.mfa.middleware.MfaRequiredMiddleware",
     "accounts.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.RequestContextMiddleware",
@@ -197,9 +201,14 @@ SECURE_PROXY_SSL_HEADER = (
 )
 # How many reverse proxies append to X-Forwarded-For; 0 trusts only REMOTE_ADDR (audit IPs).
 CLINIC_TRUSTED_PROXY_COUNT = env_int("CLINIC_TRUSTED_PROXY_COUNT", 0)
-# Two-factor sign-in for staff and physicians (clinic/mfa). Off by default only in debug, so
+# Two-factor sign-in for staff and physicians (accounts/mfa). Off by default only in debug, so
 # `make run` demo accounts sign in with a password alone.
 CLINIC_REQUIRE_MFA = env_bool("CLINIC_REQUIRE_MFA", not DEBUG)
+# django-otp: codes one step either side of the server's clock, always (no drift learnt from
+# a phone); recovery codes count towards the authenticator's lock (accounts/mfa/models.py), not
+# a throttle of their own.
+OTP_TOTP_SYNC = False
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Celery (clinic/celery.py reads the CELERY_ namespace). Without REDIS_URL tasks run in-process.
 REDIS_URL = redis_url_from_env("REDIS_URL")

@@ -123,6 +123,15 @@ def test_the_admin_sign_in_is_refused_too_when_locked(client, cast):
     assert not _signed_in(client)
 
 
+def test_a_refused_sign_in_is_audited_as_a_failed_one_on_the_site_as_in_the_admin(client, cast):
+    # Both pages are refused by the backend alone, so both record what Django reports.
+    _fail(client, "therapist", 5)
+    before = AuditEntry.objects.filter(action="login_failed", detail="username 'therapist'")
+    count = before.count()
+    assert _sign_in(client, "therapist", PASSWORD).status_code == 429
+    assert before.count() == count + 1
+
+
 # --- sessions ---------------------------------------------------------------------------------
 
 

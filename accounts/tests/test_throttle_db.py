@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import throttle
@@ -137,6 +138,25 @@ def test_few_queries_per_sign_in(django_assert_num_queries):
         throttle.record_failure("therapist", IP)
     with django_assert_num_queries(1):
         throttle.record_success("therapist", IP)
+
+
+def _throttle_reads(queries) -> int:
+    table = LoginThrottle._meta.db_table
+    return sum(
+        q["sql"].lstrip().upper().startswith("SELECT") and table in q["sql"] for q in queries
+    )
+
+
+@pytest.mark.parametrize("locked", [False, True])
+def test_a_sign_in_checks_the_throttle_once(client, cast, locked):
+    """The sign-in page asked before the form and the backend asked again inside it; now only
+    the backend asks, and the page answers with the 429 page when it refused."""
+    if locked:
+        _fail(5)
+    with CaptureQueriesContext(connection) as queries:
+        response = _sign_in(client, "therapist", PASSWORD)
+    assert response.status_code == (429 if locked else 302)
+    assert _throttle_reads(queries.captured_queries) == 1
 
 
 # --- two workers at once (PostgreSQL) -----------------------------------------------------------

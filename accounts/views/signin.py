@@ -1,14 +1,12 @@
 """The sign-in page with throttling: a locked username/IP pair gets the 429 page, even with the
-right password (checked before the form, so a locked attempt tells nothing about the password)."""
+right password (the backend refuses it before the password is checked, so a locked attempt tells
+nothing about the password; accounts/throttle.py)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.shortcuts import render
-
-from accounts import throttle
-from clinic.audit import client_ip
 
 
 def too_many_attempts(request):
@@ -21,9 +19,9 @@ def too_many_attempts(request):
 class ThrottledLoginView(LoginView):
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        if throttle.is_locked(username, client_ip(request)):
-            throttle.log_refusal(username, client_ip(request))
-            return too_many_attempts(request)
-        return super().post(request, *args, **kwargs)
+    def form_invalid(self, form):
+        # The throttle was checked once, by ThrottledModelBackend inside the form's
+        # `authenticate`; it marks the request it refused.
+        if getattr(self.request, "sign_in_refused", False):
+            return too_many_attempts(self.request)
+        return super().form_invalid(form)

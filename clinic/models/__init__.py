@@ -1,6 +1,5 @@
 """Core models, one module per sub-domain."""
 
-from clinic.mfa.models import MfaDevice, MfaRecoveryCode
 from clinic.models.audit import AuditEntry
 from clinic.models.outbox import OutboundMail
 from clinic.models.people import CareTeamMember, Client, Physician, Therapist, User, UUIDModel
@@ -11,8 +10,6 @@ __all__ = [
     "CareTeamMember",
     "Client",
     "FormSubmission",
-    "MfaDevice",
-    "MfaRecoveryCode",
     "OutboundMail",
     "Physician",
     "Therapist",

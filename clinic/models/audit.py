@@ -18,7 +18,7 @@ RECORD_NAMES = {
     "clinic.Physician": "physician",
     "clinic.Client": "client record",
     "clinic.CareTeamMember": "care team member",
-    "clinic.MfaDevice": "two-factor device",
+    "accounts.MfaDevice": "two-factor device",
     "accounts.Invitation": "portal invitation",
     "clinic.OutboundMail": "email",
     "scheduling.Appointment": "appointment",

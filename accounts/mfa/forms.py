@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
-from clinic.mfa import totp
-from clinic.mfa.services import MfaCodeError
+from accounts.mfa.services import MfaCodeError
+
+DIGITS = 6  # what authenticator apps show (django-otp's TOTPDevice default)
 
 APP_CODE_HELP = "The 6-digit code your authenticator app shows now."
 EITHER_CODE_HELP = "The 6-digit code from your authenticator app, or one of your recovery codes."
@@ -28,11 +30,11 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
-        if code.isdigit() and len(code) == totp.DIGITS:
+        if code.isdigit() and len(code) == DIGITS:
             return code
         if self.accept_recovery and not code.isdigit():
             return code
-        raise forms.ValidationError(f"Enter the {totp.DIGITS}-digit code from your app.")
+        raise forms.ValidationError(f"Enter the {DIGITS}-digit code from your app.")
 
     def add_code_error(self, error: MfaCodeError) -> None:
         """The service said no: explain at the field, with the tries left before the lock."""
@@ -41,6 +43,8 @@ class CodeForm(forms.Form):
         else:
             text = "That code is not right. Check that your phone's clock is set automatically."
         tries = "try" if error.attempts_left == 1 else "tries"
+        # The sign-in lock's length (accounts/mfa/models.py): 15 minutes unless set otherwise.
+        minutes = max(1, settings.CLINIC_LOGIN_LOCKOUT_SECONDS // 60)
         self.add_error(
-            "code", f"{text} {error.attempts_left} {tries} left before a 15-minute pause."
+            "code", f"{text} {error.attempts_left} {tries} left before a {minutes}-minute pause."
         )

@@ -1,32 +1,32 @@
 """Writes for two-factor sign-in: enrol, confirm, verify, recovery codes, disable, reset.
 
-Every wrong code counts towards a lock (MAX_FAILURES in FAILURE_WINDOW lock verification for
-LOCK_DURATION); the count is committed even though the call then raises, so a guesser cannot
-undo it. The device row is locked (`select_for_update`) while a code is checked, so two
+Codes are checked by django-otp (`verify_token` of the user's `MfaDevice`, a TOTP device, and
+of their recovery codes' `StaticDevice`), and django-otp's throttling counts every wrong code
+on the authenticator, recovery codes included, under the sign-in lock rule (MfaDevice in
+accounts/mfa/models.py). The count is committed even though the call then raises, so a guesser
+cannot undo it. The device row is locked (`select_for_update`) while a code is checked, so two
 requests racing with the same code cannot both succeed."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp.oath import hotp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from accounts.mfa.models import MfaDevice
 from clinic import audit
-from clinic.mfa import totp
-from clinic.mfa.models import MfaDevice, MfaRecoveryCode
 from clinic.roles import Role, role_of
 
-logger = logging.getLogger("clinic.mfa")
+logger = logging.getLogger("accounts.mfa")
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_DURATION = timedelta(minutes=15)
 RECOVERY_CODE_COUNT = 10
 # No 0/o, 1/l/i: codes are read off paper and typed by hand.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -54,13 +54,17 @@ class MfaLocked(MfaError):
         super().__init__(f"locked until {until.isoformat()}")
 
 
-def _now_unix() -> float:
-    """The clock codes are checked against (tests replace it to test the drift window)."""
-    return time.time()
-
-
 def normalise_recovery_code(code: str) -> str:
     return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
+def recovery_token(user, code: str) -> str:
+    """What a `StaticToken` keeps of a recovery code: not the code (django-otp would keep it as
+    typed) but a hash keyed with SECRET_KEY and salted with the user, cut to the 16 characters
+    the field holds (96 bits, base64). A copy of the table alone gives no code away."""
+    value = f"{user.pk}:{normalise_recovery_code(code)}"
+    digest = salted_hmac("accounts.mfa.recovery", value, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 
 # --- enrolment ---------------------------------------------------------------------------
@@ -70,9 +74,12 @@ def mfa_enrol_start(*, user) -> MfaDevice:
     """The user's unconfirmed device, made on first call; the same one after that, so a
     reload of the set-up page does not invalidate a secret already scanned."""
     with transaction.atomic():
-        device, created = MfaDevice.objects.select_for_update().get_or_create(
-            user=user, defaults={"secret": totp.generate_secret()}
-        )
+        # The user's row, locked: two first visits at once make one device, not two.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        device = MfaDevice.objects.filter(user=user).first()
+        created = device is None
+        if created:
+            device = MfaDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
         if device.is_confirmed:
             raise MfaStateError("Two-factor sign-in is already on for this account.")
         if created:
@@ -86,9 +93,9 @@ def mfa_enrol_confirm(*, user, code: str) -> tuple[MfaDevice, list[str]]:
     """Turn the device on with a first correct code; returns the recovery codes (shown once)."""
     device, _ = _attempt(user=user, code=code, confirmed=False, allow_recovery=False)
     with transaction.atomic():
-        device.confirmed_at = timezone.now()
-        device.save(update_fields=["confirmed_at"])
-        codes = _replace_recovery_codes(device)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _replace_recovery_codes(user)
         audit.record(actor=user, action="create", target=device, detail="two-factor sign-in on")
     return device, codes
 
@@ -96,23 +103,24 @@ def mfa_enrol_confirm(*, user, code: str) -> tuple[MfaDevice, list[str]]:
 # --- sign-in -----------------------------------------------------------------------------
 
 
-def mfa_verify(*, user, code: str) -> MfaDevice:
-    """The second step of signing in: an authenticator code or an unused recovery code."""
-    device, method = _attempt(user=user, code=code, confirmed=True, allow_recovery=True)
-    if method == "recovery":
-        left = device.recovery_codes.filter(used_at__isnull=True).count()
+def mfa_verify(*, user, code: str) -> MfaDevice | StaticDevice:
+    """The second step of signing in: an authenticator code or an unused recovery code.
+    Returns the django-otp device that accepted it (for `django_otp.login`)."""
+    device, accepted_by = _attempt(user=user, code=code, confirmed=True, allow_recovery=True)
+    if accepted_by is not device:
+        left = accepted_by.token_set.count()
         detail = f"two-factor check passed with a recovery code ({left} left)"
     else:
         detail = "two-factor check passed"
     audit.record(actor=user, action="login", target=device, detail=detail)
-    return device
+    return accepted_by
 
 
 def mfa_recovery_codes_regenerate(*, user, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), after a fresh authenticator code."""
     device, _ = _attempt(user=user, code=code, confirmed=True, allow_recovery=False)
     with transaction.atomic():
-        codes = _replace_recovery_codes(device)
+        codes = _replace_recovery_codes(user)
         audit.record(
             actor=user, action="update", target=device, detail="recovery codes regenerated"
         )
@@ -124,7 +132,7 @@ def mfa_disable(*, user, code: str) -> None:
     device, _ = _attempt(user=user, code=code, confirmed=True, allow_recovery=True)
     with transaction.atomic():
         audit.record(actor=user, action="delete", target=device, detail="two-factor sign-in off")
-        device.delete()
+        _delete_devices(user)
 
 
 def mfa_reset(*, actor, user) -> bool:
@@ -133,7 +141,7 @@ def mfa_reset(*, actor, user) -> bool:
     if role_of(actor) != Role.ADMIN and not getattr(actor, "is_superuser", False):
         raise PermissionDenied("Only the clinic admin may reset two-factor sign-in.")
     with transaction.atomic():
-        deleted, _ = MfaDevice.objects.filter(user=user).delete()
+        deleted = _delete_devices(user)
         if deleted:
             audit.record(
                 actor=actor,
@@ -144,29 +152,34 @@ def mfa_reset(*, actor, user) -> bool:
     return bool(deleted)
 
 
+def _delete_devices(user) -> int:
+    """Deletes the authenticator and the recovery codes; returns how many authenticators."""
+    StaticDevice.objects.filter(user=user).delete()  # with its tokens
+    deleted, _ = MfaDevice.objects.filter(user=user).delete()
+    return deleted
+
+
 # --- checking a code ---------------------------------------------------------------------
 
 
 def _attempt(*, user, code: str, confirmed: bool, allow_recovery: bool):
-    """(device, "totp" | "recovery") for a good code; raises MfaCodeError or MfaLocked."""
-    now = timezone.now()
+    """(authenticator, the device that accepted the code) for a good code; raises
+    MfaCodeError or MfaLocked."""
     with transaction.atomic():
         device = _device_for_update(user, confirmed=confirmed)
-        if device.locked_until is not None and device.locked_until > now:
-            raise MfaLocked(device.locked_until)
-        outcome = _check_code(device, code.strip(), allow_recovery=allow_recovery, now=now)
-        if outcome in {"totp", "recovery"}:
-            device.failed_attempts = 0
-            device.failure_window_started_at = None
-            device.save(
-                update_fields=["last_used_step", "failed_attempts", "failure_window_started_at"]
-            )
-            return device, outcome
-        attempts_left = _count_failure(device, user=user, now=now)
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            raise MfaLocked(why["locked_until"])
+        code = code.strip()
+        accepted_by = _accepting_device(device, code, allow_recovery=allow_recovery)
+        if accepted_by is not None:
+            return device, accepted_by
+        replayed = _already_used(device, code)
+        attempts_left = _failure_recorded(device, user=user)
     # Raised outside the transaction: the failure count above is committed.
     if attempts_left == 0:
         raise MfaLocked(device.locked_until)
-    raise MfaCodeError(attempts_left=attempts_left, replayed=outcome == "replayed")
+    raise MfaCodeError(attempts_left=attempts_left, replayed=replayed)
 
 
 def _device_for_update(user, *, confirmed: bool) -> MfaDevice:
@@ -177,56 +190,51 @@ def _device_for_update(user, *, confirmed: bool) -> MfaDevice:
     return device
 
 
-def _check_code(device: MfaDevice, code: str, *, allow_recovery: bool, now) -> str | None:
-    if code.isdigit() and len(code) == totp.DIGITS:
-        step = totp.matching_step(device.secret, code, _now_unix())
-        if step is None:
-            return None
-        if device.last_used_step is not None and step <= device.last_used_step:
-            return "replayed"  # this code, or an older one, was already accepted
-        device.last_used_step = step
-        return "totp"
-    if allow_recovery and _use_recovery_code(device, code, now=now):
-        return "recovery"
+def _accepting_device(device: MfaDevice, code: str, *, allow_recovery: bool):
+    """The device that accepts `code`: the authenticator for digits, the recovery codes'
+    device otherwise (where allowed); None for a wrong code, which the authenticator has
+    counted either way."""
+    if _is_app_code(device, code):
+        # django-otp: codes one step either side of now, each accepted once; a wrong one
+        # is counted by the device's throttle_increment.
+        return device if device.verify_token(code) else None
+    recovery = StaticDevice.objects.filter(user=device.user).first() if allow_recovery else None
+    if recovery is not None and recovery.verify_token(recovery_token(device.user, code)):
+        device.throttle_reset()  # any right code clears the count, as an app code does
+        return recovery
+    device.throttle_increment()
     return None
 
 
-def _use_recovery_code(device: MfaDevice, code: str, *, now) -> bool:
-    wanted = normalise_recovery_code(code)
-    if len(wanted) != 2 * RECOVERY_HALF:
-        return False  # not the shape of a recovery code: spare the password hasher
-    for row in device.recovery_codes.filter(used_at__isnull=True):
-        if check_password(wanted, row.code_hash):
-            # Conditional: a code is used once even if two requests race past the lock.
-            return bool(
-                MfaRecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
-            )
-    return False
+def _is_app_code(device: MfaDevice, code: str) -> bool:
+    return code.isdigit() and len(code) == device.digits
 
 
-def _count_failure(device: MfaDevice, *, user, now) -> int:
-    """Record one wrong code; returns how many tries are left (0: now locked)."""
-    window_start = device.failure_window_started_at
-    if window_start is None or now - window_start > FAILURE_WINDOW:
-        device.failure_window_started_at = now
-        device.failed_attempts = 0
-    device.failed_attempts += 1
-    left = max(MAX_FAILURES - device.failed_attempts, 0)
+def _already_used(device: MfaDevice, code: str) -> bool:
+    """Whether a refused app code is one already accepted, or older than it while still in
+    the window around that one: django-otp refuses every step up to `last_t`."""
+    if not _is_app_code(device, code) or device.last_t < 0:
+        return False
+    first = device.last_t - 2 * device.tolerance
+    steps = range(first, device.last_t + 1)
+    return any(hotp(device.bin_key, step, device.digits) == int(code) for step in steps)
+
+
+def _failure_recorded(device: MfaDevice, *, user) -> int:
+    """Audit (and at the lock, log) the wrong code django-otp has just counted; returns how
+    many tries are left (0: now locked)."""
+    left = device.attempts_left
     audit.record(actor=user, action="login_failed", target=device, detail="wrong two-factor code")
     if left == 0:
-        device.locked_until = now + LOCK_DURATION
-        device.failed_attempts = 0
-        device.failure_window_started_at = None
         logger.warning(
             "two-factor locked for username=%r until %s after %d wrong codes",
             user.get_username(),
             device.locked_until.isoformat(),
-            MAX_FAILURES,
+            device.throttling_failure_count,
         )
         audit.record(
             actor=user, action="login_failed", target=device, detail="two-factor check locked"
         )
-    device.save(update_fields=["failed_attempts", "failure_window_started_at", "locked_until"])
     return left
 
 
@@ -238,12 +246,14 @@ def _new_recovery_code() -> str:
     return f"{chars[:RECOVERY_HALF]}-{chars[RECOVERY_HALF:]}"
 
 
-def _replace_recovery_codes(device: MfaDevice) -> list[str]:
-    """Ten fresh codes; only their hashes are kept, so they can be shown this once only."""
+def _replace_recovery_codes(user) -> list[str]:
+    """Ten fresh codes; only their keyed hashes are kept, so they can be shown this once only."""
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    device.recovery_codes.all().delete()
-    MfaRecoveryCode.objects.bulk_create(
-        MfaRecoveryCode(device=device, code_hash=make_password(normalise_recovery_code(code)))
-        for code in codes
+    recovery = StaticDevice.objects.filter(user=user).first()
+    if recovery is None:
+        recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    recovery.token_set.all().delete()
+    StaticToken.objects.bulk_create(
+        StaticToken(device=recovery, token=recovery_token(user, code)) for code in codes
     )
     return codes

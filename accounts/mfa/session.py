@@ -1,22 +1,25 @@
 """What the session remembers about the second factor.
 
-`mfa_device` caches the id of the user's confirmed device ("" for none), set at sign-in, so
-the middleware decides without a query on every request. `mfa_verified` holds the id of the
-device whose code was entered in this session: a device set up or reset later has another
-id, so an old verification never vouches for a new device."""
+`mfa_device` caches the django-otp id of the user's confirmed device ("" for none), set at
+sign-in, so the middleware decides without a query on every request whether a code is owed at
+all. Whether it has been entered is django-otp's: `django_otp.login` keeps the id of the device
+that accepted the code in the session, and OTPMiddleware gives `request.user.is_verified()`,
+false once that device is gone (turned off or reset), so an old verification never vouches for
+a new device."""
 
 from __future__ import annotations
 
-from clinic.mfa import selectors
+import django_otp
+
+from accounts.mfa import selectors
 
 DEVICE_KEY = "mfa_device"
-VERIFIED_KEY = "mfa_verified"
 
 
 def start(request, user) -> None:
     """A fresh password sign-in: look the device up again and ask for a code again."""
     request.session[DEVICE_KEY] = selectors.confirmed_device_id(user)
-    request.session.pop(VERIFIED_KEY, None)
+    request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
 
 
 def device_id(request) -> str:
@@ -27,8 +30,9 @@ def device_id(request) -> str:
 
 
 def is_verified(request) -> bool:
-    current = device_id(request)
-    return bool(current) and request.session.get(VERIFIED_KEY) == current
+    # A request OTPMiddleware did not see has no `is_verified`: it counts as not verified.
+    verified = getattr(request.user, "is_verified", None)
+    return bool(device_id(request)) and verified is not None and verified()
 
 
 def pending_step(request) -> str | None:
@@ -42,11 +46,14 @@ def pending_step(request) -> str | None:
 
 
 def mark_verified(request, device) -> None:
+    """`device` (the authenticator, or the recovery codes' device) accepted a code."""
     # A new session key on the change of privilege, as at a password sign-in.
     request.session.cycle_key()
-    request.session[DEVICE_KEY] = request.session[VERIFIED_KEY] = str(device.pk)
+    django_otp.login(request, device)
+    if not request.session.get(DEVICE_KEY):  # the device set up just now
+        request.session[DEVICE_KEY] = device.persistent_id
 
 
 def forget_device(request) -> None:
     request.session[DEVICE_KEY] = ""
-    request.session.pop(VERIFIED_KEY, None)
+    request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)

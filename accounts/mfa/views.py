@@ -9,10 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from clinic.mfa import selectors, services, session, totp
-from clinic.mfa.forms import CodeForm
-from clinic.mfa.qr import qr_svg
-from clinic.mfa.services import MfaCodeError, MfaLocked, MfaStateError
+from accounts.mfa import qr, selectors, services, session
+from accounts.mfa.forms import CodeForm
+from accounts.mfa.services import MfaCodeError, MfaLocked, MfaStateError
 
 
 @login_required
@@ -33,22 +32,22 @@ def setup(request):
         else:
             session.mark_verified(request, device)
             return _show_codes(request, codes, next_url=_next_url(request))
-    uri = totp.provisioning_uri(
-        device.secret, account=request.user.get_username(), issuer=settings.CLINIC_NAME
-    )
+    uri = qr.provisioning_uri(device, issuer=settings.CLINIC_NAME)
     context = {
         "form": form,
-        "secret": totp.grouped(device.secret),
+        "secret": qr.grouped(qr.key_text(device)),
         "otpauth_uri": uri,
-        "qr": qr_svg(uri),
+        "qr": qr.qr_svg(uri),
         "required": selectors.mfa_required_for(request.user),
         "next": _next_url(request),
     }
-    return render(request, "mfa/setup.html", context)
+    return render(request, "accounts/mfa/setup.html", context)
 
 
 @login_required
 def verify(request):
+    if session.device_id(request) and not selectors.confirmed_device_id(request.user):
+        session.forget_device(request)  # turned off or reset meanwhile: nothing to ask for
     if not session.device_id(request) or session.is_verified(request):
         return redirect(_next_url(request) or "home")
     form = CodeForm(request.POST or None, accept_recovery=True)
@@ -65,7 +64,7 @@ def verify(request):
         else:
             session.mark_verified(request, device)
             return redirect(_next_url(request) or "home")
-    return render(request, "mfa/verify.html", {"form": form, "next": _next_url(request)})
+    return render(request, "accounts/mfa/verify.html", {"form": form, "next": _next_url(request)})
 
 
 @login_required
@@ -76,14 +75,17 @@ def manage(request):
 def _manage_page(request, *, regenerate_form=None, disable_form=None):
     device = selectors.device_for(request.user)
     confirmed = device is not None and device.is_confirmed
+    # Made when the device was confirmed: "on since" that day.
+    recovery = selectors.recovery_device_for(request.user) if confirmed else None
     context = {
         "device": device if confirmed else None,
+        "since": recovery.created_at if recovery is not None else None,
         "codes_left": selectors.recovery_codes_left(device) if confirmed else 0,
         "required": selectors.mfa_required_for(request.user),
         "regenerate_form": regenerate_form or CodeForm(prefix="regenerate"),
         "disable_form": disable_form or CodeForm(prefix="disable", accept_recovery=True),
     }
-    return render(request, "mfa/manage.html", context)
+    return render(request, "accounts/mfa/manage.html", context)
 
 
 @login_required
@@ -131,11 +133,11 @@ def disable(request):
 def _show_codes(request, codes: list[str], *, next_url: str | None):
     # Rendered straight from the POST (no redirect) so the plain codes are never stored.
     context = {"codes": codes, "next": next_url}
-    return render(request, "mfa/recovery_codes.html", context)
+    return render(request, "accounts/mfa/recovery_codes.html", context)
 
 
 def _locked(request, locked: MfaLocked):
-    return render(request, "mfa/locked.html", {"until": locked.until}, status=429)
+    return render(request, "accounts/mfa/locked.html", {"until": locked.until}, status=429)
 
 
 def _next_url(request) -> str:

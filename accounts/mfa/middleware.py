@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from clinic.mfa import session
+from accounts.mfa import session
 
 OPEN_VIEWS = frozenset({"mfa_verify", "mfa_setup", "logout", "healthz", "favicon"})
 

@@ -1,9 +1,9 @@
-"""Two-factor sign-in: the TOTP maths, enrolment, the sign-in check, recovery codes, the lock,
-who is forced to enrol, the admin reset, and the audit trail."""
+"""Two-factor sign-in (on django-otp): the TOTP maths, enrolment, the sign-in check, recovery
+codes, the lock, who is forced to enrol, the admin reset, and the audit trail."""
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import logging
 import os
 import re
@@ -15,18 +15,23 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP, hotp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp import models as otp_totp_models
 
-from clinic.mfa import services, totp
-from clinic.models import AuditEntry, MfaDevice, MfaRecoveryCode
+from accounts.mfa import qr, services
+from accounts.models import MfaDevice
+from clinic.models import AuditEntry
 from clinic.tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 # The middle of a 30-second step, so a test never straddles a step boundary.
 START = 1_800_000_015.0
+STEP_SECONDS = 30
 
 
 @pytest.fixture
@@ -35,16 +40,17 @@ def clock(monkeypatch):
     state = SimpleNamespace(now=START)
 
     def advance(steps=1):
-        state.now += steps * totp.STEP_SECONDS
+        state.now += steps * STEP_SECONDS
 
     state.advance = advance
-    monkeypatch.setattr(services, "_now_unix", lambda: state.now)
+    # django-otp's TOTPDevice reads `time.time()` of its module.
+    monkeypatch.setattr(otp_totp_models, "time", SimpleNamespace(time=lambda: state.now))
     return state
 
 
 def code_at(device, unix_time, offset_steps=0):
-    key = totp.secret_bytes(device.secret)
-    return totp.totp(key, unix_time + offset_steps * totp.STEP_SECONDS)
+    step = int(unix_time // STEP_SECONDS) + offset_steps
+    return f"{hotp(device.bin_key, step, device.digits):06d}"
 
 
 @pytest.fixture
@@ -72,41 +78,46 @@ def verify(client, code, next_url=""):
     return client.post(reverse("mfa_verify"), {"code": code, "next": next_url})
 
 
-# --- RFC 6238 / RFC 4226 ---------------------------------------------------------------------
+# --- RFC 6238 / RFC 4226 (django-otp's oath module) -------------------------------------------
 
 SEED_SHA1 = b"12345678901234567890"
-SEED_SHA256 = b"12345678901234567890123456789012"
-SEED_SHA512 = b"1234567890" * 6 + b"1234"
-RFC6238 = [  # time, SHA-1, SHA-256, SHA-512 (RFC 6238 appendix B, 8 digits)
-    (59, "94287082", "46119246", "90693936"),
-    (1111111109, "07081804", "68084774", "25091201"),
-    (1111111111, "14050471", "67062674", "99943326"),
-    (1234567890, "89005924", "91819424", "93441116"),
-    (2000000000, "69279037", "90698825", "38618901"),
-    (20000000000, "65353130", "77737706", "47863826"),
+# django-otp computes SHA-1 codes only, what authenticator apps use by default; the SHA-256 and
+# SHA-512 vectors of appendix B went with our own implementation, which the app never used.
+RFC6238 = [  # time, SHA-1 (RFC 6238 appendix B, 8 digits)
+    (59, "94287082"),
+    (1111111109, "07081804"),
+    (1111111111, "14050471"),
+    (1234567890, "89005924"),
+    (2000000000, "69279037"),
+    (20000000000, "65353130"),
 ]
 
 
-@pytest.mark.parametrize("unix_time,sha1,sha256,sha512", RFC6238)
-def test_totp_matches_the_rfc_6238_test_vectors(unix_time, sha1, sha256, sha512):
-    assert totp.totp(SEED_SHA1, unix_time, digits=8) == sha1
-    assert totp.totp(SEED_SHA256, unix_time, digits=8, digest=hashlib.sha256) == sha256
-    assert totp.totp(SEED_SHA512, unix_time, digits=8, digest=hashlib.sha512) == sha512
+def _totp(key, unix_time, digits=6):
+    codes = TOTP(key, digits=digits)
+    codes.time = unix_time
+    return f"{codes.token():0{digits}d}"
+
+
+@pytest.mark.parametrize("unix_time,sha1", RFC6238)
+def test_totp_matches_the_rfc_6238_test_vectors(unix_time, sha1):
+    assert _totp(SEED_SHA1, unix_time, digits=8) == sha1
     # What the apps show: the same number cut to six digits.
-    assert totp.totp(SEED_SHA1, unix_time) == sha1[-6:]
+    assert _totp(SEED_SHA1, unix_time) == sha1[-6:]
 
 
 def test_hotp_matches_the_rfc_4226_test_vectors():
     expected = ["755224", "287082", "359152", "969429", "338314", "254676", "287922"]
-    assert [totp.hotp(SEED_SHA1, counter) for counter in range(7)] == expected
+    assert [f"{hotp(SEED_SHA1, counter):06d}" for counter in range(7)] == expected
 
 
-def test_secret_and_provisioning_uri_are_what_apps_expect():
-    secret = totp.generate_secret()
+def test_secret_and_provisioning_uri_are_what_apps_expect(cast):
+    device = MfaDevice(user=cast.therapist)  # django-otp's new key: 20 random bytes
+    secret = qr.key_text(device)
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
-    assert len(totp.secret_bytes(secret)) == 20
-    assert totp.grouped("ABCDEFGHIJ") == "ABCD EFGH IJ"
-    uri = totp.provisioning_uri(secret, account="therapist", issuer="Riverside Clinic")
+    assert len(base64.b32decode(secret)) == 20
+    assert qr.grouped("ABCDEFGHIJ") == "ABCD EFGH IJ"
+    uri = qr.provisioning_uri(device, issuer="Riverside Clinic")
     parts = urlsplit(uri)
     assert (parts.scheme, parts.netloc) == ("otpauth", "totp")
     assert parts.path == "/Riverside%20Clinic:therapist"
@@ -128,15 +139,15 @@ def test_setup_page_shows_the_key_as_text_uri_and_qr(client, cast):
     response = client.get(reverse("mfa_setup"))
     assert response.status_code == 200
     device = MfaDevice.objects.get(user=cast.therapist)
-    assert device.confirmed_at is None
+    assert not device.is_confirmed
     page = response.content.decode()
-    assert totp.grouped(device.secret) in page
-    assert "otpauth://totp/" in page and f"secret={device.secret}" in page
+    assert qr.grouped(qr.key_text(device)) in page
+    assert "otpauth://totp/" in page and f"secret={qr.key_text(device)}" in page
     assert '<svg width="' in page and 'class="mfa-qr"' in page
     assert "<script>" not in page and "style=" not in page
     # A reload keeps the secret the phone may already have scanned.
     client.get(reverse("mfa_setup"))
-    assert MfaDevice.objects.get(user=cast.therapist).secret == device.secret
+    assert MfaDevice.objects.get(user=cast.therapist).key == device.key
 
 
 def test_enrol_and_confirm_shows_ten_hashed_recovery_codes_once(client, cast, clock):
@@ -149,11 +160,13 @@ def test_enrol_and_confirm_shows_ten_hashed_recovery_codes_once(client, cast, cl
     assert len(set(codes)) == 10
     device.refresh_from_db()
     assert device.is_confirmed
-    stored = list(MfaRecoveryCode.objects.filter(device=device).values_list("code_hash", flat=True))
+    tokens = StaticToken.objects.filter(device__user=cast.therapist)
+    stored = list(tokens.values_list("token", flat=True))
     assert len(stored) == 10
     assert not set(codes) & set(stored)  # only hashes are kept
     for code in codes:  # each shown code matches exactly one stored hash
-        assert sum(check_password(code.replace("-", ""), h) for h in stored) == 1
+        hashed = services.recovery_token(cast.therapist, code.replace("-", ""))
+        assert sum(hashed == h for h in stored) == 1
     # The enrolling session counts as verified: pages open straight away.
     assert client.get(reverse("dashboard_therapist")).status_code == 200
     # The codes are not shown again anywhere.
@@ -180,7 +193,7 @@ def test_a_malformed_code_is_refused_by_the_form_without_counting(client, cast):
     client.get(reverse("mfa_setup"))
     response = client.post(reverse("mfa_setup"), {"code": "12ab"})
     assert b"Enter the 6-digit code from your app." in response.content
-    assert MfaDevice.objects.get(user=cast.therapist).failed_attempts == 0
+    assert MfaDevice.objects.get(user=cast.therapist).throttling_failure_count == 0
 
 
 # --- the sign-in check -------------------------------------------------------------------
@@ -310,7 +323,7 @@ def test_a_recovery_code_works_once(client, enrolled):
     response = verify(client, code)
     assert response.status_code == 200
     assert b"That code is not right" in response.content
-    assert MfaRecoveryCode.objects.filter(device=enrolled.device, used_at__isnull=True).count() == 9
+    assert StaticToken.objects.filter(device__user=enrolled.user).count() == 9  # used: deleted
 
 
 def test_five_wrong_codes_lock_the_check_for_fifteen_minutes(client, enrolled, clock, caplog):
@@ -318,7 +331,7 @@ def test_five_wrong_codes_lock_the_check_for_fifteen_minutes(client, enrolled, c
     wrong = code_at(enrolled.device, clock.now, offset_steps=9)
     for left in (4, 3, 2, 1):
         assert f"{left} tr".encode() in verify(client, wrong).content
-    with caplog.at_level(logging.WARNING, logger="clinic.mfa"):
+    with caplog.at_level(logging.WARNING, logger="accounts.mfa"):
         response = verify(client, wrong)
     assert response.status_code == 429
     assert b"Too many wrong codes" in response.content
@@ -330,8 +343,8 @@ def test_five_wrong_codes_lock_the_check_for_fifteen_minutes(client, enrolled, c
     enrolled.device.refresh_from_db()
     assert enrolled.device.locked_until - timezone.now() > timedelta(minutes=14)
     # Fifteen minutes later the right code works again.
-    MfaDevice.objects.filter(pk=enrolled.device.pk).update(
-        locked_until=timezone.now() - timedelta(seconds=1)
+    MfaDevice.objects.filter(pk=enrolled.device.pk).update(  # the lock began 15 minutes ago
+        throttling_failure_timestamp=timezone.now() - timedelta(minutes=15, seconds=1)
     )
     assert verify(client, code_at(enrolled.device, clock.now)).status_code == 302
     assert client.get(reverse("dashboard_therapist")).status_code == 200
@@ -343,11 +356,89 @@ def test_wrong_codes_older_than_the_window_do_not_count(enrolled, clock):
         with pytest.raises(services.MfaCodeError):
             services.mfa_verify(user=enrolled.user, code=wrong)
     MfaDevice.objects.filter(pk=enrolled.device.pk).update(
-        failure_window_started_at=timezone.now() - timedelta(minutes=16)
+        throttling_failure_timestamp=timezone.now() - timedelta(minutes=16)  # the window's start
     )
     with pytest.raises(services.MfaCodeError) as error:
         services.mfa_verify(user=enrolled.user, code=wrong)
     assert error.value.attempts_left == 4
+
+
+def _wrong_codes(user, code, times):
+    for _ in range(times):
+        with pytest.raises(services.MfaCodeError):
+            services.mfa_verify(user=user, code=code)
+
+
+def test_the_lock_follows_the_password_sign_ins_rule_and_never_extends(enrolled, clock):
+    """django-otp's counters under the password throttle's rule (clinic/security/throttle.py):
+    the window opens at the first failure and is never extended, nor is the lock."""
+    wrong = code_at(enrolled.device, clock.now, offset_steps=9)
+    _wrong_codes(enrolled.user, wrong, 4)
+    MfaDevice.objects.filter(pk=enrolled.device.pk).update(  # the window opened 15 minutes ago
+        throttling_failure_timestamp=timezone.now() - timedelta(minutes=15)
+    )
+    _wrong_codes(enrolled.user, wrong, 4)  # a new window: four again, not eight
+    with pytest.raises(services.MfaLocked) as locked:
+        services.mfa_verify(user=enrolled.user, code=wrong)
+    until = locked.value.until
+    assert timedelta(minutes=14) < until - timezone.now() <= timedelta(minutes=15)
+    for code in (wrong, code_at(enrolled.device, clock.now)):  # refused, and not counted
+        with pytest.raises(services.MfaLocked) as again:
+            services.mfa_verify(user=enrolled.user, code=code)
+        assert again.value.until == until
+    assert MfaDevice.objects.get(pk=enrolled.device.pk).throttling_failure_count == 5
+
+
+def test_the_lock_takes_its_limits_from_the_sign_in_settings(client, enrolled, clock, settings):
+    settings.CLINIC_LOGIN_MAX_FAILURES = 3
+    settings.CLINIC_LOGIN_LOCKOUT_SECONDS = 120
+    sign_in(client, enrolled.user)
+    wrong = code_at(enrolled.device, clock.now, offset_steps=9)
+    assert b"2 tries left before a 2-minute pause" in verify(client, wrong).content
+    assert b"1 try left before a 2-minute pause" in verify(client, wrong).content
+    assert verify(client, wrong).status_code == 429
+    enrolled.device.refresh_from_db()
+    assert timedelta(seconds=110) < enrolled.device.locked_until - timezone.now()
+    assert enrolled.device.locked_until - timezone.now() <= timedelta(seconds=120)
+
+
+def test_wrong_recovery_codes_count_towards_the_same_lock(client, enrolled, clock):
+    sign_in(client, enrolled.user)
+    for left in (4, 3, 2, 1):
+        assert f"{left} tr".encode() in verify(client, "abcde-fghjk").content
+    assert verify(client, code_at(enrolled.device, clock.now, offset_steps=9)).status_code == 429
+    assert verify(client, enrolled.codes[0]).status_code == 429
+    assert StaticToken.objects.filter(device__user=enrolled.user).count() == 10  # none used
+
+
+def test_the_session_holds_django_otps_verification(client, cast, enrolled, clock):
+    sign_in(client, enrolled.user)
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    verify(client, code_at(enrolled.device, clock.now))
+    assert client.session[DEVICE_ID_SESSION_KEY] == enrolled.device.persistent_id
+    client.post(reverse("logout"))
+    sign_in(client, enrolled.user)
+    verify(client, enrolled.codes[0])  # a recovery code: its device vouches
+    recovery = StaticDevice.objects.get(user=enrolled.user)
+    assert client.session[DEVICE_ID_SESSION_KEY] == recovery.persistent_id
+    assert client.get(reverse("dashboard_therapist")).status_code == 200
+    # Reset by the admin meanwhile: django-otp drops the verification, and the code page,
+    # with nothing left to ask for, lets the user through (to set up a new one if required).
+    services.mfa_reset(actor=cast.admin, user=enrolled.user)
+    response = client.get(reverse("dashboard_therapist"))
+    assert response["Location"].startswith(reverse("mfa_verify"))
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    assert client.get(response["Location"])["Location"] == reverse("dashboard_therapist")
+    assert client.get(reverse("dashboard_therapist")).status_code == 200
+
+
+def test_django_otps_device_admin_pages_are_not_offered(client, cast):
+    cast.admin.is_staff = cast.admin.is_superuser = True
+    cast.admin.save()
+    client.force_login(cast.admin)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+    assert client.get(reverse("admin:clinic_user_changelist")).status_code == 200
 
 
 def test_next_must_stay_on_this_site(client, enrolled, clock):
@@ -508,7 +599,7 @@ def test_admin_resets_a_users_two_factor_from_the_staff_accounts_page(
     assert response.status_code == 200
     assert b"Reset two-factor sign-in for 1 of 1 user(s)." in response.content
     assert not MfaDevice.objects.filter(user=enrolled.user).exists()
-    assert not MfaRecoveryCode.objects.filter(device_id=enrolled.device.pk).exists()
+    assert not StaticToken.objects.filter(device__user=enrolled.user).exists()
     entry = AuditEntry.objects.get(actor=cast.admin, action="delete")
     assert entry.detail == "two-factor sign-in reset for therapist"
     # The therapist signs in with the password and is sent to set up a new device.
@@ -540,7 +631,7 @@ def test_every_step_is_audited(client, cast, clock):
     clock.advance()
     services.mfa_disable(user=user, code=code_at(device, clock.now))
     trail = list(
-        AuditEntry.objects.filter(actor=user, object_type="clinic.MfaDevice")
+        AuditEntry.objects.filter(actor=user, object_type="accounts.MfaDevice")
         .order_by("id")
         .values_list("action", "detail")
     )
@@ -553,5 +644,33 @@ def test_every_step_is_audited(client, cast, clock):
         ("delete", "two-factor sign-in off"),
     ]
     assert {
-        entry.object_id for entry in AuditEntry.objects.filter(object_type="clinic.MfaDevice")
+        entry.object_id for entry in AuditEntry.objects.filter(object_type="accounts.MfaDevice")
     } == {str(device.pk)}
+
+
+# --- two requests at once (PostgreSQL) ---------------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["app", "recovery"])
+def test_one_code_sent_twice_at_once_is_accepted_once(enrolled, clock, kind):
+    """django-otp's verify_token runs with the authenticator's row locked: of two requests
+    racing with one code, one passes and the other is told the code is used or not right."""
+    from clinic.tests.test_throttle_db import _at_once
+
+    code = code_at(enrolled.device, clock.now) if kind == "app" else enrolled.codes[0]
+    passed, refused = [], []
+
+    def attempt():
+        try:
+            services.mfa_verify(user=enrolled.user, code=code)
+        except services.MfaCodeError as error:
+            refused.append(error)
+        else:
+            passed.append(code)
+
+    _at_once(2, attempt)
+    assert (len(passed), len(refused)) == (1, 1)
+    left = StaticToken.objects.filter(device__user=enrolled.user).count()
+    assert left == (10 if kind == "app" else 9)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clinic.mfa import views
+from accounts.mfa import views
 
 urlpatterns = [
     path("", views.manage, name="mfa_manage"),
