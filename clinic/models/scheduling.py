@@ -162,6 +162,11 @@ class Appointment(UUIDModel):
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
 
+    @property
+    def takes_session_note(self) -> bool:
+        """The client came (not cancelled, not a no-show): a session note may be written."""
+        return self.status not in (self.Status.CANCELLED, self.Status.NO_SHOW)
+
 
 class WaitlistEntry(UUIDModel):
     """A client waiting for an earlier or better slot with a therapist (or any therapist)."""

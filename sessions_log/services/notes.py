@@ -26,7 +26,6 @@ NOTE_FIELDS = (
     "subjective", "objective", "assessment", "plan_next", "share_assessment", "pain_before",
     "pain_after", "client_response", "home_care", "body_mechanics",
 )  # fmt: skip
-NOT_NOTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 ALREADY_SIGNED = (
     "This note is already signed and locked, so nothing was saved from this form. To correct "
     "or add to it, add an addendum to the signed note."
@@ -59,7 +58,7 @@ def active_plan_version(client) -> PlanVersion | None:
 def note_problems(*, actor, appointment: Appointment) -> list[str]:
     """Why this therapist cannot write this appointment's note (empty: they can)."""
     problems = [f"The client still needs {m.what}." for m in missing_for_care(appointment.client)]
-    if appointment.status in NOT_NOTABLE:
+    if not appointment.takes_session_note:
         problems.append(f"The appointment is {appointment.get_status_display().lower()}.")
     if appointment.therapist.user_id != actor.pk:
         problems.append(
