@@ -25,7 +25,7 @@ from clinic.forms import (
 )
 from clinic.ical import appointment_ics
 from clinic.models import Appointment, Client, WaitlistEntry
-from clinic.permissions import role_required
+from clinic.permissions import Can, role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.services import scheduling, waitlist
 from clinic.services.scheduling import SeriesConflicts, SlotTaken
@@ -175,6 +175,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
             "rebooked": rebooked,
             "actions": _status_actions(appointment),
             "status_waits": _status_waits(appointment),
+            "may_write_note": Can(request.user).write_note_for(appointment),
         },
         status=status,
     )

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.models import Appointment, Client
-from clinic.permissions import role_required
-from clinic.roles import Role, role_of
+from clinic.permissions import Can, role_required
+from clinic.roles import Role
 from sessions_log.forms.notes import (
     AddendumForm,
     MeasurementFormSet,
@@ -181,8 +181,8 @@ def note_detail(request, note_id):
         request,
         "sessions_log/note_detail.html",
         {"note": note, "client": note.client, "addendum_form": AddendumForm(),
-         "soap": role_of(request.user) in (Role.ADMIN, Role.THERAPIST),
-         "physician": role_of(request.user) == Role.PHYSICIAN},
+         "soap": Can(request.user).see_clinical_detail,
+         "physician": not Can(request.user).see_home_care},
     )  # fmt: skip
 
 
