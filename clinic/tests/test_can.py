@@ -82,3 +82,48 @@ def test_write_note_for(role, own, status, expected):
     therapist = Therapist(user=user if own else other)
     appointment = Appointment(therapist=therapist, status=status)
     assert Can(user).write_note_for(appointment) is expected
+
+
+# A predicate that offers a page agrees with the role check of the view behind it, so a page
+# never shows a link or button that answers 403 (and never hides one the role may use).
+OFFERS = {
+    "book": ["appointment_new", "client_edit", "waitlist_new", "free_slot_finder"],
+    "chart": [
+        "health_history_edit", "health_history_review", "assessment_new", "note_addendum",
+        "plan_new",
+    ],
+    "invite_client": ["client_invite"],
+    "invite_physician": ["physician_invite"],
+    "add_referral_letter": ["referral_letter_new"],
+    "sign_consents": ["consent_revoke"],
+    "retry_pdf": ["plan_pdf_retry"],
+    "acknowledge_plan": ["plan_version_acknowledge"],
+    "view_audit": ["audit_log"],
+    "see_consents": ["client_consents", "portal_consents"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("predicate", "url_name"), [(p, u) for p, names in OFFERS.items() for u in names]
+)
+def test_what_can_offers_the_view_allows(predicate, url_name):
+    from django.urls import get_resolver
+
+    view = next(p.callback for p in _patterns(get_resolver()) if p.name == url_name)
+    allowed, granted = set(view.allowed_roles), set(getattr(Can, predicate).fget.roles)
+    if predicate == "see_consents":
+        # Each consents page is for some of those who see consents (staff in the clinic, the
+        # client on the portal).
+        assert allowed <= granted, (url_name, sorted(allowed), sorted(granted))
+    else:
+        assert allowed == granted, (predicate, url_name, sorted(allowed), sorted(granted))
+
+
+def _patterns(resolver):
+    from django.urls import URLResolver
+
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry)
+        else:
+            yield entry
