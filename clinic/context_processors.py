@@ -1,8 +1,10 @@
 """Navigation per role, so base.html shows each user only the places they may go."""
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from accounts.mfa import session
+from clinic.permissions import Can
 from clinic.roles import Role, role_of
 
 NAVIGATION = {
@@ -47,7 +49,14 @@ def navigation(request):
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
         for label, name in NAVIGATION.get(role, [])
     ]
-    return {"nav_items": items, "signing_in": signing_in, "clinic_name": _clinic_name()}
+    return {
+        "nav_items": items,
+        "signing_in": signing_in,
+        "clinic_name": _clinic_name(),
+        # What the viewer may do and see; templates ask it instead of comparing roles. Built
+        # on first use only (it reads the user, nothing else); nothing while signing in.
+        "can": SimpleLazyObject(lambda: Can(None if signing_in else user)),
+    }
 
 
 def _clinic_name():

@@ -33,7 +33,7 @@ def health_alerts_source(*, user, client: Client) -> HealthHistory | None:
     clinical page of a client, so no joins and no long text fields."""
     return (
         HealthHistory.objects.visible_to(user)
-        .filter(client=client)
+        .filter(client_id=client.pk)  # a Client row or what a page shows of one
         .only(*ALERT_FIELDS)
         .order_by("-version")
         .first()

@@ -107,6 +107,11 @@ class Invitation(UUIDModel):
         return self.client if self.client_id else self.physician
 
     @property
+    def is_for_physician(self) -> bool:
+        """An invitation to the care-team portal (else to the client portal)."""
+        return self.role == Role.PHYSICIAN
+
+    @property
     def state(self) -> str:
         if self.accepted_at:
             return self.State.ACCEPTED

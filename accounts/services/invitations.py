@@ -235,7 +235,7 @@ def invitation_email(invitation: Invitation, token: str, base_url: str) -> Email
         "clinic_name": settings.CLINIC_NAME,
         "link": invitation_link(token, base_url),
         "expires": f"{day_time(expires)} ({expires:%Z})",
-        "for_physician": invitation.role == Role.PHYSICIAN,
+        "for_physician": invitation.is_for_physician,
     }
     return EmailMessage(
         subject=f"Your invitation to the {settings.CLINIC_NAME} portal",

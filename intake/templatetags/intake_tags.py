@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from clinic.permissions import Can
 from intake.selectors import health_alerts_source, missing_for_care
 
 register = template.Library()
@@ -18,10 +19,10 @@ def health_alerts(context, client):
 
 @register.inclusion_tag("intake/_care_readiness.html", takes_context=True)
 def care_readiness(context, client):
-    user = context["request"].user
-    if user.role not in {"admin", "therapist", "front_desk"}:
+    can = Can(context["request"].user)
+    if not can.see_care_readiness:
         return {"show": False}
-    return {"show": True, "missing": missing_for_care(client), "client": client, "user": user}
+    return {"show": True, "missing": missing_for_care(client), "client": client, "can": can}
 
 
 @register.simple_tag

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from clinic import audit
 from clinic.models import Client
-from clinic.permissions import role_required
-from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, Role, role_of
+from clinic.permissions import Can, role_required
+from clinic.roles import Role
 from clinic.submissions import creates_once, saved
 from intake.body_chart import label_of, render_body_chart
 from intake.forms.assessments import LEFS_QUESTIONS, assessment_forms
@@ -43,7 +43,7 @@ def assessment_list(request, client_id):
         {
             "client": client,
             "assessments": assessments,
-            "may_record": role_of(request.user) in CLINICAL_WRITERS,
+            "may_record": Can(request.user).chart,
         },
     )
 
@@ -53,7 +53,7 @@ def assessment_detail(request, assessment_id):
     assessment = _get_assessment(request, assessment_id)
     previous = _previous(request.user, assessment)
     audit.record(actor=request.user, action="view", client=assessment.client, target=assessment)
-    summary = role_of(request.user) not in CLINICIAN_ROLES
+    summary = not Can(request.user).see_clinical_detail
     return render(
         request,
         "intake/assessment_detail.html",

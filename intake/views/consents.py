@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from clinic import audit
 from clinic.models import CareTeamMember, Client, Physician
-from clinic.permissions import role_required
-from clinic.roles import CLINICAL_WRITERS, STAFF_ROLES, Role, role_of
+from clinic.permissions import Can, role_required
+from clinic.roles import STAFF_ROLES, Role
 from clinic.storage import private_file_response
 from clinic.submissions import creates_once, saved
 from intake.forms.consents import CareTeamMemberAddForm, ConsentSignForm, ReferralLetterUploadForm
@@ -102,7 +102,7 @@ def _sign(request, client: Client, slot: ConsentSlot) -> bool:
 def _consent_page(request, client: Client, *, template: str, on_behalf: bool, **extra):
     """Render the consents of `client`; a POST naming one slot signs it. A sign form shows
     for every consent not in force (and for the posted one, to show its errors)."""
-    can_sign = role_of(request.user) in SIGNER_ROLES
+    can_sign = Can(request.user).sign_consents
     slots = _slots(request.user, client)
     posted = request.POST.get("slot") if request.method == "POST" else None
     for slot in slots:
@@ -130,10 +130,11 @@ def client_consents(request, client_id):
     """Therapists and admins sign on the client's behalf in clinic and withdraw; the front
     desk sees only whether each consent is signed."""
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
-    if request.method == "POST" and role_of(request.user) not in CLINICAL_WRITERS:
+    chart = Can(request.user).chart
+    if request.method == "POST" and not chart:
         raise PermissionDenied("Only a therapist signs or withdraws consents in the clinic.")
     care_team_form = None
-    if role_of(request.user) in CLINICAL_WRITERS:
+    if chart:
         data = request.POST if request.POST.get("slot") == "care-team" else None
         care_team_form = _care_team_form(request.user, client, data)
         if data is not None and _care_team_add(request, client, care_team_form):
@@ -171,7 +172,7 @@ def _care_team_add(request, client: Client, form: CareTeamMemberAddForm) -> bool
 
 
 def _consents_url(user, client: Client) -> str:
-    if role_of(user) == Role.CLIENT:
+    if Can(user).is_client:
         return reverse("portal_consents")
     return reverse("client_consents", kwargs={"client_id": client.pk})
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.models import Client
-from clinic.permissions import role_required
+from clinic.permissions import Can, role_required
 from clinic.roles import CLINICAL_WRITERS, Role
 from clinic.submissions import creates_once, saved
 from intake import conditions
@@ -47,6 +47,7 @@ def portal_health_history(request):
 
 
 def _show(request, client):
+    can = Can(request.user)
     current = current_health_history(user=request.user, client=client)
     if current is not None:
         audit.record(actor=request.user, action="view", client=client, target=current)
@@ -62,8 +63,8 @@ def _show(request, client):
         {
             "client": client,
             "history": current,
-            "versions": versions if request.user.role != Role.PHYSICIAN else [],
-            "summary_only": request.user.role == Role.PHYSICIAN,
+            "versions": versions if can.see_full_health_history else [],
+            "summary_only": not can.see_full_health_history,
             "client_may_edit": history_services.client_may_edit(current),
             "groups": conditions.grouped(),
         },

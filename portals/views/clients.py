@@ -16,9 +16,10 @@ from clinic.date_formats import day_time
 from clinic.forms import ClientContactsForm, ClientForm, ClientSearchForm
 from clinic.links import link_maker
 from clinic.models import CareTeamMember, Client
-from clinic.permissions import role_required
+from clinic.permissions import Can, role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.selectors import failed_mails
+from clinic.selectors_clients import client_shown
 from clinic.submissions import creates_once, saved
 from scheduling.models import Appointment, WaitlistEntry
 
@@ -64,7 +65,8 @@ def client_detail(request, client_id):
         request,
         "portals/client_detail.html",
         {
-            "client": client,
+            # What the viewer may see of the client, not the row (clinic/selectors_clients.py).
+            "client": client_shown(client, can=Can(request.user)),
             "care_team": care_team.select_related("physician"),
             "failed_mails": failed_mails(request.user, client=client, limit=10),
             **_schedule_context(request.user, client),

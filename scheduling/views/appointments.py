@@ -18,7 +18,7 @@ from clinic.clinic_time import local
 from clinic.date_formats import day_time_short
 from clinic.forms import ClientSearchForm
 from clinic.models import Client
-from clinic.permissions import role_required
+from clinic.permissions import Can, role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.submissions import creates_once, saved
 from scheduling.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
@@ -172,6 +172,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
             "rebooked": rebooked,
             "actions": _status_actions(appointment),
             "status_waits": _status_waits(appointment),
+            "may_write_note": Can(request.user).write_note_for(appointment),
         },
         status=status,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, role_of
+from clinic.permissions import Can
 from sessions_log.selectors_progress import plan_reassessment
 
 register = template.Library()
@@ -14,14 +14,14 @@ register = template.Library()
 @register.inclusion_tag("sessions_log/progress_link.html", takes_context=True)
 def progress_link(context, plan):
     user = context["user"]
-    role = role_of(user)
+    can = Can(user)
     # The prompt is a clinician's to-do: clients and physicians get the link only.
     due = None
-    if role in CLINICIAN_ROLES and plan.status == plan.Status.ACTIVE:
+    if can.see_clinical_detail and plan.status == plan.Status.ACTIVE:
         due = plan_reassessment(user=user, plan=plan)
     return {
         "plan": plan,
         "due": due,
-        "writer": role in CLINICAL_WRITERS,
+        "writer": can.chart,
         "client_id": plan.client_id,
     }

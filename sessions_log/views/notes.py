@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.models import Client
 from clinic.permissions import role_required
-from clinic.roles import Role, role_of
+from clinic.roles import Role
 from scheduling.models import Appointment
 from sessions_log.forms.notes import (
     AddendumForm,
@@ -22,7 +23,7 @@ from sessions_log.forms.notes import (
     TriggerPointFormSet,
 )
 from sessions_log.models import SessionNote
-from sessions_log.selectors import previous_note, start_from
+from sessions_log.selectors import note_for, note_shown, previous_note, start_from
 from sessions_log.services import notes as note_services
 from treatment_plans.contraindications import pending_clearances
 
@@ -170,21 +171,16 @@ def _sign_later(appointment):
 
 @role_required(*READERS)
 def note_detail(request, note_id):
-    note = get_object_or_404(
-        SessionNote.objects.visible_to(request.user)
-        .select_related("client", "therapist", "appointment__appointment_type")
-        .prefetch_related("techniques__technique", "trigger_points", "measurements__rom_norm",
-                          "addenda__author"),
-        pk=note_id,
-    )  # fmt: skip
+    note = note_for(user=request.user, note_id=note_id)
+    if note is None:
+        raise Http404("No such session note.")
     audit.record(actor=request.user, action="view", client=note.client, target=note)
+    shown = note_shown(note, user=request.user)  # only what this viewer may see of it
     return render(
         request,
         "sessions_log/note_detail.html",
-        {"note": note, "client": note.client, "addendum_form": AddendumForm(),
-         "soap": role_of(request.user) in (Role.ADMIN, Role.THERAPIST),
-         "physician": role_of(request.user) == Role.PHYSICIAN},
-    )  # fmt: skip
+        {"note": shown, "client": shown.client, "addendum_form": AddendumForm()},
+    )
 
 
 @role_required(Role.THERAPIST)

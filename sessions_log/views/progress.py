@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from clinic import audit
 from clinic.models import Client
-from clinic.permissions import role_required
-from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, Role, role_of
+from clinic.permissions import Can, role_required
+from clinic.roles import Role
 from sessions_log.selectors_progress import (
     current_version_by_plan_id,
     version_progress,
@@ -37,7 +37,7 @@ def plan_progress_page(request, plan_id):
     audit.record(
         actor=request.user, action="view", client=plan.client, target=plan, detail="progress"
     )
-    role = role_of(request.user)
+    can = Can(request.user)
     return render(
         request,
         "sessions_log/progress.html",
@@ -48,8 +48,8 @@ def plan_progress_page(request, plan_id):
             "techniques": what_worked(
                 user=request.user, plan=plan, sessions=progress.worked_sessions
             ),
-            "staff": role in CLINICIAN_ROLES,
-            "writer": role in CLINICAL_WRITERS,
+            "staff": can.see_clinical_detail,
+            "writer": can.chart,
         },
     )
 

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.models import CareTeamMember, Client
-from clinic.permissions import role_required
-from clinic.roles import CLINICAL_WRITERS, Role, role_of
+from clinic.permissions import Can, role_required
+from clinic.roles import Role
 from clinic.submissions import creates_once, saved
 from documents.models import PlanPdf
 from intake.models import Assessment
@@ -76,7 +76,7 @@ def plan_list(request, client_id):
         {
             "client": client,
             "plans": plans.select_related("therapist"),
-            "may_write": role_of(request.user) in CLINICAL_WRITERS,
+            "may_write": Can(request.user).chart,
         },
     )
 
@@ -223,8 +223,8 @@ def _latest_pdf(user, version):
 
 
 def _render_detail(request, plan, version, *, override_form=None, clearance_form=None, status=200):
-    staff = role_of(request.user) in (Role.ADMIN, Role.THERAPIST)
-    writer = role_of(request.user) in CLINICAL_WRITERS
+    can = Can(request.user)
+    staff, writer = can.see_clinical_detail, can.chart
     conflicts = conflicts_for(version) if staff and version else []
     members = (
         CareTeamMember.objects.sharing().filter(client=plan.client).select_related("physician")
