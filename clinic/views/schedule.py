@@ -8,7 +8,6 @@ import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass, field
-from html import escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import SafeString, mark_safe
 
 from clinic import audit, selectors
 from clinic.clinic_time import clinic_tz, day_bounds, local, today
@@ -70,16 +68,8 @@ def _reverse_or_none(name: str, **kwargs) -> str | None:
 
 # --- grid layout --------------------------------------------------------------------------------
 # A busy day view has 20 columns and ~300 appointments. Everything per row or per appointment
-# is computed here, once, and each appointment's markup is built in Python: the same markup
-# through template tags cost ~35 variable lookups each and made the page ~10x slower.
-
-_BLOCK_HTML = (
-    '<{tag}{href} class="appt status-{status}{away_css} gr-{row} gs-{span}" title="{title}">'
-    '{away}<span class="appt-time">{time}</span><span>{client}</span><span>{what}</span>'
-    "<span>{status_label}</span></{tag}>"
-)
-# Said in words, not by colour alone: the therapist is away, so the client needs a call.
-_AWAY_HTML = '<span class="appt-away">In time off</span>'
+# is computed here, once, as plain values (a dict per appointment: the template's cheapest
+# lookup); templates/schedule/_blocks.html draws them in one loop per column.
 
 
 @dataclass
@@ -123,9 +113,7 @@ class Head:
 class Column:
     head: Head
     runs: list[Run] = field(default_factory=list)
-    # Every appointment's markup joined into one string: a busy day has ~300, and the
-    # template would otherwise output each one through its own lookup and escape check.
-    blocks: SafeString = mark_safe("")  # noqa: S308 - an empty string
+    blocks: list[dict] = field(default_factory=list)  # what _block gives, for _blocks.html
 
 
 @dataclass
@@ -236,9 +224,7 @@ def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
         Column(
             head=head(column),
             runs=_runs(_row_kinds(column, first, last)),
-            blocks=mark_safe(  # noqa: S308 - each block is escaped by _block
-                "".join(_block(p, first, last, detail_url) for p in appointments)
-            ),
+            blocks=[_block(p, first, last, detail_url) for p in appointments],
         )
         for column, appointments in zip(columns, placed, strict=True)
     ]
@@ -293,7 +279,9 @@ def _detail_url_maker():
 _STATUS_LABELS = dict(Appointment.Status.choices)
 
 
-def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
+def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
+    """What templates/schedule/_blocks.html draws of an appointment: its link (None without
+    the appointment pages), CSS classes (status, time off, grid row and span) and texts."""
     appointment = placed.entry
     start, end = max(placed.start, first), min(placed.end, last)
     rows_left = (last - start) // ROW_MINUTES
@@ -302,26 +290,24 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> SafeString:
     times = f"{starts.hour:02d}:{starts.minute:02d}–{ends.hour:02d}:{ends.minute:02d}"
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
-    away = ", in time off" if placed.in_time_off else ""
-    url = detail_url(appointment.pk)
-    # Every text is escaped here (html.escape, as Django's escape does, without its lazy
-    # wrapper: this runs ~300 times a page); the numbers and the status value are ours.
-    return mark_safe(  # noqa: S308 - each value below is escaped or generated
-        _BLOCK_HTML.format(
-            tag="a" if url else "div",
-            href=f' href="{escape(url)}"' if url else "",
-            status=appointment.status,
-            row=(start - first) // ROW_MINUTES + 1,
-            span=max(span, 1),
-            title=escape(f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}{away}"),
-            away_css=" in-away" if placed.in_time_off else "",
-            away=_AWAY_HTML if placed.in_time_off else "",
-            time=times,
-            client=escape(client),
-            what=escape(f"{kind} · {room}" if room else kind),
-            status_label=escape(status),
-        )
-    )
+    away = placed.in_time_off
+    row = (start - first) // ROW_MINUTES + 1
+    return {
+        "url": detail_url(appointment.pk),
+        "css": (
+            f"appt status-{appointment.status}{' in-away' if away else ''} "
+            f"gr-{row} gs-{max(span, 1)}"
+        ),
+        "title": (
+            f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}"
+            f"{', in time off' if away else ''}"
+        ),
+        "away": away,
+        "time": times,
+        "client": client,
+        "what": f"{kind} · {room}" if room else kind,
+        "status": status,
+    }
 
 
 # --- calendars ----------------------------------------------------------------------------------
