@@ -219,7 +219,7 @@ def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
     """`head(column)` is the column's Head (from _therapist_heads or _day_head)."""
     placed = [_placed(column) for column in columns]
     first, last = _grid_range(columns, placed)
-    detail_url = _detail_url_maker()
+    detail_url = link_maker("appointment_detail")
     laid_out = [
         Column(
             head=head(column),
@@ -268,20 +268,12 @@ def _day_head(column: selectors.CalendarDay) -> Head:
     )
 
 
-def _detail_url_maker():
-    """Appointment pages, when the appointments part of the site is installed."""
-    try:
-        return link_maker("appointment_detail")
-    except NoReverseMatch:
-        return lambda pk: None
-
-
 _STATUS_LABELS = dict(Appointment.Status.choices)
 
 
 def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
-    """What templates/schedule/_blocks.html draws of an appointment: its link (None without
-    the appointment pages), CSS classes (status, time off, grid row and span) and texts."""
+    """What templates/schedule/_blocks.html draws of an appointment: its link, CSS classes
+    (status, time off, grid row and span) and texts."""
     appointment = placed.entry
     start, end = max(placed.start, first), min(placed.end, last)
     rows_left = (last - start) // ROW_MINUTES
