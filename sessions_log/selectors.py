@@ -43,7 +43,7 @@ def start_from(note: SessionNote) -> dict:
                 "override_reason": t.override_reason,
             }
             for t in note.techniques.all()
-        ],  # fmt: skip
+        ],
         "trigger_points": [
             {"location": p.location, "side": p.side, "hold_seconds": p.hold_seconds}
             for p in note.trigger_points.all()

@@ -62,7 +62,12 @@ def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     """The otpauth:// URI that apps read from a QR code (Google Authenticator key URI format)."""
     label = quote(f"{issuer}:{account}", safe=":@")
     query = urlencode(
-        {"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS,
-         "period": STEP_SECONDS}
-    )  # fmt: skip
+        {
+            "secret": secret,
+            "issuer": issuer,
+            "algorithm": "SHA1",
+            "digits": DIGITS,
+            "period": STEP_SECONDS,
+        }
+    )
     return f"otpauth://totp/{label}?{query}"

@@ -96,9 +96,14 @@ def _schedule_context(user, client) -> dict:
 # parsed in Python) plus a template loop (two date filters and a {% url %} a row) made
 # this the slowest part of the page.
 APPOINTMENT_ITEM = (
-    "pk", "starts_at", "status", "appointment_type__name", "room__name",
-    "therapist__user__first_name", "therapist__user__last_name",
-)  # fmt: skip
+    "pk",
+    "starts_at",
+    "status",
+    "appointment_type__name",
+    "room__name",
+    "therapist__user__first_name",
+    "therapist__user__last_name",
+)
 
 
 def _appointment_items(rows) -> list[dict]:

@@ -52,9 +52,10 @@ def _day_param(request) -> dt.date:
         messages.error(request, f"{error.messages[0]} Showing today instead.")
         return today()
     messages.error(
-        request, f"“{request.GET.get('date', '')[:20]}” is not a date (use YYYY-MM-DD); "
-        "showing today instead."
-    )  # fmt: skip
+        request,
+        f"“{request.GET.get('date', '')[:20]}” is not a date (use YYYY-MM-DD); "
+        "showing today instead.",
+    )
     return today()
 
 
@@ -334,9 +335,11 @@ def schedule_week(request, therapist_id):
     grid = _layout(columns, _day_head)
     monday = columns[0].day
     audit.record(
-        actor=request.user, action="list", target=therapist,
+        actor=request.user,
+        action="list",
+        target=therapist,
         detail=f"week schedule from {monday:%Y-%m-%d}",
-    )  # fmt: skip
+    )
     return render(
         request,
         "schedule/week.html",
@@ -391,14 +394,19 @@ def free_slot_finder(request):
     if form.is_valid():
         data = form.cleaned_data
         results = selectors.free_slots(
-            therapist=data["therapist"], appointment_type=data["type"],
-            start_day=start_day, days=FINDER_DAYS,
-        )  # fmt: skip
+            therapist=data["therapist"],
+            appointment_type=data["type"],
+            start_day=start_day,
+            days=FINDER_DAYS,
+        )
         if data.get("client"):
             audit.record(
-                actor=request.user, action="view", client=data["client"],
-                target=data["client"], detail="free-slot finder",
-            )  # fmt: skip
+                actor=request.user,
+                action="view",
+                client=data["client"],
+                target=data["client"],
+                detail="free-slot finder",
+            )
         later = request.GET.copy()
         later["date"] = f"{start_day + dt.timedelta(days=FINDER_DAYS):%Y-%m-%d}"
         context |= {
@@ -488,9 +496,10 @@ def _save_hours(request, therapist):
     outside = selectors.booked_outside_hours(therapist=therapist)
     if outside:
         messages.warning(
-            request, f"{_booked_appointments(outside, now=True)} outside these hours. They stay "
-            "booked; reschedule them if needed."
-        )  # fmt: skip
+            request,
+            f"{_booked_appointments(outside, now=True)} outside these hours. They stay "
+            "booked; reschedule them if needed.",
+        )
     return redirect(request.path)
 
 
@@ -520,9 +529,12 @@ def _add_time_off(request, therapist):
     data = form.cleaned_data
     try:
         resources.time_off_add(
-            actor=request.user, therapist=therapist, starts_at=data["starts_at"],
-            ends_at=data["ends_at"], reason=data["reason"],
-        )  # fmt: skip
+            actor=request.user,
+            therapist=therapist,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            reason=data["reason"],
+        )
     except ValidationError as error:
         for name, problems in error.message_dict.items():
             form.add_error(name if name in form.fields else None, problems)
@@ -533,9 +545,10 @@ def _add_time_off(request, therapist):
     )
     if clashes:
         messages.warning(
-            request, f"{_booked_appointments(len(clashes))} in this time off: "
-            f"{_named(clashes)}. They stay booked; reschedule or cancel them."
-        )  # fmt: skip
+            request,
+            f"{_booked_appointments(len(clashes))} in this time off: "
+            f"{_named(clashes)}. They stay booked; reschedule or cancel them.",
+        )
     return saved(redirect(request.path))
 
 

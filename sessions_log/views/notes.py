@@ -47,10 +47,11 @@ def note_edit(request, appointment_id):
     problems = note_services.note_problems(actor=request.user, appointment=appointment)
     if problems:
         return render(
-            request, "sessions_log/note_blocked.html",
+            request,
+            "sessions_log/note_blocked.html",
             {"appointment": appointment, "client": appointment.client, "problems": problems},
             status=403 if "only the treating therapist" in " ".join(problems) else 200,
-        )  # fmt: skip
+        )
     forms = _forms(request, appointment, note)
     if request.method == "GET" and note is not None:  # the editor shows the note
         audit.record(actor=request.user, action="view", client=appointment.client, target=note)
@@ -95,10 +96,15 @@ def _from_note(note):
     data = start_from(note)
     data["note"] = {name: getattr(note, name) for name in note_services.NOTE_FIELDS}
     data["measurements"] = [
-        {"kind": m.kind, "rom_norm": m.rom_norm_id, "side": m.side, "activity": m.activity,
-         "value": m.value}
+        {
+            "kind": m.kind,
+            "rom_norm": m.rom_norm_id,
+            "side": m.side,
+            "activity": m.activity,
+            "value": m.value,
+        }
         for m in note.measurements.all()
-    ]  # fmt: skip
+    ]
     return data
 
 
@@ -119,10 +125,13 @@ def _save(request, appointment, forms):
     service = note_services.note_save_and_sign if sign else note_services.note_save
     try:
         note = service(
-            actor=request.user, appointment=appointment, data=form.cleaned_data,
-            techniques=techniques.rows(), trigger_points=points.rows(),
+            actor=request.user,
+            appointment=appointment,
+            data=form.cleaned_data,
+            techniques=techniques.rows(),
+            trigger_points=points.rows(),
             measurements=measurements.rows(),
-        )  # fmt: skip
+        )
     except ValidationError as error:
         _show(error, form, techniques)
         return None
@@ -154,11 +163,19 @@ def _render(request, appointment, note, forms):
     return render(
         request,
         "sessions_log/note_form.html",
-        {"appointment": appointment, "client": appointment.client, "note": note, "form": form,
-         "techniques": techniques, "points": points, "measurements": measurements,
-         "last_note": last, "sign_opens_at": _sign_later(appointment),
-         "awaiting_clearance": list(pending_clearances(appointment.client).values())},
-    )  # fmt: skip
+        {
+            "appointment": appointment,
+            "client": appointment.client,
+            "note": note,
+            "form": form,
+            "techniques": techniques,
+            "points": points,
+            "measurements": measurements,
+            "last_note": last,
+            "sign_opens_at": _sign_later(appointment),
+            "awaiting_clearance": list(pending_clearances(appointment.client).values()),
+        },
+    )
 
 
 def _sign_later(appointment):
@@ -172,18 +189,23 @@ def note_detail(request, note_id):
     note = get_object_or_404(
         SessionNote.objects.visible_to(request.user)
         .select_related("client", "therapist", "appointment__appointment_type")
-        .prefetch_related("techniques__technique", "trigger_points", "measurements__rom_norm",
-                          "addenda__author"),
+        .prefetch_related(
+            "techniques__technique", "trigger_points", "measurements__rom_norm", "addenda__author"
+        ),
         pk=note_id,
-    )  # fmt: skip
+    )
     audit.record(actor=request.user, action="view", client=note.client, target=note)
     return render(
         request,
         "sessions_log/note_detail.html",
-        {"note": note, "client": note.client, "addendum_form": AddendumForm(),
-         "soap": role_of(request.user) in (Role.ADMIN, Role.THERAPIST),
-         "physician": role_of(request.user) == Role.PHYSICIAN},
-    )  # fmt: skip
+        {
+            "note": note,
+            "client": note.client,
+            "addendum_form": AddendumForm(),
+            "soap": role_of(request.user) in (Role.ADMIN, Role.THERAPIST),
+            "physician": role_of(request.user) == Role.PHYSICIAN,
+        },
+    )
 
 
 @role_required(Role.THERAPIST)
