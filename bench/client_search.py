@@ -52,7 +52,7 @@ def _seed():
                 date_of_birth=dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25_000)),
                 phone=phone,
                 phone_digits=phone.replace("-", ""),
-            )  # fmt: skip
+            )
         )
     Client.objects.bulk_create(rows, batch_size=2000)
 

@@ -49,15 +49,21 @@ MAX_RATIO = 10.0
 
 
 def _psql(sql: str) -> str:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", sql],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def _ensure_database(url: str, *, reseed: bool) -> None:
     name = url.rsplit("/", 1)[1]
     if reseed:
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force",
-                        name], check=True)  # fmt: skip
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
+            check=True,
+        )
     if not _psql(f"SELECT 1 FROM pg_database WHERE datname='{name}'"):
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
 
@@ -67,8 +73,12 @@ def _setup(url: str, scale_name: str) -> float | None:
     os.environ.update(PRODUCTION_ENV)
     os.environ["DATABASE_URL"] = url
     if not (Path(STATIC_ROOT) / "staticfiles.json").exists():  # DEBUG=false needs the manifest
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                       cwd=ROOT, env=os.environ, check=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=os.environ,
+            check=True,
+        )
     import django
 
     django.setup()
@@ -169,8 +179,11 @@ class Session:
         from bench._seed_large import PASSWORD
 
         token = self.csrf("/accounts/login/")
-        status, _ = self.request("POST", "/accounts/login/", {
-            "username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})  # fmt: skip
+        status, _ = self.request(
+            "POST",
+            "/accounts/login/",
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
         assert status == 302 and "sessionid" in self.cookies, (username, status)
 
 
@@ -197,8 +210,9 @@ def _load(port: int, page, requests: int, concurrency: int) -> list[float]:
     signed-in session."""
     _label, _username, method, path, _data = page
     timings, failures, lock = [], [], threading.Lock()
-    per_thread = [requests // concurrency + (n < requests % concurrency)
-                  for n in range(concurrency)]  # fmt: skip
+    per_thread = [
+        requests // concurrency + (n < requests % concurrency) for n in range(concurrency)
+    ]
 
     def run(thread: int, count: int) -> None:
         session, payload = _signed_in(port, page, thread)
@@ -273,12 +287,17 @@ def main() -> None:
     from sessions_log.models import SessionNote
 
     print(f"seeding took {seconds:.0f} s" if seconds is not None else "already seeded")
-    print(f"{Client.objects.count()} clients, {Appointment.objects.count()} appointments, "
-          f"{SessionNote.objects.count()} signed notes")  # fmt: skip
+    print(
+        f"{Client.objects.count()} clients, {Appointment.objects.count()} appointments, "
+        f"{SessionNote.objects.count()} signed notes"
+    )
     small = subprocess.run(
         [sys.executable, __file__, "--small-counts", *(["--reseed"] if args.reseed else [])],
-        capture_output=True, text=True, check=True, env={**os.environ, "DATABASE_URL": small_url},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DATABASE_URL": small_url},
+    )
     small_counts = json.loads(small.stdout.strip().splitlines()[-1])
     large_counts = _query_counts()
 
@@ -289,8 +308,9 @@ def main() -> None:
     # Interleaved rounds: this shared 2-core machine speeds up and slows down over minutes,
     # so every page (the baseline too) gets a share of each period instead of one slot.
     results = {page[0]: [] for page in _pages()}
-    share = [args.requests // args.rounds + (n < args.requests % args.rounds)
-             for n in range(args.rounds)]  # fmt: skip
+    share = [
+        args.requests // args.rounds + (n < args.requests % args.rounds) for n in range(args.rounds)
+    ]
     try:
         for count in share:
             for page in _pages():
@@ -300,8 +320,10 @@ def main() -> None:
         server.wait(timeout=30)
 
     base_p95 = _p(results[_pages()[0][0]], 0.95)
-    print(f"\n{args.requests} requests per page in {args.rounds} interleaved rounds, "
-          f"{args.concurrency} concurrent clients, gunicorn -w 2 (production settings)")  # fmt: skip
+    print(
+        f"\n{args.requests} requests per page in {args.rounds} interleaved rounds, "
+        f"{args.concurrency} concurrent clients, gunicorn -w 2 (production settings)"
+    )
     print(
         f"{'page':<32}{'p50 ms':>8}{'p95 ms':>8}{'p95/min':>9}{'q large':>9}{'q small':>9}  verdict"
     )
@@ -309,12 +331,14 @@ def main() -> None:
         values = results[label]
         ratio = _p(values, 0.95) / base_p95
         same = large_counts[label] == small_counts[label]
-        verdict = "baseline" if label == _pages()[0][0] else (
-            "ok" if ratio <= MAX_RATIO and same
-            else ", ".join(filter(None, ["SLOW" if ratio > MAX_RATIO else "",
-                                         "" if same else "QUERIES GROW"])))  # fmt: skip
-        print(f"{label:<32}{_p(values, 0.5):>8.1f}{_p(values, 0.95):>8.1f}{ratio:>9.1f}"
-              f"{large_counts[label]:>9}{small_counts[label]:>9}  {verdict}")  # fmt: skip
+        problems = ["SLOW" if ratio > MAX_RATIO else "", "" if same else "QUERIES GROW"]
+        verdict = ", ".join(filter(None, problems)) or "ok"
+        if label == _pages()[0][0]:
+            verdict = "baseline"
+        print(
+            f"{label:<32}{_p(values, 0.5):>8.1f}{_p(values, 0.95):>8.1f}{ratio:>9.1f}"
+            f"{large_counts[label]:>9}{small_counts[label]:>9}  {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -66,10 +66,14 @@ def _plan():
     cast.physician.save()
     version = make_plan(cast)
     MilestoneFactory(
-        version=version, order=4, kind=Milestone.Kind.TEXT, comparator="",
-        description="Drives for an hour without stopping", target_value=None,
+        version=version,
+        order=4,
+        kind=Milestone.Kind.TEXT,
+        comparator="",
+        description="Drives for an hour without stopping",
+        target_value=None,
         baseline_value=None,
-    )  # fmt: skip
+    )
     assert version.techniques.count() == 3 and version.milestones.count() == 5
     version.activated_at = timezone.now()
     version.save()
@@ -97,8 +101,11 @@ def _sessions(cast, version, count: int) -> None:
         start = timezone.now() - dt.timedelta(days=7 * (count - n))
         note = SessionNoteFactory(
             appointment=AppointmentFactory(client=version.plan.client, starts_at=start),
-            plan_version=version, signed_at=start, pain_before=7 - n // 4, pain_after=4 - n // 6,
-        )  # fmt: skip
+            plan_version=version,
+            signed_at=start,
+            pain_before=7 - n // 4,
+            pain_after=4 - n // 6,
+        )
         Measurement.objects.create(note=note, kind="rom", rom_norm=norm, side="right", value=55 + n)
         Measurement.objects.create(
             note=note, kind="psfs", activity="Computer work", value=4 + n / 7
@@ -147,9 +154,11 @@ def _measure(version, worker_pid: int):
     for run in range(RUNS + 1):
         # New progress each run, so each request is new content and a real render.
         AssessmentFactory(
-            client=version.plan.client, assessed_by=version.plan.therapist, nprs=run % 11,
+            client=version.plan.client,
+            assessed_by=version.plan.therapist,
+            nprs=run % 11,
             assessed_on=dt.date.today() + dt.timedelta(days=run + 1),
-        )  # fmt: skip
+        )
         started = time.perf_counter()
         pdf = plan_pdf_request(version=version)  # autocommit: enqueued at once
         while PlanPdf.objects.filter(pk=pdf.pk).values_list("status", flat=True)[0] == "pending":

@@ -5,6 +5,12 @@ elements only, no script, no external reference (no href, no url(), no web fonts
 a screen reader gets from <title> and <desc>. Every piece of text is escaped here, so the
 result is safe to include with `{{ chart }}`.
 
+One escaping style: f-strings with `escape()` (the standard library's, which Django's `escape`
+calls) around every interpolated text; numbers, colours and ids are ours. Not format_html: it
+sends every argument through Django's lazy-aware wrappers, ~20 µs a call, and a long plan's
+progress page draws four charts of ~25 parts each, with markers per reading. The markup of
+each chart on sample data is pinned by clinic/tests/test_chart_output.py.
+
 The core app imports no other app, so callers map their own rows (milestones, measurements)
 to the small dataclasses below.
 """
@@ -14,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
@@ -51,22 +56,16 @@ def progress_chart(rows: list[ProgressRow], *, title: str, chart_id: str) -> Saf
     """Baseline, latest and target of each row on one horizontal scale; "" without rows.
     `chart_id` keeps the ids of <title>/<desc> unique when a page holds several charts."""
     if not rows:
-        return mark_safe("")
-    height = TOP + ROW_HEIGHT * len(rows) + MARGIN
-    # Every piece was built by format_html (escaped), so the joined markup is safe.
-    body = mark_safe("".join([_legend(), *(_row(row, index) for index, row in enumerate(rows))]))  # noqa: S308
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart" role="img" '
-        'width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{font}" font-size="11" '
-        'aria-labelledby="{id}-title {id}-desc">'
-        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
-        w=WIDTH,
-        h=height,
-        font=FONT,
-        id=chart_id,
-        title=title,
-        desc=" ".join(row.describe() for row in rows),
-        body=body,
+        return mark_safe("")  # noqa: S308 - an empty string
+    w, h, id_html = WIDTH, TOP + ROW_HEIGHT * len(rows) + MARGIN, escape(chart_id)
+    desc = " ".join(row.describe() for row in rows)
+    body = "".join([_legend(), *(_row(row, index) for index, row in enumerate(rows))])
+    return mark_safe(  # noqa: S308 - every text below is escaped; each part escapes its own
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart" role="img" '
+        f'width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}" font-size="11" '
+        f'aria-labelledby="{id_html}-title {id_html}-desc">'
+        f'<title id="{id_html}-title">{escape(title)}</title>'
+        f'<desc id="{id_html}-desc">{escape(desc)}</desc>{body}</svg>'
     )
 
 
@@ -76,26 +75,17 @@ def _legend() -> str:
         ("latest", "Latest", None),
         ("target", "Target", None),
     ]
-    return format_html_join(
-        "",
-        '<circle cx="{}" cy="14" r="5" fill="{}" stroke="{}" stroke-width="2"/>'
-        '<text x="{}" y="18">{}</text>',
-        (
-            (
-                MARGIN + 6 + 110 * n,
-                fill or COLOURS[key],
-                COLOURS[key],
-                MARGIN + 16 + 110 * n,
-                label,
-            )
-            for n, (key, label, fill) in enumerate(items)
-        ),
+    return "".join(
+        f'<circle cx="{MARGIN + 6 + 110 * n}" cy="14" r="5" fill="{fill or COLOURS[key]}" '
+        f'stroke="{COLOURS[key]}" stroke-width="2"/>'
+        f'<text x="{MARGIN + 16 + 110 * n}" y="18">{escape(label)}</text>'
+        for n, (key, label, fill) in enumerate(items)
     )
 
 
 def _row(row: ProgressRow, index: int) -> str:
     top = TOP + ROW_HEIGHT * index
-    line_y = top + 28
+    y = top + 28
     left, right = MARGIN, WIDTH - MARGIN
 
     def x(value: float) -> float:
@@ -103,52 +93,27 @@ def _row(row: ProgressRow, index: int) -> str:
         return round(left + share * (right - left), 1)
 
     parts = [
-        format_html('<text x="{}" y="{}" font-weight="bold">{}</text>', left, top + 12, row.label),
-        format_html(
-            '<text x="{}" y="{}" text-anchor="end">{}</text>', right, top + 12, _values(row)
-        ),
-        format_html(
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="4"/>',
-            left,
-            line_y,
-            right,
-            line_y,
-            COLOURS["track"],
-        ),  # fmt: skip
+        f'<text x="{left}" y="{top + 12}" font-weight="bold">{escape(row.label)}</text>',
+        f'<text x="{right}" y="{top + 12}" text-anchor="end">{escape(_values(row))}</text>',
+        f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="{COLOURS["track"]}" '
+        'stroke-width="4"/>',
     ]
     if row.target is not None:
         tx = x(row.target)
         parts.append(
-            format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"/>',
-                tx,
-                line_y - 9,
-                tx,
-                line_y + 9,
-                COLOURS["target"],
-            )  # fmt: skip
+            f'<line x1="{tx}" y1="{y - 9}" x2="{tx}" y2="{y + 9}" stroke="{COLOURS["target"]}" '
+            'stroke-width="3"/>'
         )
     if row.baseline is not None and row.latest is not None:
         parts.append(
-            format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"/>',
-                x(row.baseline),
-                line_y,
-                x(row.latest),
-                line_y,
-                COLOURS["latest"],
-            )  # fmt: skip
+            f'<line x1="{x(row.baseline)}" y1="{y}" x2="{x(row.latest)}" y2="{y}" '
+            f'stroke="{COLOURS["latest"]}" stroke-width="2"/>'
         )
     for key, value, fill in (("baseline", row.baseline, "#ffffff"), ("latest", row.latest, None)):
         if value is not None:
             parts.append(
-                format_html(
-                    '<circle cx="{}" cy="{}" r="5" fill="{}" stroke="{}" stroke-width="2"/>',
-                    x(value),
-                    line_y,
-                    fill or COLOURS[key],
-                    COLOURS[key],
-                )  # fmt: skip
+                f'<circle cx="{x(value)}" cy="{y}" r="5" fill="{fill or COLOURS[key]}" '
+                f'stroke="{COLOURS[key]}" stroke-width="2"/>'
             )
     return "".join(parts)
 
@@ -261,10 +226,19 @@ def table_rows(rows: list[list[str]]) -> SafeString:
 
 
 def line_chart(
-    *, chart_id: str, title: str, x_labels: list[str], series: list[Series], y_max: float,
-    y_min: float = 0, unit: str = "", guides: tuple[Guide, ...] = (), band: Band | None = None,
-    row_labels: list[str] | None = None, note: str = "",
-) -> Chart:  # fmt: skip
+    *,
+    chart_id: str,
+    title: str,
+    x_labels: list[str],
+    series: list[Series],
+    y_max: float,
+    y_min: float = 0,
+    unit: str = "",
+    guides: tuple[Guide, ...] = (),
+    band: Band | None = None,
+    row_labels: list[str] | None = None,
+    note: str = "",
+) -> Chart:
     """A line chart of `series` over `x_labels`, with reference lines and an optional band."""
     plot = _Plot(len(x_labels), y_min, y_max, legend_items=len(series) + len(guides) + bool(band))
     parts = [_grid(plot, unit), _x_axis(plot, x_labels)]
@@ -301,19 +275,30 @@ def _texts(values: list[float | None], unit: str) -> list[str | None]:
 def pain_chart(*, chart_id: str, x_labels: list[str], before: list, after: list, **extra) -> Chart:
     """Pain (0-10) at the start and at the end of each session."""
     return line_chart(
-        chart_id=chart_id, title="Pain before and after each session (0-10)", x_labels=x_labels,
+        chart_id=chart_id,
+        title="Pain before and after each session (0-10)",
+        x_labels=x_labels,
         series=[
             Series("Pain before", before, SERIES_COLOURS[0]),
             Series("Pain after", after, SERIES_COLOURS[1], marker="square", dashed=True),
         ],
-        y_max=10, **extra,
-    )  # fmt: skip
+        y_max=10,
+        **extra,
+    )
 
 
 def rom_chart(
-    *, chart_id: str, movement: str, x_labels: list[str], values: list, target: float | None,
-    comparator: str, normal: float | None, normal_source: str, **extra,
-) -> Chart:  # fmt: skip
+    *,
+    chart_id: str,
+    movement: str,
+    x_labels: list[str],
+    values: list,
+    target: float | None,
+    comparator: str,
+    normal: float | None,
+    normal_source: str,
+    **extra,
+) -> Chart:
     """One movement's range of motion over time against its target and the normal value."""
     guides = []
     if target is not None:
@@ -322,16 +307,29 @@ def rom_chart(
         guides.append(Guide(normal, f"Normal {normal:g}° ({normal_source})", COLOURS["baseline"]))
     top = max([v for v in values if v is not None] + [g.value for g in guides] + [10])
     return line_chart(
-        chart_id=chart_id, title=f"{movement}: range of motion (degrees)", x_labels=x_labels,
-        series=[Series(movement, values, COLOURS["latest"])], y_max=_nice_top(top * 1.08),
-        unit="°", guides=tuple(guides), **extra,
-    )  # fmt: skip
+        chart_id=chart_id,
+        title=f"{movement}: range of motion (degrees)",
+        x_labels=x_labels,
+        series=[Series(movement, values, COLOURS["latest"])],
+        y_max=_nice_top(top * 1.08),
+        unit="°",
+        guides=tuple(guides),
+        **extra,
+    )
 
 
 def outcome_chart(
-    *, chart_id: str, measure: str, label: str, x_labels: list[str], values: list,
-    baseline: float | None, target: float | None, comparator: str, **extra,
-) -> Chart:  # fmt: skip
+    *,
+    chart_id: str,
+    measure: str,
+    label: str,
+    x_labels: list[str],
+    values: list,
+    baseline: float | None,
+    target: float | None,
+    comparator: str,
+    **extra,
+) -> Chart:
     """An outcome score over time; the band around the baseline is the minimal clinically
     important change (MCID): a reading inside it is not yet a change that matters."""
     spec = OUTCOME_MEASURES[measure]
@@ -339,15 +337,21 @@ def outcome_chart(
     band = None
     if baseline is not None:
         band = Band(
-            max(baseline - mcid, 0), min(baseline + mcid, scale),
+            max(baseline - mcid, 0),
+            min(baseline + mcid, scale),
             f"Baseline {baseline:g} ± {mcid:g}: smaller changes are not clinically important",
-        )  # fmt: skip
+        )
     guides = (Guide(target, f"Target {comparator} {target:g}", COLOURS["target"]),)
     return line_chart(
-        chart_id=chart_id, title=f"{label} over time ({measure} 0-{scale})", x_labels=x_labels,
+        chart_id=chart_id,
+        title=f"{label} over time ({measure} 0-{scale})",
+        x_labels=x_labels,
         series=[Series(label, values, SERIES_COLOURS[2 if measure != "NPRS" else 0])],
-        y_max=scale, band=band, guides=guides if target is not None else (), **extra,
-    )  # fmt: skip
+        y_max=scale,
+        band=band,
+        guides=guides if target is not None else (),
+        **extra,
+    )
 
 
 class _Plot:
@@ -388,9 +392,6 @@ def _ticks(plot: _Plot) -> list[float]:
 
 
 def _grid(plot: _Plot, unit: str) -> str:
-    # The line-chart parts below are plain f-strings: format_html escapes every argument
-    # through Django's lazy-aware wrappers, ~20 µs a call, and a chart made ~25 calls.
-    # Numbers and colours are ours; every text goes through escape().
     left, right, unit_html = plot.left, plot.right, escape(unit)
     return "".join(
         f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="#dee2e6" stroke-width="1"/>'

@@ -41,9 +41,11 @@ def navigation(request):
     # (accounts/mfa/middleware.py), so the header offers nothing but Sign out.
     # (A page rendered outside a request cycle has no session: nothing is pending there.)
     signing_in = bool(
-        user and user.is_authenticated and hasattr(request, "session")
+        user
+        and user.is_authenticated
+        and hasattr(request, "session")
         and session.pending_step(request)
-    )  # fmt: skip
+    )
     role = None if signing_in else role_of(user)
     items = [
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}

@@ -142,10 +142,13 @@ HOURS = {
 # therapist, room, weekday -> [(hour, minute, client last name)]; each client keeps a regular
 # weekly slot with one therapist: for a client in treatment, the therapist of their plan.
 WEEKLY_SLOTS = {
-    ("therapist", 0): {0: [(9, 0, "Whitfield"), (13, 0, "Sorensen")], 2: [(10, 0, "Raman")],
-                       3: [(16, 0, "Haldane")]},
+    ("therapist", 0): {
+        0: [(9, 0, "Whitfield"), (13, 0, "Sorensen")],
+        2: [(10, 0, "Raman")],
+        3: [(16, 0, "Haldane")],
+    },
     ("therapist2", 1): {1: [(10, 0, "Bell")], 3: [(10, 0, "Papadakis")]},
-}  # fmt: skip
+}
 
 
 # Clients whose intake, plan and signed sessions the apps above seed (their past visits are

@@ -19,8 +19,12 @@ from clinic.querysets import APPOINTMENT_READERS, CLINICAL_READERS, CONSENT_READ
 from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, STAFF_ROLES, Role, role_of
 
 ADMIN, THERAPIST, FRONT_DESK, CLIENT, PHYSICIAN = (
-    Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK, Role.CLIENT, Role.PHYSICIAN,
-)  # fmt: skip
+    Role.ADMIN,
+    Role.THERAPIST,
+    Role.FRONT_DESK,
+    Role.CLIENT,
+    Role.PHYSICIAN,
+)
 
 
 def role_required(*roles: Role):
@@ -71,19 +75,25 @@ class Can:
         "the reassessment prompt.",
     )
     see_full_health_history = granted_to(
-        ADMIN, THERAPIST, CLIENT,
-        doc="Every answer and earlier version of a health history (a physician reads a "
-        "summary).",
-    )  # fmt: skip
+        ADMIN,
+        THERAPIST,
+        CLIENT,
+        doc="Every answer and earlier version of a health history (a physician reads a summary).",
+    )
     see_home_care = granted_to(
-        ADMIN, THERAPIST, CLIENT,
+        ADMIN,
+        THERAPIST,
+        CLIENT,
         doc="The home care and body-mechanics advice given in a session (not for physicians).",
-    )  # fmt: skip
+    )
     see_contacts = granted_to(
-        ADMIN, THERAPIST, FRONT_DESK, CLIENT,
+        ADMIN,
+        THERAPIST,
+        FRONT_DESK,
+        CLIENT,
         doc="A client's contact details, referral and portal status (a physician sees name "
         "and birth date only).",
-    )  # fmt: skip
+    )
     see_appointments = granted_to(
         *APPOINTMENT_READERS, doc="Appointments and the waitlist (a client their own)."
     )
@@ -112,10 +122,11 @@ class Can:
         doc="Book appointments, keep the waitlist and edit a client's details.",
     )
     sign_consents = granted_to(
-        THERAPIST, CLIENT,
+        THERAPIST,
+        CLIENT,
         doc="Sign or withdraw a consent (a client their own; a therapist on the client's "
         "behalf, in clinic).",
-    )  # fmt: skip
+    )
     add_referral_letter = granted_to(THERAPIST, CLIENT, doc="Upload a referral letter.")
     invite_client = granted_to(FRONT_DESK, THERAPIST, doc="Invite a client to the portal.")
     invite_physician = granted_to(

@@ -55,9 +55,16 @@ class ClientRecord(ClientIdentity):
 
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth")
 RECORD_FIELDS = (
-    "preferred_name", "email", "phone", "address", "emergency_contact_name",
-    "emergency_contact_phone", "emergency_contact_relationship", "referral_source", "user_id",
-)  # fmt: skip
+    "preferred_name",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "referral_source",
+    "user_id",
+)
 
 
 def client_shown(client: Client, *, can: Can) -> ClientRecord | ClientIdentity:

@@ -22,9 +22,11 @@ assert MAIL_LEASE.total_seconds() > MAIL_HARD_LIMIT
 
 
 @shared_task(
-    acks_late=True, soft_time_limit=MAIL_SOFT_LIMIT, time_limit=MAIL_HARD_LIMIT,
+    acks_late=True,
+    soft_time_limit=MAIL_SOFT_LIMIT,
+    time_limit=MAIL_HARD_LIMIT,
     ignore_result=True,
-)  # fmt: skip
+)
 def deliver_mail(mail_id: str) -> str:
     return mail_deliver(mail_id=mail_id)
 

@@ -122,9 +122,12 @@ def plan_pdf_retry(*, actor, pdf: PlanPdf) -> PlanPdf:
         if not _revive(pdf):
             raise ValueError("Only a failed PDF can be retried.")
         audit.record(
-            actor=actor, action="update", client=pdf.version.plan.client, target=pdf,
+            actor=actor,
+            action="update",
+            client=pdf.version.plan.client,
+            target=pdf,
             detail=f"plan v{pdf.version.number} PDF retried",
-        )  # fmt: skip
+        )
         _enqueue(pdf, countdown=0)
     pdf.refresh_from_db()
     return pdf
@@ -350,10 +353,13 @@ def _owe_care_team_mails(pdf: PlanPdf) -> int:
     for member in members:
         address = _physician_address(member.physician)
         if address and mail_owe(
-            kind=PLAN_READY_MAIL, about=pdf.version, recipient=address,
-            client=pdf.version.plan.client, params={"physician": str(member.physician_id)},
+            kind=PLAN_READY_MAIL,
+            about=pdf.version,
+            recipient=address,
+            client=pdf.version.plan.client,
+            params={"physician": str(member.physician_id)},
             key=f"plan-ready:{pdf.version_id}:{member.physician_id}",
-        ):  # fmt: skip
+        ):
             owed += 1
     if owed:
         PlanPdf.objects.filter(pk=pdf.pk).update(care_team_notified_at=timezone.now())
@@ -420,7 +426,10 @@ def plan_version_acknowledge(*, actor, version: PlanVersion) -> tuple[PlanAcknow
         )
         if created:
             audit.record(
-                actor=actor, action="create", client=version.plan.client, target=version,
+                actor=actor,
+                action="create",
+                client=version.plan.client,
+                target=version,
                 detail=f"plan v{version.number} acknowledged by the physician",
-            )  # fmt: skip
+            )
     return acknowledgement, created

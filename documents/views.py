@@ -51,9 +51,12 @@ def plan_version_pdf(request, version_id):
 
 def _pdf_response(request, pdf: PlanPdf) -> FileResponse:
     audit.record(
-        actor=request.user, action="download", client=pdf.version.plan.client, target=pdf,
+        actor=request.user,
+        action="download",
+        client=pdf.version.plan.client,
+        target=pdf,
         detail=f"plan v{pdf.version.number} PDF",
-    )  # fmt: skip
+    )
     return private_file_response(
         pdf.file,
         # The version number only: a file name travels (downloads folder, mail) without us.

@@ -43,8 +43,10 @@ def axe_source() -> str:
     if not AXE_JS.exists() and npm:
         subprocess.run(
             [npm, "ci", "--prefix", str(AXE_JS.parents[2]), "--no-audit", "--no-fund"],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     if not AXE_JS.exists():
         pytest.fail(f"axe-core is not installed: run `npm ci --prefix e2e` ({AXE_JS} missing)")
     return AXE_JS.read_text()
@@ -90,9 +92,11 @@ class Journey:
     def login(self, username: str):
         """A fresh browser (own cookies) signed in as `username`; returns its page."""
         context = self.browser.new_context(
-            base_url=self.base_url, bypass_csp=True, accept_downloads=True,
+            base_url=self.base_url,
+            bypass_csp=True,
+            accept_downloads=True,
             viewport={"width": 1280, "height": 900},
-        )  # fmt: skip
+        )
         context.set_default_timeout(15_000)
         self.contexts.append(context)
         page = context.new_page()
@@ -123,11 +127,16 @@ class Journey:
             for node in violation["nodes"]:
                 waived = _waiver(page, violation["id"], node["target"])
                 entry = {
-                    "journey": self.name, "step": step, "page": path, "rule": violation["id"],
-                    "impact": violation["impact"], "help": violation["help"],
-                    "target": node["target"], "summary": node.get("failureSummary", ""),
+                    "journey": self.name,
+                    "step": step,
+                    "page": path,
+                    "rule": violation["id"],
+                    "impact": violation["impact"],
+                    "help": violation["help"],
+                    "target": node["target"],
+                    "summary": node.get("failureSummary", ""),
                     "waived": waived,
-                }  # fmt: skip
+                }
                 self.report.append(entry)
                 if violation["impact"] in BLOCKING and not waived:
                     self.blocking.append(

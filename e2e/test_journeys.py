@@ -89,9 +89,13 @@ def elena(demo):
     from clinic.roles import Role
 
     user = User.objects.create_user(
-        "elena", password=PASSWORD, role=Role.CLIENT, first_name="Elena",
-        last_name="Sorensen", email="elena@mail.example",
-    )  # fmt: skip
+        "elena",
+        password=PASSWORD,
+        role=Role.CLIENT,
+        first_name="Elena",
+        last_name="Sorensen",
+        email="elena@mail.example",
+    )
     client = Client.objects.get(first_name="Elena", last_name="Sorensen")
     client.user = user
     client.save(update_fields=["user"])

@@ -53,16 +53,18 @@ _LEFT_OF_READER = {
 _CENTRAL = {
     "head": ("ellipse", {"cx": 100, "cy": 32, "rx": 19, "ry": 23}),
     "neck": ("rect", {"x": 91, "y": 54, "width": 18, "height": 18, "rx": 4}),
-    "chest": ("path", {
-        "d": "M82 72 L118 72 Q127 74 127 88 L125 122 L75 122 L73 88 Q73 74 82 72 Z",
-    }),
+    "chest": (
+        "path",
+        {"d": "M82 72 L118 72 Q127 74 127 88 L125 122 L75 122 L73 88 Q73 74 82 72 Z"},
+    ),
     "abdomen": ("path", {"d": "M75 124 L125 124 L124 175 L76 175 Z"}),
-    "upper_back": ("path", {
-        "d": "M82 72 L118 72 Q127 74 127 88 L126 108 L74 108 L73 88 Q73 74 82 72 Z",
-    }),
+    "upper_back": (
+        "path",
+        {"d": "M82 72 L118 72 Q127 74 127 88 L126 108 L74 108 L73 88 Q73 74 82 72 Z"},
+    ),
     "mid_back": ("rect", {"x": 74, "y": 110, "width": 52, "height": 32}),
     "low_back": ("path", {"d": "M74 144 L126 144 L124 175 L76 175 Z"}),
-}  # fmt: skip
+}
 
 # (view, part, plain label) in drawing order; sided parts get ".left" / ".right" keys.
 _FRONT = [
@@ -146,8 +148,10 @@ def _regions_for(view: str, parts: list[tuple[str, str]]) -> list[Region]:
 
 
 def _region(key, label, view, shape, attrs) -> Region:
-    geometry = tuple((name, f"{value:g}" if isinstance(value, float) else str(value))
-                     for name, value in attrs.items())  # fmt: skip
+    geometry = tuple(
+        (name, f"{value:g}" if isinstance(value, float) else str(value))
+        for name, value in attrs.items()
+    )
     return Region(key=key, label=label, view=view, shape=shape, geometry=geometry)
 
 

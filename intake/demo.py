@@ -108,10 +108,15 @@ def _history(client, answers, reviewer) -> int:
         extra["recent_surgery_date"] = today() - dt.timedelta(weeks=19)
     author = client.user or reviewer
     HealthHistory.objects.create(
-        client=client, version=1, created_by=author, reviewed_by=reviewer,
-        reviewed_at=timezone.now(), referring_physician=client.primary_physician,
-        **answers, **extra,
-    )  # fmt: skip
+        client=client,
+        version=1,
+        created_by=author,
+        reviewed_by=reviewer,
+        reviewed_at=timezone.now(),
+        referring_physician=client.primary_physician,
+        **answers,
+        **extra,
+    )
     return 1
 
 
@@ -123,10 +128,13 @@ def _treatment_consent(client) -> None:
     if Consent.objects.filter(client=client, kind="treatment", revoked_at__isnull=True).exists():
         return
     Consent.objects.create(
-        client=client, kind="treatment", text=_latest_text("treatment"),
-        signed_name=f"{client.first_name} {client.last_name}", signed_by=_signer(client),
+        client=client,
+        kind="treatment",
+        text=_latest_text("treatment"),
+        signed_name=f"{client.first_name} {client.last_name}",
+        signed_by=_signer(client),
         ip_address="127.0.0.1",
-    )  # fmt: skip
+    )
 
 
 def _sharing_consent(member) -> None:
@@ -134,10 +142,14 @@ def _sharing_consent(member) -> None:
         return
     client = member.client
     Consent.objects.create(
-        client=client, kind="sharing", care_team_member=member, text=_latest_text("sharing"),
-        signed_name=f"{client.first_name} {client.last_name}", signed_by=_signer(client),
+        client=client,
+        kind="sharing",
+        care_team_member=member,
+        text=_latest_text("sharing"),
+        signed_name=f"{client.first_name} {client.last_name}",
+        signed_by=_signer(client),
         ip_address="127.0.0.1",
-    )  # fmt: skip
+    )
 
 
 def _latest_text(kind) -> ConsentText:
@@ -147,8 +159,13 @@ def _latest_text(kind) -> ConsentText:
 # client last name -> (therapist, nprs, psfs items, rom [(joint, movement, left, right)], mmt, tests)
 ASSESSMENTS = {
     "Whitfield": (
-        "therapist", 6, [{"activity": "Computer work", "score": 4}, {"activity": "Driving", "score": 6},
-                         {"activity": "Gardening", "score": 5}],
+        "therapist",
+        6,
+        [
+            {"activity": "Computer work", "score": 4},
+            {"activity": "Driving", "score": 6},
+            {"activity": "Gardening", "score": 5},
+        ],
         [("Cervical spine", "Rotation", 72, 55), ("Cervical spine", "Lateral flexion", 40, 32)],
         [("Upper trapezius", 4, 4), ("Deep neck flexors", 4, 3)],
         [("Spurling's test", "right", "negative", "")],
@@ -156,8 +173,13 @@ ASSESSMENTS = {
         "Right upper trapezius and levator scapulae hypertonic; deep neck flexors weak.",
     ),
     "Bell": (
-        "therapist2", 5, [{"activity": "Using a hammer", "score": 2}, {"activity": "Carrying lumber", "score": 3},
-                          {"activity": "Writing", "score": 6}],
+        "therapist2",
+        5,
+        [
+            {"activity": "Using a hammer", "score": 2},
+            {"activity": "Carrying lumber", "score": 3},
+            {"activity": "Writing", "score": 6},
+        ],
         [("Wrist", "Extension", 70, 45), ("Wrist", "Flexion", 78, 60)],
         [("Flexor digitorum superficialis", 5, 3)],
         [("Phalen's test", "right", "negative", "")],
@@ -165,15 +187,20 @@ ASSESSMENTS = {
         "Right wrist extension limited by flexor tightness; grip weaker on the right.",
     ),
     "Haldane": (
-        "therapist", 3, [{"activity": "Running 5 km", "score": 4}, {"activity": "Stairs", "score": 8},
-                         {"activity": "Sitting at desk", "score": 7}],
+        "therapist",
+        3,
+        [
+            {"activity": "Running 5 km", "score": 4},
+            {"activity": "Stairs", "score": 8},
+            {"activity": "Sitting at desk", "score": 7},
+        ],
         [("Hip", "Flexion", 85, 60)],
         [("Hamstrings", 5, 4)],
         [("Straight leg raise", "right", "positive", "Pulling at mid-thigh, no neural signs")],
         "Slight anterior pelvic tilt.",
         "Right hamstring shortened and tender at mid-belly.",
     ),
-}  # fmt: skip
+}
 
 
 def _assessments(clients, therapist, therapist2) -> None:
@@ -184,10 +211,15 @@ def _assessments(clients, therapist, therapist2) -> None:
             continue
         who, nprs, psfs, rom, mmt, tests, posture, imbalances = spec
         assessment = Assessment.objects.create(
-            client=client, assessed_by=users[who], assessed_on=today() - dt.timedelta(weeks=8, days=1),
-            posture_findings=posture, muscular_imbalances=imbalances, nprs=nprs, psfs_items=psfs,
+            client=client,
+            assessed_by=users[who],
+            assessed_on=today() - dt.timedelta(weeks=8, days=1),
+            posture_findings=posture,
+            muscular_imbalances=imbalances,
+            nprs=nprs,
+            psfs_items=psfs,
             pain_regions=HISTORIES[last_name]["pain_regions"],
-        )  # fmt: skip
+        )
         for joint, movement, left, right in rom:
             norm = RomNorm.objects.get(joint=joint, movement=movement)
             RangeOfMotion.objects.create(

@@ -15,7 +15,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.widgets import Script
 from django.template import loader
-from django.utils.safestring import mark_safe
 
 from intake.body_chart import PALETTE, REGION_KEYS, VIEWS, label_of, regions_in, render_body_chart
 
@@ -97,8 +96,9 @@ class PainMapWidget(forms.Widget):
     def render(self, name, value, attrs=None, renderer=None):
         # The template lives with the project's templates, which the default form renderer does
         # not search (FORM_RENDERER is a site setting; this keeps the field self-contained).
+        # A template's output is already marked safe.
         context = self.get_context(name, value, attrs)
-        return mark_safe(loader.render_to_string(self.template_name, context))  # noqa: S308
+        return loader.render_to_string(self.template_name, context)
 
     def id_for_label(self, id_):
         # The label points at the first region's input; the chart has its own legend.

@@ -23,9 +23,15 @@ def current_health_history(*, user, client: Client) -> HealthHistory | None:
 
 # What the health alerts (intake/_health_alerts.html) read of the current version.
 ALERT_FIELDS = (
-    "version", "created_at", "reviewed_at", "conditions", "allergies",
-    "pregnancy_due_date", "recent_surgery_date", "recent_surgery_site",
-)  # fmt: skip
+    "version",
+    "created_at",
+    "reviewed_at",
+    "conditions",
+    "allergies",
+    "pregnancy_due_date",
+    "recent_surgery_date",
+    "recent_surgery_site",
+)
 
 
 def health_alerts_source(*, user, client: Client) -> HealthHistory | None:

@@ -46,8 +46,15 @@ class WorkingHours(UUIDModel):
     """One working interval of a therapist on a weekday (0 = Monday), in clinic local time.
     A split shift is two rows for the same weekday."""
 
-    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"),
-                (4, "Friday"), (5, "Saturday"), (6, "Sunday")]  # fmt: skip
+    WEEKDAYS = [
+        (0, "Monday"),
+        (1, "Tuesday"),
+        (2, "Wednesday"),
+        (3, "Thursday"),
+        (4, "Friday"),
+        (5, "Saturday"),
+        (6, "Sunday"),
+    ]
 
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="hours")
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
@@ -177,9 +184,13 @@ class WaitlistEntry(UUIDModel):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="waitlist")
     therapist = models.ForeignKey(
-        Therapist, null=True, blank=True, on_delete=models.CASCADE, related_name="waitlist",
+        Therapist,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="waitlist",
         help_text="Leave empty for any therapist.",
-    )  # fmt: skip
+    )
     appointment_type = models.ForeignKey(
         AppointmentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -72,9 +72,15 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
         .order_by("starts_at")
     )
     return rows.values_list(
-        "pk", "therapist_id", WallClock("starts_at", tzinfo=tz), WallClock("ends_at", tzinfo=tz),
-        "status", "client_name", "appointment_type__name", "room__name",
-    )  # fmt: skip
+        "pk",
+        "therapist_id",
+        WallClock("starts_at", tzinfo=tz),
+        WallClock("ends_at", tzinfo=tz),
+        "status",
+        "client_name",
+        "appointment_type__name",
+        "room__name",
+    )
 
 
 def _fill(columns: dict, hours, time_off, appointments, key) -> None:

@@ -41,8 +41,20 @@ SESSIONS = {
         "techniques": [
             ("swedish", "Neck, shoulders, upper back", "light", 20),
             ("trigger_point", "Right upper trapezius, levator scapulae", "light", 10),
-            ("myofascial_release", "Cervical and upper thoracic fascia", "light", 15, {1, 2, 3, 5, 7}),
-            ("deep_tissue", "Right upper trapezius (adapted to light pressure)", "light", 10, {4, 5, 6, 7}),
+            (
+                "myofascial_release",
+                "Cervical and upper thoracic fascia",
+                "light",
+                15,
+                {1, 2, 3, 5, 7},
+            ),
+            (
+                "deep_tissue",
+                "Right upper trapezius (adapted to light pressure)",
+                "light",
+                10,
+                {4, 5, 6, 7},
+            ),
         ],
         "points": [("Upper trapezius", "right", 15), ("Levator scapulae", "right", 12)],
         "home_care": "Chin tucks 3x10 daily; doorway pectoral stretch 3x30 s; break every 45 minutes.",
@@ -56,7 +68,13 @@ SESSIONS = {
         "psfs": [2, 2, 3, 3, 4, 4, 5, 6],
         "techniques": [
             ("swedish", "Right forearm, upper arm and shoulder", "moderate", 20),
-            ("myofascial_release", "Right forearm flexors, 5 cm from the incision", "light", 20, {3, 4, 5, 6, 7, 8}),
+            (
+                "myofascial_release",
+                "Right forearm flexors, 5 cm from the incision",
+                "light",
+                20,
+                {3, 4, 5, 6, 7, 8},
+            ),
         ],
         "points": [("Flexor digitorum superficialis", "right", 12)],
         "home_care": "Tendon-gliding exercises as the PT taught; scar massage away from the incision.",
@@ -88,7 +106,7 @@ SESSIONS = {
         "subjective": "Ran {headaches} times this week; tightness at the end of longer runs.",
         "objective": "Right straight-leg raise {rom}°; mid-belly band less tender.",
     },
-}  # fmt: skip
+}
 
 PAST_WEEKS_TRIED = 20  # how far back to look for free weekly slots
 
@@ -160,10 +178,14 @@ def _book(client, therapist, day: dt.date, time: dt.time, kind="Treatment") -> A
             continue  # the clinic's own schedule (clinic/demo.py) has what is to come
         if _free(client, therapist, room, starts_at, starts_at + length):
             return Appointment.objects.create(
-                client=client, therapist=therapist, room=room, appointment_type=kind,
-                starts_at=starts_at, ends_at=starts_at + length,
+                client=client,
+                therapist=therapist,
+                room=room,
+                appointment_type=kind,
+                starts_at=starts_at,
+                ends_at=starts_at + length,
                 status=Appointment.Status.COMPLETED,
-            )  # fmt: skip
+            )
     return None
 
 
@@ -175,10 +197,11 @@ def _usual_room(therapist) -> Room | None:
 def _free(client, therapist, room, starts_at, ends_at) -> bool:
     local_start, local_end = starts_at.timetz(), ends_at.timetz()
     working = WorkingHours.objects.filter(
-        therapist=therapist, weekday=starts_at.weekday(),
+        therapist=therapist,
+        weekday=starts_at.weekday(),
         start_time__lte=local_start.replace(tzinfo=None),
         end_time__gte=local_end.replace(tzinfo=None),
-    ).exists()  # fmt: skip
+    ).exists()
     if not working:
         return False
     overlapping = Appointment.objects.overlapping(starts_at, ends_at)
@@ -224,15 +247,22 @@ def _signed_note(appointment, version, spec, index: int, milestones) -> SessionN
     rom = spec.get("rom", [None] * len(spec["pain"]))[index]
     words = {"headaches": max(0, before - 2), "rom": rom}
     note = SessionNote.objects.create(
-        appointment=appointment, client=appointment.client,
-        therapist=version.plan.therapist, plan_version=version,
-        subjective=spec["subjective"].format(**words), objective=spec["objective"].format(**words),
+        appointment=appointment,
+        client=appointment.client,
+        therapist=version.plan.therapist,
+        plan_version=version,
+        subjective=spec["subjective"].format(**words),
+        objective=spec["objective"].format(**words),
         assessment="Less guarding than last session; responding to the plan.",
         plan_next="Same focus; progress home exercises if tolerated.",
-        pain_before=before, pain_after=after, client_response="Tolerated well, felt looser.",
-        home_care=spec["home_care"], body_mechanics=version.body_mechanics,
-        share_assessment=True, signed_at=appointment.ends_at + dt.timedelta(minutes=20),
-    )  # fmt: skip
+        pain_before=before,
+        pain_after=after,
+        client_response="Tolerated well, felt looser.",
+        home_care=spec["home_care"],
+        body_mechanics=version.body_mechanics,
+        share_assessment=True,
+        signed_at=appointment.ends_at + dt.timedelta(minutes=20),
+    )
     if appointment.status != Appointment.Status.COMPLETED:
         Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.COMPLETED)
     TechniqueApplied.objects.bulk_create(_techniques(note, spec, index))
@@ -248,11 +278,16 @@ def _techniques(note, spec, index: int) -> list[TechniqueApplied]:
     rows = [(*row, None)[:5] for row in spec["techniques"]]
     catalogue = {t.key: t for t in Technique.objects.filter(key__in=[row[0] for row in rows])}
     return [
-        TechniqueApplied(note=note, technique=catalogue[key], body_region=region,
-                         pressure=pressure, minutes=minutes)
+        TechniqueApplied(
+            note=note,
+            technique=catalogue[key],
+            body_region=region,
+            pressure=pressure,
+            minutes=minutes,
+        )
         for key, region, pressure, minutes, only in rows
         if only is None or index + 1 in only
-    ]  # fmt: skip
+    ]
 
 
 def _measurements(note, spec, index: int, milestones) -> list[Measurement]:
@@ -260,12 +295,21 @@ def _measurements(note, spec, index: int, milestones) -> list[Measurement]:
     for milestone in milestones:
         if milestone.kind == Milestone.Kind.ROM and "rom" in spec:
             rows.append(
-                Measurement(note=note, kind=Measurement.Kind.ROM, rom_norm=milestone.rom_norm,
-                            side=milestone.side, value=Decimal(spec["rom"][index]))
-            )  # fmt: skip
+                Measurement(
+                    note=note,
+                    kind=Measurement.Kind.ROM,
+                    rom_norm=milestone.rom_norm,
+                    side=milestone.side,
+                    value=Decimal(spec["rom"][index]),
+                )
+            )
         elif milestone.kind == Milestone.Kind.PSFS and "psfs" in spec:
             rows.append(
-                Measurement(note=note, kind=Measurement.Kind.PSFS,
-                            activity=milestone.description, value=Decimal(spec["psfs"][index]))
-            )  # fmt: skip
+                Measurement(
+                    note=note,
+                    kind=Measurement.Kind.PSFS,
+                    activity=milestone.description,
+                    value=Decimal(spec["psfs"][index]),
+                )
+            )
     return rows

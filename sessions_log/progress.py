@@ -263,13 +263,14 @@ def signed_sessions(version: PlanVersion) -> SignedSessions:
         client_id=version.plan.client_id, signed_at__isnull=False
     )
     notes = list(
-        notes_query.order_by("appointment__starts_at")
-        .values_list(
-            "pk", "pain_before", "pain_after",
+        notes_query.order_by("appointment__starts_at").values_list(
+            "pk",
+            "pain_before",
+            "pain_after",
             TruncDate("appointment__starts_at", tzinfo=clinic_tz()),
             ExpressionWrapper(Q(plan_version__in=plan_versions), output_field=BooleanField()),
         )
-    )  # fmt: skip
+    )
     measured = _measurements_by_note(notes_query.order_by().values("pk"))
     every, of_plan = [], []
     for pk, pain_before, pain_after, on, in_plan in notes:

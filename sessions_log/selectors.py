@@ -51,7 +51,7 @@ def start_from(note: SessionNote) -> dict:
                 "override_reason": t.override_reason,
             }
             for t in note.techniques.all()
-        ],  # fmt: skip
+        ],
         "trigger_points": [
             {"location": p.location, "side": p.side, "hold_seconds": p.hold_seconds}
             for p in note.trigger_points.all()
@@ -170,10 +170,16 @@ def note_for(*, user, note_id) -> SessionNote | None:
         "client", "therapist", "appointment__appointment_type"
     )
     if can.see_clinical_detail:
-        return notes.prefetch_related(
-            "techniques__technique", "trigger_points", "measurements__rom_norm",
-            "addenda__author",
-        ).filter(pk=note_id).first()  # fmt: skip
+        return (
+            notes.prefetch_related(
+                "techniques__technique",
+                "trigger_points",
+                "measurements__rom_norm",
+                "addenda__author",
+            )
+            .filter(pk=note_id)
+            .first()
+        )
     hidden = SOAP_TEXT if can.see_home_care else SOAP_TEXT + ADVICE_TEXT
     techniques = TechniqueApplied.objects.select_related("technique").defer("override_reason")
     return (
@@ -208,7 +214,7 @@ def note_shown(note: SessionNote, *, user) -> NoteShown:
                 override_reason=t.override_reason if detail else "",
             )
             for t in note.techniques.all()
-        ),  # fmt: skip
+        ),
         measurements=tuple(
             MeasurementShown(
                 kind=m.kind,
@@ -219,7 +225,7 @@ def note_shown(note: SessionNote, *, user) -> NoteShown:
                 value=m.value,
             )
             for m in note.measurements.all()
-        ),  # fmt: skip
+        ),
         soap=_soap(note) if detail else None,
         trigger_points=tuple(
             TriggerPointShown(location=p.location, side=p.side, hold_seconds=p.hold_seconds)

@@ -19,9 +19,11 @@ def clearance_request_owe(request) -> None:
     email = request.care_team_member.physician.email
     if email:
         mail_owe(
-            kind=CLEARANCE_MAIL, about=request, recipient=email,
+            kind=CLEARANCE_MAIL,
+            about=request,
+            recipient=email,
             client=request.care_team_member.client,
-        )  # fmt: skip
+        )
 
 
 @outbox.register(CLEARANCE_MAIL, "Clearance request to a physician", watchers=outbox.CLINICIANS)

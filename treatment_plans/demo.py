@@ -17,15 +17,29 @@ from treatment_plans.services import plans as services
 
 
 def _rom(joint, movement, side, baseline, target, by_session=None):
-    return {"kind": "rom", "rom_norm": RomNorm.objects.get(joint=joint, movement=movement),
-            "side": side, "comparator": "gte", "baseline_value": baseline,
-            "target_value": target, "by_session": by_session, "description": ""}  # fmt: skip
+    return {
+        "kind": "rom",
+        "rom_norm": RomNorm.objects.get(joint=joint, movement=movement),
+        "side": side,
+        "comparator": "gte",
+        "baseline_value": baseline,
+        "target_value": target,
+        "by_session": by_session,
+        "description": "",
+    }
 
 
 def _score(kind, comparator, baseline, target, description="", by_session=None):
-    return {"kind": kind, "comparator": comparator, "baseline_value": baseline,
-            "target_value": target, "description": description, "by_session": by_session,
-            "rom_norm": None, "side": ""}  # fmt: skip
+    return {
+        "kind": kind,
+        "comparator": comparator,
+        "baseline_value": baseline,
+        "target_value": target,
+        "description": description,
+        "by_session": by_session,
+        "rom_norm": None,
+        "side": "",
+    }
 
 
 PLANS = {
@@ -35,16 +49,34 @@ PLANS = {
             "health_goal": "Get through a full work day without neck pain.",
             "clinical_reason": "Chronic cervicalgia and tension-type headaches from desk work.",
             "referral": "Dr. Helen Cho, family medicine: cervicalgia (M54.2)",
-            "sessions_per_week": 1, "planned_sessions": 8, "session_minutes": 60,
+            "sessions_per_week": 1,
+            "planned_sessions": 8,
+            "session_minutes": 60,
             "other_treatments": "Continue warfarin as prescribed; INR checks with Dr. Cho.",
             "home_care": "Chin tucks 3x10 daily; doorway pectoral stretch 3x30 s; upper-trapezius stretch.",
             "body_mechanics": "Screen top at eye level, elbows at 90°, a break every 45 minutes.",
         },
         "techniques": [
-            ("swedish", "Neck, shoulders, upper back", "Warm the tissue and improve surface circulation before focused work."),
-            ("trigger_point", "Upper trapezius, levator scapulae (light pressure)", "Release active trigger points that refer pain to the head."),
-            ("myofascial_release", "Cervical and upper thoracic fascia", "Ease restriction behind the forward-head posture."),
-            ("deep_tissue", "Upper trapezius, adapted to light pressure", "Address the hypertonic upper trapezius; pressure kept light because of warfarin."),
+            (
+                "swedish",
+                "Neck, shoulders, upper back",
+                "Warm the tissue and improve surface circulation before focused work.",
+            ),
+            (
+                "trigger_point",
+                "Upper trapezius, levator scapulae (light pressure)",
+                "Release active trigger points that refer pain to the head.",
+            ),
+            (
+                "myofascial_release",
+                "Cervical and upper thoracic fascia",
+                "Ease restriction behind the forward-head posture.",
+            ),
+            (
+                "deep_tissue",
+                "Upper trapezius, adapted to light pressure",
+                "Address the hypertonic upper trapezius; pressure kept light because of warfarin.",
+            ),
         ],
         "milestones": [
             _rom("Cervical spine", "Rotation", "right", 55, 70, by_session=6),
@@ -62,14 +94,24 @@ PLANS = {
             "health_goal": "Grip my tools through a full work day.",
             "clinical_reason": "Ten weeks after flexor-tendon repair of the right forearm; scar adhesion.",
             "referral": "Dr. Samuel Adeyemi, hand surgery: flexor-tendon repair (S56.1)",
-            "sessions_per_week": 1, "planned_sessions": 8, "session_minutes": 60,
+            "sessions_per_week": 1,
+            "planned_sessions": 8,
+            "session_minutes": 60,
             "other_treatments": "Hand therapy with the physical therapist twice a week.",
             "home_care": "Scar massage away from the incision, tendon-gliding exercises as taught by the PT.",
             "body_mechanics": "Neutral wrist when lifting; build grip gradually with padded handles.",
         },
         "techniques": [
-            ("swedish", "Right forearm, upper arm and shoulder", "Reduce guarding and improve circulation in the forearm."),
-            ("myofascial_release", "Forearm flexor fascia, away from the incision", "Restore glide of the flexor compartment; scar mobilisation once cleared."),
+            (
+                "swedish",
+                "Right forearm, upper arm and shoulder",
+                "Reduce guarding and improve circulation in the forearm.",
+            ),
+            (
+                "myofascial_release",
+                "Forearm flexor fascia, away from the incision",
+                "Restore glide of the flexor compartment; scar mobilisation once cleared.",
+            ),
         ],
         "milestones": [
             _rom("Wrist", "Extension", "right", 45, 65),
@@ -87,16 +129,27 @@ PLANS = {
         "data": {
             "health_goal": "Sleep through the night without hip pain.",
             "clinical_reason": "Pregnancy-related low back and hip pain, third trimester.",
-            "sessions_per_week": 1, "planned_sessions": 6, "session_minutes": 60,
+            "sessions_per_week": 1,
+            "planned_sessions": 6,
+            "session_minutes": 60,
             "other_treatments": "Prenatal care with her midwife.",
             "home_care": "Pillow between the knees when side-lying; pelvic tilts.",
             "body_mechanics": "Log-roll to get out of bed; avoid standing on one leg to dress.",
         },
         "techniques": [
-            ("prenatal_postnatal", "Low back, gluteals, hips (side-lying)", "Ease pregnancy-related low back and hip pain safely, side-lying."),
+            (
+                "prenatal_postnatal",
+                "Low back, gluteals, hips (side-lying)",
+                "Ease pregnancy-related low back and hip pain safely, side-lying.",
+            ),
             ("swedish", "Upper back and shoulders", "General relaxation and circulation."),
         ],
-        "milestones": [_score("nprs", "lte", 6, 2), _score("text", "gte", None, None, description="Sleeps 6 hours without waking from hip pain")],
+        "milestones": [
+            _score("nprs", "lte", 6, 2),
+            _score(
+                "text", "gte", None, None, description="Sleeps 6 hours without waking from hip pain"
+            ),
+        ],
         "overrides": {},
     },
     "Haldane": {
@@ -105,19 +158,25 @@ PLANS = {
             "health_goal": "Run 10 km pain-free.",
             "clinical_reason": "Grade I right hamstring strain, three weeks old.",
             "referral": "Self-referred (running club)",
-            "sessions_per_week": 1, "planned_sessions": 6, "session_minutes": 60,
+            "sessions_per_week": 1,
+            "planned_sessions": 6,
+            "session_minutes": 60,
             "other_treatments": "Graded return-to-run programme.",
             "home_care": "Eccentric hamstring bridges; gentle hamstring stretch after runs.",
             "body_mechanics": "Shorter stride at first; warm up before speed work.",
         },
         "techniques": [
-            ("sports", "Right hamstrings, gluteals, calves", "Prepare the tissue for a graded return to running."),
+            (
+                "sports",
+                "Right hamstrings, gluteals, calves",
+                "Prepare the tissue for a graded return to running.",
+            ),
             ("trigger_point", "Right biceps femoris", "Release the tender band at mid-belly."),
         ],
         "milestones": [_rom("Hip", "Flexion", "right", 60, 80), _score("nprs", "lte", 3, 0)],
         "overrides": {},
     },
-}  # fmt: skip
+}
 
 
 @transaction.atomic

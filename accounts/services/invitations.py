@@ -192,9 +192,12 @@ def _revoke_open(actor, person: Client | Physician) -> None:
 def _enqueue_mail(invitation: Invitation, base_url: str) -> None:
     # Owed in the invitation's transaction; the token is made only when it is sent.
     mail_owe(
-        kind=INVITATION_MAIL, about=invitation, recipient=invitation.email,
-        client=invitation.client, params={"base_url": base_url},
-    )  # fmt: skip
+        kind=INVITATION_MAIL,
+        about=invitation,
+        recipient=invitation.email,
+        client=invitation.client,
+        params={"base_url": base_url},
+    )
 
 
 @outbox.register(INVITATION_MAIL, "Portal invitation", watchers=outbox.CLINIC_STAFF)
@@ -376,10 +379,13 @@ def _prove(token: str, date_of_birth: dt.date | None) -> None:
         # Staff reading the client's log see someone tried the link (and when it locked).
         tries = f"{MAX_FAILED_CHECKS - left} of {MAX_FAILED_CHECKS}"
         audit.record(
-            actor=None, action="update", client=invitation.client, target=invitation,
+            actor=None,
+            action="update",
+            client=invitation.client,
+            target=invitation,
             detail=f"portal invitation: wrong date of birth typed ({tries}"
             + (", link locked)" if left <= 0 else ")"),
-        )  # fmt: skip
+        )
     if left <= 0:
         raise InvitationUnavailable(LOCKED)
     raise ValidationError(

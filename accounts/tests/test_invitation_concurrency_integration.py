@@ -38,10 +38,14 @@ def _sent_invitation(cast, n: int) -> tuple[Client, str]:
     person = ClientFactory(user=None, email=f"invitee{n}@example.test", date_of_birth=BORN)
     token = f"link-token-{n}"
     Invitation.objects.create(
-        client=person, email=person.email, role=Role.CLIENT, created_by=cast.frontdesk,
-        expires_at=timezone.now() + dt.timedelta(days=7), token_hash=token_hash(token),
+        client=person,
+        email=person.email,
+        role=Role.CLIENT,
+        created_by=cast.frontdesk,
+        expires_at=timezone.now() + dt.timedelta(days=7),
+        token_hash=token_hash(token),
         sent_at=timezone.now(),
-    )  # fmt: skip
+    )
     return person, token
 
 

@@ -29,9 +29,12 @@ LINK = re.compile(r"https?://\S+/invitations/(?P<token>[\w-]+)/")
 @pytest.fixture
 def lena(db):
     return ClientFactory(
-        user=None, first_name="Lena", last_name="Okafor", email="lena@example.test",
+        user=None,
+        first_name="Lena",
+        last_name="Okafor",
+        email="lena@example.test",
         date_of_birth=BORN,
-    )  # fmt: skip
+    )
 
 
 def _invite_page(person) -> str:

@@ -509,12 +509,15 @@ def test_required_enrolment_then_the_pages_open(client, cast, settings, clock):
     assert client.get(dashboard).status_code == 200
 
 
-@pytest.mark.parametrize("debug,env,expected", [
-    ("false", None, "True"),
-    ("true", None, "False"),
-    ("true", "true", "True"),
-    ("false", "false", "False"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "debug,env,expected",
+    [
+        ("false", None, "True"),
+        ("true", None, "False"),
+        ("true", "true", "True"),
+        ("false", "false", "False"),
+    ],
+)
 def test_the_default_follows_debug_and_the_variable_overrides_it(debug, env, expected):
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CLINIC_REQUIRE"))

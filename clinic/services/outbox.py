@@ -55,18 +55,31 @@ SWEEP_BUDGET_SECONDS = 60.0
 
 
 def mail_owe(
-    *, kind: str, about, recipient: str, client=None, params: dict | None = None,
-    key: str | None = None, now: dt.datetime | None = None, wake_worker: bool = True,
-) -> OutboundMail | None:  # fmt: skip
+    *,
+    kind: str,
+    about,
+    recipient: str,
+    client=None,
+    params: dict | None = None,
+    key: str | None = None,
+    now: dt.datetime | None = None,
+    wake_worker: bool = True,
+) -> OutboundMail | None:
     """Record that `kind` mail about `about` is owed to `recipient`. Call it inside the
     transaction that makes the mail owed. With a `key`, a second call owes nothing more
     (returns None). `wake_worker=False` when the caller delivers it itself after commit."""
     now = now or timezone.now()
     mail = OutboundMail(
-        kind=kind, about_id=str(about.pk if hasattr(about, "pk") else about),
-        recipient=recipient, client=client, params=params or {}, key=key,
-        created_at=now, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER,
-    )  # fmt: skip
+        kind=kind,
+        about_id=str(about.pk if hasattr(about, "pk") else about),
+        recipient=recipient,
+        client=client,
+        params=params or {},
+        key=key,
+        created_at=now,
+        next_attempt_at=now,
+        give_up_at=now + GIVE_UP_AFTER,
+    )
     try:
         with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's work
             mail.save(force_insert=True)
@@ -199,8 +212,13 @@ def _retry(mail, token, now: dt.datetime, error: str, **fields) -> str:
     done = OutboundMail.objects.filter(pk=mail.pk, claim=token).update(
         next_attempt_at=later, last_error=_trim(error), lease_until=None, claim=None, **fields
     )
-    logger.info("mail %s (%s): attempt %d failed, next at %s", mail.pk, mail.kind,
-                mail.attempts, later.isoformat())  # fmt: skip
+    logger.info(
+        "mail %s (%s): attempt %d failed, next at %s",
+        mail.pk,
+        mail.kind,
+        mail.attempts,
+        later.isoformat(),
+    )
     return "retry" if done == 1 else "skipped"
 
 
@@ -275,15 +293,23 @@ def mail_resend(*, actor, mail: OutboundMail, now: dt.datetime | None = None) ->
         raise PermissionDenied("Only clinic staff resend mail.")
     now = now or timezone.now()
     resent = OutboundMail.objects.filter(pk=mail.pk, status=Status.FAILED).update(
-        status=Status.WAITING, attempts=0, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER,
-        last_error="", claim=None, lease_until=None,
-    )  # fmt: skip
+        status=Status.WAITING,
+        attempts=0,
+        next_attempt_at=now,
+        give_up_at=now + GIVE_UP_AFTER,
+        last_error="",
+        claim=None,
+        lease_until=None,
+    )
     if resent != 1:
         raise ValueError("Only a mail that could not be delivered can be sent again.")
     audit.record(
-        actor=actor, action="update", client=mail.client, target=mail,
+        actor=actor,
+        action="update",
+        client=mail.client,
+        target=mail,
         detail=f"mail sent again: {mail.label}",
-    )  # fmt: skip
+    )
     _wake_after_commit(mail.pk)
     mail.refresh_from_db()
     return mail

@@ -72,9 +72,12 @@ def _email_changed(client: Client, previous: str, *, by_client: bool) -> list[st
     client.email_previous = "" if by_client else proved
     for address in dict.fromkeys(a for a in (proved, previous) if a):
         mail_owe(
-            kind=EMAIL_CHANGED_MAIL, about=client, recipient=address, client=client,
+            kind=EMAIL_CHANGED_MAIL,
+            about=client,
+            recipient=address,
+            client=client,
             params={"new": masked_email(client.email)},
-        )  # fmt: skip
+        )
     return ["email_changed_at", "email_previous"]
 
 
@@ -110,9 +113,11 @@ def password_reset_owe(*, user, domain: str, use_https: bool) -> None:
     """The user asked for a reset link: owed now, built (token included) at send time, so no
     token ever travels through the broker or sits in the outbox."""
     mail_owe(
-        kind=PASSWORD_RESET_MAIL, about=user, recipient=user.email,
+        kind=PASSWORD_RESET_MAIL,
+        about=user,
+        recipient=user.email,
         params={"domain": domain, "use_https": use_https},
-    )  # fmt: skip
+    )
 
 
 @outbox.register(PASSWORD_RESET_MAIL, "Password reset link", watchers=outbox.ADMIN_ONLY)
@@ -186,7 +191,10 @@ def client_update(*, actor, client: Client, data: dict) -> Client:
         client.full_clean()
         client.save()
         audit.record(
-            actor=actor, action="update", client=client, target=client,
+            actor=actor,
+            action="update",
+            client=client,
+            target=client,
             detail="changed: " + ", ".join(changed),
-        )  # fmt: skip
+        )
     return client

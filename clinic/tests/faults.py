@@ -101,9 +101,18 @@ class RedisServer:
         if self._process is not None:
             return
         command = [
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(self.folder),
-        ]  # fmt: skip
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+        ]
         with (self.folder / "redis.log").open("a") as log:  # the server keeps its own copy
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         wait_until(self._answers, timeout=20, what=f"redis on port {self.port}")

@@ -15,28 +15,28 @@ Y, N = True, False
 
 # predicate:            admin therapist front_desk client physician
 TABLE = {
-    "see_clinical":          (Y, Y, N, Y, Y),
-    "see_clinical_detail":   (Y, Y, N, N, N),
+    "see_clinical": (Y, Y, N, Y, Y),
+    "see_clinical_detail": (Y, Y, N, N, N),
     "see_full_health_history": (Y, Y, N, Y, N),
-    "see_home_care":         (Y, Y, N, Y, N),
-    "see_contacts":          (Y, Y, Y, Y, N),
-    "see_appointments":      (Y, Y, Y, Y, N),
-    "see_consents":          (Y, Y, Y, Y, N),
-    "see_care_readiness":    (Y, Y, Y, N, N),
-    "see_pdf_error":         (Y, Y, N, N, N),
-    "view_audit":            (Y, N, N, N, N),
-    "chart":                 (N, Y, N, N, N),
-    "book":                  (Y, Y, Y, N, N),
-    "sign_consents":         (N, Y, N, Y, N),
-    "add_referral_letter":   (N, Y, N, Y, N),
-    "invite_client":         (N, Y, Y, N, N),
-    "invite_physician":      (Y, Y, N, N, N),
-    "retry_pdf":             (Y, Y, N, N, N),
-    "answer_clearance":      (N, N, N, N, Y),
-    "acknowledge_plan":      (N, N, N, N, Y),
-    "manage_staff":          (Y, N, N, N, N),
-    "is_client":             (N, N, N, Y, N),
-}  # fmt: skip
+    "see_home_care": (Y, Y, N, Y, N),
+    "see_contacts": (Y, Y, Y, Y, N),
+    "see_appointments": (Y, Y, Y, Y, N),
+    "see_consents": (Y, Y, Y, Y, N),
+    "see_care_readiness": (Y, Y, Y, N, N),
+    "see_pdf_error": (Y, Y, N, N, N),
+    "view_audit": (Y, N, N, N, N),
+    "chart": (N, Y, N, N, N),
+    "book": (Y, Y, Y, N, N),
+    "sign_consents": (N, Y, N, Y, N),
+    "add_referral_letter": (N, Y, N, Y, N),
+    "invite_client": (N, Y, Y, N, N),
+    "invite_physician": (Y, Y, N, N, N),
+    "retry_pdf": (Y, Y, N, N, N),
+    "answer_clearance": (N, N, N, N, Y),
+    "acknowledge_plan": (N, N, N, N, Y),
+    "manage_staff": (Y, N, N, N, N),
+    "is_client": (N, N, N, Y, N),
+}
 
 
 def _user(role, **extra):
@@ -90,7 +90,10 @@ def test_write_note_for(role, own, status, expected):
 OFFERS = {
     "book": ["appointment_new", "client_edit", "waitlist_new", "free_slot_finder"],
     "chart": [
-        "health_history_edit", "health_history_review", "assessment_new", "note_addendum",
+        "health_history_edit",
+        "health_history_review",
+        "assessment_new",
+        "note_addendum",
         "plan_new",
     ],
     "invite_client": ["client_invite"],
@@ -101,7 +104,7 @@ OFFERS = {
     "acknowledge_plan": ["plan_version_acknowledge"],
     "view_audit": ["audit_log"],
     "see_consents": ["client_consents", "portal_consents"],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,21 @@ from sessions_log.tests.factories import SessionNoteFactory
 
 # The demographic columns of Client (DESIGN.md: demographics, contacts) a page may show.
 DEMOGRAPHICS = {
-    "pk", "first_name", "last_name", "preferred_name", "date_of_birth", "email", "phone",
-    "address", "emergency_contact_name", "emergency_contact_phone",
-    "emergency_contact_relationship", "primary_physician", "referral_source", "user_id",
-}  # fmt: skip
+    "pk",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "primary_physician",
+    "referral_source",
+    "user_id",
+}
 CLINICAL_RELATIONS = ("health_histories", "session_notes", "assessments", "consents")
 
 
@@ -57,8 +68,11 @@ def test_a_physician_gets_name_and_birth_date(client, cast):
     shown, response = _page_client(client, cast.physician_user, cast)
     assert type(shown) is ClientIdentity
     assert {f.name for f in dataclasses.fields(shown)} == {
-        "pk", "first_name", "last_name", "date_of_birth",
-    }  # fmt: skip
+        "pk",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+    }
     page = response.content.decode()
     assert "555-0199" not in page and "pat@example.test" not in page
 

@@ -151,8 +151,10 @@ def test_mail_server_down_for_days_the_confirmation_arrives_once_when_it_returns
     [owed] = OutboundMail.objects.all()
     wait_until(
         lambda: OutboundMail.objects.get(pk=owed.pk).attempts == 1,
-        timeout=30, what="the worker's first attempt", workers=[worker],
-    )  # fmt: skip
+        timeout=30,
+        what="the worker's first attempt",
+        workers=[worker],
+    )
     owed.refresh_from_db()
     assert owed.status == Status.WAITING and "could not be reached" in owed.last_error
 

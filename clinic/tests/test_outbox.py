@@ -41,16 +41,21 @@ def appointment(cast):
     cast.client.save()
     starts_at = timezone.now() + dt.timedelta(days=10)
     return AppointmentFactory(
-        client=cast.client, therapist=cast.therapist.therapist_profile,
-        starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1),
-    )  # fmt: skip
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=1),
+    )
 
 
 def _owe(appointment, **kwargs) -> OutboundMail:
     return mail_owe(
-        kind=CONFIRMATION, about=appointment, recipient=appointment.client.email,
-        client=appointment.client, **kwargs,
-    )  # fmt: skip
+        kind=CONFIRMATION,
+        about=appointment,
+        recipient=appointment.client.email,
+        client=appointment.client,
+        **kwargs,
+    )
 
 
 def _server_says(monkeypatch, error):
@@ -290,8 +295,9 @@ def test_who_sees_which_mail(cast, kind, readers):
 
 
 @pytest.mark.parametrize("rows", [3, 40])
-def test_the_outbox_page_queries_do_not_grow(client, cast, appointment, rows,
-                                             django_assert_max_num_queries):  # fmt: skip
+def test_the_outbox_page_queries_do_not_grow(
+    client, cast, appointment, rows, django_assert_max_num_queries
+):
     for n in range(rows):
         (_failed if n % 2 else _owe)(appointment)
     client.force_login(cast.frontdesk)

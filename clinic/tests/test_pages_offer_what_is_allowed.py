@@ -11,10 +11,19 @@ import pytest
 from clinic.tests.test_roles_and_urls import MATRIX, ROLES, _url
 
 PAGES = [
-    "client_detail", "health_history", "assessment_list", "plan_list", "plan_detail",
-    "client_notes", "note_detail", "appointment_detail", "client_consents", "portal",
-    "portal_health_history", "portal_consents",
-]  # fmt: skip
+    "client_detail",
+    "health_history",
+    "assessment_list",
+    "plan_list",
+    "plan_detail",
+    "client_notes",
+    "note_detail",
+    "appointment_detail",
+    "client_consents",
+    "portal",
+    "portal_health_history",
+    "portal_consents",
+]
 LINK = re.compile(r'<a [^>]*href="(/[^"]*)"')
 NOT_FOLLOWED = ("/accounts/logout", "/static/", "/admin/")
 

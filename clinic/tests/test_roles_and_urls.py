@@ -146,9 +146,11 @@ def _failed_mail(cast):
 
     if not hasattr(cast, "failed_mail"):
         cast.failed_mail = mail_owe(
-            kind="appointment_confirmation", about=cast.client, recipient="x@example.test",
+            kind="appointment_confirmation",
+            about=cast.client,
+            recipient="x@example.test",
             client=cast.client,
-        )  # fmt: skip
+        )
         OutboundMail.objects.filter(pk=cast.failed_mail.pk).update(status="failed")
     return cast.failed_mail
 

@@ -101,9 +101,11 @@ def test_a_token_counts_only_for_the_user_who_submitted_it(client, cast):
 def test_a_month_old_token_is_purged_and_a_newer_one_kept(desk, cast):
     now = timezone.now()
     FormSubmission.objects.create(
-        user=cast.frontdesk, token=uuid.uuid4(), result_url="/old/",
+        user=cast.frontdesk,
+        token=uuid.uuid4(),
+        result_url="/old/",
         created_at=now - KEEP - dt.timedelta(minutes=1),
-    )  # fmt: skip
+    )
     kept = FormSubmission.objects.create(
         user=cast.frontdesk, token=uuid.uuid4(), result_url="/new/", created_at=now - KEEP / 2
     )

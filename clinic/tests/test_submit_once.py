@@ -39,11 +39,16 @@ def _booking(cast, **extra) -> dict:
         name="Treatment", defaults={"duration_minutes": 60}
     )
     return {
-        "client": str(cast.client.pk), "therapist": str(cast.therapist.therapist_profile.pk),
+        "client": str(cast.client.pk),
+        "therapist": str(cast.therapist.therapist_profile.pk),
         "appointment_type": str(treatment.pk),
-        "date": (today() + dt.timedelta(days=7)).isoformat(), "time": "10:00", "room": "",
-        "front_desk_note": "Prefers the left side", "interval_weeks": "1", **extra,
-    }  # fmt: skip
+        "date": (today() + dt.timedelta(days=7)).isoformat(),
+        "time": "10:00",
+        "room": "",
+        "front_desk_note": "Prefers the left side",
+        "interval_weeks": "1",
+        **extra,
+    }
 
 
 def _first_appointment() -> str:
@@ -53,18 +58,26 @@ def _first_appointment() -> str:
 
 def _waitlist(**extra) -> dict:
     return {
-        "therapist": "", "appointment_type": "", "earliest_date": today().isoformat(),
+        "therapist": "",
+        "appointment_type": "",
+        "earliest_date": today().isoformat(),
         "latest_date": (today() + dt.timedelta(days=10)).isoformat(),
-        "earliest_time": "09:00", "latest_time": "12:00", "note": "Mornings only", **extra,
-    }  # fmt: skip
+        "earliest_time": "09:00",
+        "latest_time": "12:00",
+        "note": "Mornings only",
+        **extra,
+    }
 
 
 def _time_off(**extra) -> dict:
     day = today() + dt.timedelta(days=9)
     return {
-        "action": "time_off_add", "off-starts_at": f"{day}T08:00",
-        "off-ends_at": f"{day}T18:00", "off-reason": "Course in Lyon", **extra,
-    }  # fmt: skip
+        "action": "time_off_add",
+        "off-starts_at": f"{day}T08:00",
+        "off-ends_at": f"{day}T18:00",
+        "off-reason": "Course in Lyon",
+        **extra,
+    }
 
 
 def _forms(cast) -> dict[str, Form]:
@@ -72,24 +85,42 @@ def _forms(cast) -> dict[str, Form]:
     hours = reverse("therapist_hours", args=[cast.therapist.therapist_profile.pk])
     return {
         "booking": Form(
-            reverse("appointment_new"), _booking(cast), _booking(cast, date=""),
-            "Prefers the left side", Appointment.objects.all, 1, _first_appointment,
+            reverse("appointment_new"),
+            _booking(cast),
+            _booking(cast, date=""),
+            "Prefers the left side",
+            Appointment.objects.all,
+            1,
+            _first_appointment,
         ),
         "series": Form(
-            reverse("appointment_new"), _booking(cast, repeat="on", repeat_count="3"),
-            _booking(cast, repeat="on", repeat_count=""), "Prefers the left side",
-            Appointment.objects.all, 3, _first_appointment,
+            reverse("appointment_new"),
+            _booking(cast, repeat="on", repeat_count="3"),
+            _booking(cast, repeat="on", repeat_count=""),
+            "Prefers the left side",
+            Appointment.objects.all,
+            3,
+            _first_appointment,
         ),
         "waitlist": Form(
-            reverse("waitlist_new", args=[cast.client.pk]), _waitlist(),
-            _waitlist(latest_date="2000-01-01"), "Mornings only", WaitlistEntry.objects.all, 1,
+            reverse("waitlist_new", args=[cast.client.pk]),
+            _waitlist(),
+            _waitlist(latest_date="2000-01-01"),
+            "Mornings only",
+            WaitlistEntry.objects.all,
+            1,
             lambda: client_page,
         ),
         "time off": Form(
-            hours, _time_off(), _time_off(**{"off-ends_at": "2000-01-01T09:00"}),
-            "Course in Lyon", TimeOff.objects.all, 1, lambda: hours,
+            hours,
+            _time_off(),
+            _time_off(**{"off-ends_at": "2000-01-01T09:00"}),
+            "Course in Lyon",
+            TimeOff.objects.all,
+            1,
+            lambda: hours,
         ),
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture

@@ -40,10 +40,15 @@ def _booking(cast, treatment, round_number: int) -> dict:
     """Each round on its own day; odd rounds book a weekly series of three (whose later dates
     fall after the last round's day)."""
     data = {
-        "client": str(cast.client.pk), "therapist": str(cast.therapist.therapist_profile.pk),
-        "appointment_type": str(treatment.pk), "date": _day(round_number).isoformat(),
-        "time": "10:00", "room": "", "front_desk_note": "", "interval_weeks": "1",
-    }  # fmt: skip
+        "client": str(cast.client.pk),
+        "therapist": str(cast.therapist.therapist_profile.pk),
+        "appointment_type": str(treatment.pk),
+        "date": _day(round_number).isoformat(),
+        "time": "10:00",
+        "room": "",
+        "front_desk_note": "",
+        "interval_weeks": "1",
+    }
     if round_number % 2:
         data |= {"repeat": "on", "repeat_count": "3"}
     return data

@@ -83,17 +83,34 @@ def make_plan(cast, *, client=None):
     norm = rom_norm()
     MilestoneFactory(version=version, order=0)  # NPRS at most 3, baseline 6
     MilestoneFactory(
-        version=version, order=1, kind=Milestone.Kind.ROM, rom_norm=norm, side="right",
-        comparator="gte", target_value=70, baseline_value=50, by_session=6,
-    )  # fmt: skip
+        version=version,
+        order=1,
+        kind=Milestone.Kind.ROM,
+        rom_norm=norm,
+        side="right",
+        comparator="gte",
+        target_value=70,
+        baseline_value=50,
+        by_session=6,
+    )
     MilestoneFactory(
-        version=version, order=2, kind=Milestone.Kind.PSFS, description="Sitting at the desk",
-        comparator="gte", target_value=8, baseline_value=3,
-    )  # fmt: skip
+        version=version,
+        order=2,
+        kind=Milestone.Kind.PSFS,
+        description="Sitting at the desk",
+        comparator="gte",
+        target_value=8,
+        baseline_value=3,
+    )
     MilestoneFactory(
-        version=version, order=3, kind=Milestone.Kind.TEXT, comparator="",
-        description="Sleeps through the night", target_value=None, baseline_value=None,
-    )  # fmt: skip
+        version=version,
+        order=3,
+        kind=Milestone.Kind.TEXT,
+        comparator="",
+        description="Sleeps through the night",
+        target_value=None,
+        baseline_value=None,
+    )
     rule = ContraindicationRule.objects.create(
         condition="anticoagulants",
         technique=technique("trigger_point"),
@@ -192,9 +209,11 @@ def test_the_file_is_recorded_privately(cast, request_pdf):
 def test_progress_so_far_takes_the_latest_assessment(cast):
     version = make_plan(cast)
     later = AssessmentFactory(
-        client=cast.client, assessed_by=cast.therapist, nprs=2,
+        client=cast.client,
+        assessed_by=cast.therapist,
+        nprs=2,
         assessed_on=dt.date.today() + dt.timedelta(days=1),
-    )  # fmt: skip
+    )
 
     nprs, rom, psfs, text = milestone_progress(version)
 
@@ -240,9 +259,11 @@ def test_fingerprint_changes_with_progress(cast, request_pdf):
     first = request_pdf(version)
 
     AssessmentFactory(
-        client=cast.client, assessed_by=cast.therapist, nprs=1,
+        client=cast.client,
+        assessed_by=cast.therapist,
+        nprs=1,
         assessed_on=dt.date.today() + dt.timedelta(days=2),
-    )  # fmt: skip
+    )
 
     assert plan_pdf_fingerprint(version) != before
     second = request_pdf(version)
@@ -257,9 +278,11 @@ def test_refresh_debounces_to_the_newest_request(
     with django_capture_on_commit_callbacks() as callbacks:
         stale = plan_pdf_refresh(version=version)
         AssessmentFactory(
-            client=cast.client, assessed_by=cast.therapist, nprs=3,
+            client=cast.client,
+            assessed_by=cast.therapist,
+            nprs=3,
             assessed_on=dt.date.today() + dt.timedelta(days=1),
-        )  # fmt: skip
+        )
         newest = plan_pdf_refresh(version=version)
     for callback in callbacks:  # the countdowns have passed: both tasks run
         callback()
@@ -386,9 +409,11 @@ def test_sweep_leaves_live_renders_and_gives_up_on_hopeless_ones(
         requested_at=long_ago, started_at=long_ago, lease_until=now + LEASE, attempts=1
     )
     PlanPdf.objects.filter(pk=hopeless.pk).update(
-        requested_at=long_ago, started_at=long_ago, lease_until=long_ago + LEASE,
+        requested_at=long_ago,
+        started_at=long_ago,
+        lease_until=long_ago + LEASE,
         attempts=MAX_ATTEMPTS,
-    )  # fmt: skip
+    )
 
     assert plan_pdf_sweep() == 0
     assert plan_pdf_render(pdf_id=str(live.pk)) is False  # a redelivery: the lease holds
@@ -581,9 +606,11 @@ def test_the_version_link_serves_the_newest_ready_pdf(cast, client, request_pdf)
     version = make_plan(cast)
     request_pdf(version)
     AssessmentFactory(
-        client=cast.client, assessed_by=cast.therapist, nprs=1,
+        client=cast.client,
+        assessed_by=cast.therapist,
+        nprs=1,
         assessed_on=dt.date.today() + dt.timedelta(days=2),
-    )  # fmt: skip
+    )
     newest = request_pdf(version)
     client.force_login(cast.client_user)
 
@@ -628,9 +655,11 @@ def test_care_team_gets_one_mail_without_health_data(cast, request_pdf):
 
     request_pdf(version)
     AssessmentFactory(
-        client=cast.client, assessed_by=cast.therapist, nprs=1,
+        client=cast.client,
+        assessed_by=cast.therapist,
+        nprs=1,
         assessed_on=dt.date.today() + dt.timedelta(days=2),
-    )  # fmt: skip
+    )
     request_pdf(version)  # new progress, new PDF: the physician was told already
 
     [message] = mail.outbox
@@ -693,13 +722,18 @@ def test_the_pdf_names_conditions_as_people_do_with_site_and_date_for_local_rule
 
     version = make_plan(cast)
     HealthHistoryFactory(
-        client=cast.client, conditions=["anticoagulants", "recent_surgery"],
-        recent_surgery_date=dt.date(2026, 11, 3), recent_surgery_site="left knee",
-    )  # fmt: skip
+        client=cast.client,
+        conditions=["anticoagulants", "recent_surgery"],
+        recent_surgery_date=dt.date(2026, 11, 3),
+        recent_surgery_site="left knee",
+    )
     ContraindicationRule.objects.create(
-        condition="recent_surgery", technique=None, severity=Severity.CAUTION, local=True,
+        condition="recent_surgery",
+        technique=None,
+        severity=Severity.CAUTION,
+        local=True,
         reason="Avoid the surgical site.",
-    )  # fmt: skip
+    )
     html = pdf_module.plan_html(version)
     assert "recent_surgery" not in html and "with anticoagulants" not in html
     assert (

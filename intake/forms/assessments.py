@@ -336,7 +336,7 @@ def assessment_forms(
         specials=SpecialRows(data, prefix="special", initial=initial["specials"]),
         psfs=PsfsRows(data, prefix="psfs", initial=initial["psfs"]),
         lefs=LefsForm(data, prefix="lefs", initial=initial["lefs"]),
-    )  # fmt: skip
+    )
 
 
 def _initial_from(assessment: Assessment) -> dict:

@@ -64,9 +64,11 @@ class Assessment(UUIDModel):
         default=dict, blank=True, help_text="Body-chart region key -> intensity 0-10."
     )
     nprs = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(10)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
         verbose_name="Pain now (NPRS 0-10)",
-    )  # fmt: skip
+    )
     psfs_items = models.JSONField(
         default=list, blank=True, help_text='[{"activity": "...", "score": 0-10}] (3 to 5 items)'
     )

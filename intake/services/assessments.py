@@ -91,9 +91,10 @@ def assessment_update(
     _validate(data)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     changed = [
-        name for name in ASSESSMENT_FIELDS
+        name
+        for name in ASSESSMENT_FIELDS
         if name in data and getattr(assessment, name) != data[name]
-    ]  # fmt: skip
+    ]
     for name in changed:
         setattr(assessment, name, data[name])
     assessment.full_clean()

@@ -63,9 +63,12 @@ def health_history_save(*, actor, client: Client, data: dict, referral_file=None
     changed = ", ".join(changed_fields(latest, history))
     detail = f"health history v{history.version}" + (f": {changed}" if changed else "")
     audit.record(
-        actor=actor, action="create" if latest is None else "update", client=client,
-        target=history, detail=detail,
-    )  # fmt: skip
+        actor=actor,
+        action="create" if latest is None else "update",
+        client=client,
+        target=history,
+        detail=detail,
+    )
     return history
 
 
@@ -95,9 +98,12 @@ def health_history_review(*, actor, history: HealthHistory) -> HealthHistory:
     history.reviewed_by, history.reviewed_at = actor, timezone.now()
     history.save(update_fields=["reviewed_by", "reviewed_at"])
     audit.record(
-        actor=actor, action="sign", client=history.client, target=history,
+        actor=actor,
+        action="sign",
+        client=history.client,
+        target=history,
         detail=f"reviewed health history v{history.version}",
-    )  # fmt: skip
+    )
     return history
 
 

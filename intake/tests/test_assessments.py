@@ -265,12 +265,16 @@ def test_new_assessment_is_saved_and_shown(client, cast):
         ({"mmt-0-grade": "6"}, "mmt0", "grade", "6"),
         ({"nprs": "11"}, "main", "nprs", "11"),
         ({"pain_regions.back.neck": "12"}, "main", "pain_regions", "12"),
-        ({"assessed_on": (dt.date.today() + dt.timedelta(days=3)).isoformat()}, "main",
-         "assessed_on", None),
+        (
+            {"assessed_on": (dt.date.today() + dt.timedelta(days=3)).isoformat()},
+            "main",
+            "assessed_on",
+            None,
+        ),
         ({"rom-0-side": "central"}, "rom0", "side", None),
         ({"psfs-2-score": "11"}, "psfs2", "score", "11"),
     ],
-)  # fmt: skip
+)
 def test_out_of_range_input_is_reported_at_the_field_and_kept(
     client, cast, fields, form_name, field_name, typed
 ):
@@ -355,8 +359,15 @@ def test_reassessment_lists_last_movements_with_hints_and_skips_untouched_rows(c
     assert "Last time: 55°" in page.content.decode()
     assert rom.forms[1].initial.get("degrees") is None  # an old value is never pre-filled
     # Only the right side is measured again; the untouched left row is not saved.
-    post = _post(**{"rom-0-side": "left", "rom-0-degrees": "", "rom-1-norm": str(norm.pk),
-                    "rom-1-side": "right", "rom-1-degrees": "63"})  # fmt: skip
+    post = _post(
+        **{
+            "rom-0-side": "left",
+            "rom-0-degrees": "",
+            "rom-1-norm": str(norm.pk),
+            "rom-1-side": "right",
+            "rom-1-degrees": "63",
+        }
+    )
     response = client.post(_new_url(cast), post)
     assert response.status_code == 302, response.context["forms"].rom.errors
     new = Assessment.objects.exclude(pk=previous.pk).get()
@@ -404,11 +415,16 @@ def _list(cast):
 @pytest.mark.parametrize(
     "role,code",
     [
-        ("admin", 200), ("therapist", 200), ("therapist2", 200), ("frontdesk", 403),
-        ("client_user", 200), ("client2_user", 404),
-        ("physician_user", 200), ("physician2_user", 404),
+        ("admin", 200),
+        ("therapist", 200),
+        ("therapist2", 200),
+        ("frontdesk", 403),
+        ("client_user", 200),
+        ("client2_user", 404),
+        ("physician_user", 200),
+        ("physician2_user", 404),
     ],
-)  # fmt: skip
+)
 def test_detail_and_list_check_ownership(client, cast, assessment, role, code):
     client.force_login(getattr(cast, role))
     assert client.get(_detail(assessment)).status_code == code
@@ -418,11 +434,16 @@ def test_detail_and_list_check_ownership(client, cast, assessment, role, code):
 @pytest.mark.parametrize(
     "role,code",
     [
-        ("admin", 403), ("therapist", 200), ("therapist2", 403), ("frontdesk", 403),
-        ("client_user", 403), ("client2_user", 403),
-        ("physician_user", 403), ("physician2_user", 403),
+        ("admin", 403),
+        ("therapist", 200),
+        ("therapist2", 403),
+        ("frontdesk", 403),
+        ("client_user", 403),
+        ("client2_user", 403),
+        ("physician_user", 403),
+        ("physician2_user", 403),
     ],
-)  # fmt: skip
+)
 def test_edit_is_for_the_author_only(client, cast, assessment, role, code):
     client.force_login(getattr(cast, role))
     url = reverse("assessment_edit", args=[assessment.pk])
@@ -433,8 +454,16 @@ def test_edit_is_for_the_author_only(client, cast, assessment, role, code):
         assert assessment.nprs == 6
 
 
-@pytest.mark.parametrize("role,code", [("therapist2", 200), ("admin", 403), ("frontdesk", 403),
-                                       ("client_user", 403), ("physician_user", 403)])  # fmt: skip
+@pytest.mark.parametrize(
+    "role,code",
+    [
+        ("therapist2", 200),
+        ("admin", 403),
+        ("frontdesk", 403),
+        ("client_user", 403),
+        ("physician_user", 403),
+    ],
+)
 def test_new_is_for_therapists_only(client, cast, role, code):
     client.force_login(getattr(cast, role))
     assert client.get(_new_url(cast)).status_code == code

@@ -91,9 +91,10 @@ def test_a_review_while_the_client_saves_a_new_version_reviews_the_newest_or_not
             client_locked.set()
             wait_until_another_waits_for_a_lock()
             history.health_history_save(
-                actor=cast.client_user, client=cast.client,
+                actor=cast.client_user,
+                client=cast.client,
                 data={"reason_for_visit": "Worse since Monday"},
-            )  # fmt: skip
+            )
         return "saved"
 
     def reviewing():

@@ -161,10 +161,15 @@ def test_health_alerts_show_every_flag_from_one_lean_query(rf, cast, django_asse
     (the read loads only those)."""
     HealthHistoryFactory(client=cast.client, version=1, allergies="Penicillin")
     HealthHistoryFactory(
-        client=cast.client, version=2, conditions=["pregnancy", "recent_surgery", "dvt"],
-        pregnancy_due_date=dt.date(2027, 2, 1), recent_surgery_date=dt.date(2026, 9, 14),
-        recent_surgery_site="right forearm", allergies="Latex", reviewed_at=timezone.now(),
-    )  # fmt: skip
+        client=cast.client,
+        version=2,
+        conditions=["pregnancy", "recent_surgery", "dvt"],
+        pregnancy_due_date=dt.date(2027, 2, 1),
+        recent_surgery_date=dt.date(2026, 9, 14),
+        recent_surgery_site="right forearm",
+        allergies="Latex",
+        reviewed_at=timezone.now(),
+    )
     request = rf.get("/")
     request.user = cast.therapist
     template = Template("{% load intake_tags %}{% health_alerts client %}")
@@ -313,8 +318,12 @@ def test_injuries_take_rows_added_in_the_page_and_offer_four_without_script(clie
     assert response.status_code == 302
     history = HealthHistory.objects.get(client=cast.client)
     assert [item["what"] for item in history.injuries_and_surgeries] == [
-        "Whiplash, car accident", "Operation 2", "Operation 3", "Operation 4", "Operation 5",
-    ]  # fmt: skip
+        "Whiplash, car accident",
+        "Operation 2",
+        "Operation 3",
+        "Operation 4",
+        "Operation 5",
+    ]
 
 
 # --- the answers: one list, on the model ------------------------------------------------------

@@ -119,9 +119,14 @@ def _edit(request, client, *, done):
     return render(
         request,
         "intake/history_form.html",
-        {"client": client, "form": form, "injuries": injuries, "latest": latest,
-         "groups": conditions.grouped()},
-    )  # fmt: skip
+        {
+            "client": client,
+            "form": form,
+            "injuries": injuries,
+            "latest": latest,
+            "groups": conditions.grouped(),
+        },
+    )
 
 
 def _unsaved_copy(latest: HealthHistory | None) -> HealthHistory | None:

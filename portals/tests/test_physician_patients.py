@@ -27,9 +27,12 @@ def _patient(cast, last_name, first_name="Pat", goal=None):
     CareTeamMemberFactory(client=client, physician=cast.physician)
     if goal:
         PlanVersionFactory(
-            plan__client=client, plan__therapist=cast.therapist, plan__status="active",
-            activated_at=timezone.now(), health_goal=goal,
-        )  # fmt: skip
+            plan__client=client,
+            plan__therapist=cast.therapist,
+            plan__status="active",
+            activated_at=timezone.now(),
+            health_goal=goal,
+        )
     return client
 
 
@@ -81,9 +84,11 @@ def test_each_row_gets_its_own_clients_plan(physician, cast, twenty_six):
 
 def test_a_card_shows_name_birth_date_plan_line_and_its_own_links(physician, cast):
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
         activated_at=timezone.now(),
-    )  # fmt: skip
+    )
     page = physician.get(URL).content.decode()
     assert re.search(
         f"Quillfeather, Oriana</a>[^<]*<span[^>]*>born {day(cast.client.date_of_birth)}", page
@@ -191,9 +196,12 @@ def test_query_count_is_the_same_for_2_and_30_patients(physician, cast):
 
 def test_a_draft_version_and_other_physicians_acknowledgements_stay_hidden(physician, cast):
     current = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
-        activated_at=timezone.now(), health_goal="The activated goal",
-    )  # fmt: skip
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
+        activated_at=timezone.now(),
+        health_goal="The activated goal",
+    )
     PlanVersionFactory(plan=current.plan, number=2, health_goal="A draft goal")
     PlanAcknowledgement.objects.create(version=current, physician=cast.physician2)
     page = physician.get(URL).content.decode()

@@ -124,9 +124,12 @@ def test_portal_lists_forms_still_to_complete(portal):
 
 def test_portal_shows_the_active_plan_in_plain_language(portal, cast):
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
-        activated_at=timezone.now(), home_care="Chin tucks every morning",
-    )  # fmt: skip
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
+        activated_at=timezone.now(),
+        home_care="Chin tucks every morning",
+    )
     PlanTechniqueFactory(version=version)
     MilestoneFactory(version=version)
     page = portal.get(reverse("portal")).content.decode()
@@ -138,14 +141,20 @@ def test_portal_shows_the_active_plan_in_plain_language(portal, cast):
 
 def test_on_a_phone_the_milestone_chart_is_a_list_of_figures(portal, cast):
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
         activated_at=timezone.now(),
-    )  # fmt: skip
+    )
     MilestoneFactory(version=version)  # pain: baseline 6, target at most 3, nothing measured
     MilestoneFactory(
-        version=version, kind="psfs", description="Computer work", comparator="gte",
-        baseline_value=4, target_value=7,
-    )  # fmt: skip
+        version=version,
+        kind="psfs",
+        description="Computer work",
+        comparator="gte",
+        baseline_value=4,
+        target_value=7,
+    )
     page = portal.get(reverse("portal")).content.decode()
     # Bootstrap's sm breakpoint is 576 px: the drawing above it, the list below it.
     assert '<div class="chart-wrap d-none d-sm-block"><svg' in page
@@ -158,8 +167,10 @@ def test_on_a_phone_the_milestone_chart_is_a_list_of_figures(portal, cast):
 def test_past_sessions_show_techniques_and_home_care_not_soap(portal, cast):
     SessionNoteFactory(
         appointment=AppointmentFactory(client=cast.client, starts_at=_in(-48)),
-        signed_at=timezone.now(), home_care="Doorway stretch", assessment="internal-only",
-    )  # fmt: skip
+        signed_at=timezone.now(),
+        home_care="Doorway stretch",
+        assessment="internal-only",
+    )
     page = portal.get(reverse("portal")).content.decode()
     assert "Doorway stretch" in page and "internal-only" not in page
 
@@ -207,9 +218,11 @@ def test_other_physicians_and_revoked_consent_cannot_answer(client, cast, reques
 
 def test_physician_dashboard_shows_plan_goal_pdf_and_acknowledgement(client, cast):
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
         activated_at=timezone.now(),
-    )  # fmt: skip
+    )
     client.force_login(cast.physician_user)
     page = client.get(reverse("physician_dashboard")).content.decode()
     assert "A full work day without neck pain" in page
@@ -239,16 +252,19 @@ def test_client_portal_queries_do_not_grow_with_sessions(
     portal, cast, sessions, django_assert_max_num_queries
 ):
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
         activated_at=timezone.now(),
-    )  # fmt: skip
+    )
     PlanTechniqueFactory(version=version)
     MilestoneFactory(version=version)
     for n in range(sessions):
         SessionNoteFactory(
             appointment=AppointmentFactory(client=cast.client, starts_at=_in(-24 * (n + 1))),
-            plan_version=version, signed_at=timezone.now(),
-        )  # fmt: skip
+            plan_version=version,
+            signed_at=timezone.now(),
+        )
         AppointmentFactory(client=cast.client, starts_at=_in(24 * (n + 2)))
     with django_assert_max_num_queries(20):
         assert portal.get(reverse("portal")).status_code == 200

@@ -8,8 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
 from clinic import audit, services
 from clinic.date_formats import day_time
@@ -75,7 +73,7 @@ def client_detail(request, client_id):
 
 
 def _schedule_context(user, client) -> dict:
-    """Upcoming and recent appointments (as list items) and open waitlist entries; empty for
+    """Upcoming and recent appointments (their list items) and open waitlist entries; empty for
     roles that may not see the schedule (physicians): `visible_to` returns nothing to them."""
     appointments = (
         Appointment.objects.visible_to(user).filter(client=client).values(*APPOINTMENT_ITEM)
@@ -101,42 +99,42 @@ def _schedule_context(user, client) -> dict:
 # parsed in Python) plus a template loop (two date filters and a {% url %} a row) made
 # this the slowest part of the page.
 APPOINTMENT_ITEM = (
-    "pk", "starts_at", "status", "appointment_type__name", "room__name",
-    "therapist__user__first_name", "therapist__user__last_name",
-)  # fmt: skip
+    "pk",
+    "starts_at",
+    "status",
+    "appointment_type__name",
+    "room__name",
+    "therapist__user__first_name",
+    "therapist__user__last_name",
+)
 
 
-def _appointment_items(rows) -> SafeString:
-    """One <li> per appointment: when (clinic time, linking to it), type, therapist, room,
-    and the status unless booked. Every value is escaped by format_html_join."""
+def _appointment_items(rows) -> list[dict]:
+    """What templates/scheduling/_list.html shows of each appointment: when (clinic time,
+    linking to it), type, therapist, room, and the status unless booked."""
     detail = link_maker("appointment_detail")
-    return format_html_join(
-        "",
-        '<li class="mb-1"><a href="{}">{}</a> · {} with {}{}{}</li>',
-        (
-            (
-                detail(row["pk"]),
-                day_time(row["starts_at"]),
-                row["appointment_type__name"],
-                _full_name(row["therapist__user__first_name"], row["therapist__user__last_name"]),
-                format_html(" · {}", row["room__name"]) if row["room__name"] else "",
-                _status_badge(row["status"]),
-            )
-            for row in rows
-        ),
-    )
+    return [
+        {
+            "url": detail(row["pk"]),
+            "when": day_time(row["starts_at"]),
+            "type": row["appointment_type__name"],
+            "therapist": _full_name(
+                row["therapist__user__first_name"], row["therapist__user__last_name"]
+            ),
+            "room": row["room__name"],
+            "status": row["status"],
+            "status_label": _STATUS_LABELS[row["status"]],
+            "booked": row["status"] == Appointment.Status.BOOKED,
+        }
+        for row in rows
+    ]
+
+
+_STATUS_LABELS = dict(Appointment.Status.choices)
 
 
 def _full_name(first: str, last: str) -> str:
     return f"{first} {last}".strip()  # as User.get_full_name
-
-
-def _status_badge(status: str) -> str:
-    if status == Appointment.Status.BOOKED:
-        return ""
-    return format_html(
-        ' <span class="badge status-{}">{}</span>', status, Appointment.Status(status).label
-    )
 
 
 @role_required(*STAFF_ROLES)

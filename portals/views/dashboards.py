@@ -206,8 +206,15 @@ def _active_plan(user, client):
         .order_by("-finished_at")
         .first()
     )
-    chart = progress_chart(chart_rows(progress), title="Progress towards your milestones",
-                           chart_id="portal-progress") if progress else None  # fmt: skip
+    chart = (
+        progress_chart(
+            chart_rows(progress),
+            title="Progress towards your milestones",
+            chart_id="portal-progress",
+        )
+        if progress
+        else None
+    )
     return {"version": version, "progress": progress, "pdf": pdf, "chart": chart}
 
 

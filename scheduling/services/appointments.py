@@ -172,9 +172,12 @@ def appointment_book(
     )
     _save_guarded(appointment)
     audit.record(
-        actor=actor, action="create", client=client, target=appointment,
+        actor=actor,
+        action="create",
+        client=client,
+        target=appointment,
         detail=f"booked {slot.appointment_type.name} {_fmt(slot.starts_at)}",
-    )  # fmt: skip
+    )
     waitlist_fulfil(actor=actor, appointment=appointment)
     _notify_client(appointment)
     return appointment
@@ -208,9 +211,14 @@ class SeriesConflicts(ValidationError):
 
 @transaction.atomic
 def series_book(
-    *, actor, client: Client, slot: Slot, count: int, interval_weeks: int = 1,
+    *,
+    actor,
+    client: Client,
+    slot: Slot,
+    count: int,
+    interval_weeks: int = 1,
     front_desk_note: str = "",
-) -> list[Appointment]:  # fmt: skip
+) -> list[Appointment]:
     """Book every date or none: conflicts for all dates are listed before anything is saved."""
     _require_staff(actor)
     if not 2 <= count <= 52:
@@ -228,9 +236,12 @@ def series_book(
     if conflicts:
         raise SeriesConflicts(conflicts)
     series = AppointmentSeries.objects.create(
-        client=client, therapist=slot.therapist, interval_weeks=interval_weeks, count=count,
+        client=client,
+        therapist=slot.therapist,
+        interval_weeks=interval_weeks,
+        count=count,
         created_by=actor,
-    )  # fmt: skip
+    )
     return [
         appointment_book(
             actor=actor, client=client, slot=s, front_desk_note=front_desk_note, series=series
@@ -255,9 +266,12 @@ def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Ap
     appointment.reminder_sent_at = None  # the new time deserves its own reminder
     _save_guarded(appointment)
     audit.record(
-        actor=actor, action="update", client=appointment.client, target=appointment,
+        actor=actor,
+        action="update",
+        client=appointment.client,
+        target=appointment,
         detail=f"moved from {before} to {_fmt(slot.starts_at)}",
-    )  # fmt: skip
+    )
     waitlist_fulfil(actor=actor, appointment=appointment)
     _notify_client(appointment)
     return appointment
@@ -279,9 +293,12 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
     appointment.cancelled_at = timezone.now()
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"])
     audit.record(
-        actor=actor, action="update", client=appointment.client, target=appointment,
+        actor=actor,
+        action="update",
+        client=appointment.client,
+        target=appointment,
         detail=f"cancelled: {reason[:200]}",
-    )  # fmt: skip
+    )
     return appointment
 
 
@@ -327,9 +344,12 @@ def appointment_cancel_by_client(*, actor, appointment: Appointment) -> Appointm
     appointment.cancelled_at = timezone.now()
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"])
     audit.record(
-        actor=actor, action="update", client=appointment.client, target=appointment,
+        actor=actor,
+        action="update",
+        client=appointment.client,
+        target=appointment,
         detail="cancelled by the client",
-    )  # fmt: skip
+    )
     return appointment
 
 
@@ -373,7 +393,10 @@ def appointment_set_status(*, actor, appointment: Appointment, status: str) -> A
     appointment.status = status
     appointment.save(update_fields=["status", "updated_at"])
     audit.record(
-        actor=actor, action="update", client=appointment.client, target=appointment,
+        actor=actor,
+        action="update",
+        client=appointment.client,
+        target=appointment,
         detail=f"status: {Status(status).label.lower()}",
-    )  # fmt: skip
+    )
     return appointment

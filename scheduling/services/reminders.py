@@ -38,9 +38,12 @@ def appointment_confirmation_owe(appointment: Appointment) -> None:
     """Inside the booking's (or the move's) transaction: the client is owed a confirmation."""
     if appointment.client.email:
         mail_owe(
-            kind=CONFIRMATION, about=appointment, recipient=appointment.client.email,
-            client=appointment.client, params={"starts_at": appointment.starts_at.isoformat()},
-        )  # fmt: skip
+            kind=CONFIRMATION,
+            about=appointment,
+            recipient=appointment.client.email,
+            client=appointment.client,
+            params={"starts_at": appointment.starts_at.isoformat()},
+        )
 
 
 def reminders_send_due(*, now: dt.datetime | None = None) -> int:
@@ -79,10 +82,15 @@ def _owe_reminder(appointment_id, now: dt.datetime):
         return None  # the address was removed since the listing; nowhere to send
     starts = appointment.starts_at.isoformat()
     return mail_owe(
-        kind=REMINDER, about=appointment, recipient=appointment.client.email,
-        client=appointment.client, params={"starts_at": starts},
-        key=f"reminder:{appointment.pk}:{starts}", now=now, wake_worker=False,
-    )  # fmt: skip
+        kind=REMINDER,
+        about=appointment,
+        recipient=appointment.client.email,
+        client=appointment.client,
+        params={"starts_at": starts},
+        key=f"reminder:{appointment.pk}:{starts}",
+        now=now,
+        wake_worker=False,
+    )
 
 
 # --- building the mails at send time -----------------------------------------------------------

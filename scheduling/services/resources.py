@@ -108,9 +108,11 @@ def time_off_add(
         therapist=therapist, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()[:120]
     )
     audit.record(
-        actor=actor, action="create", target=therapist,
+        actor=actor,
+        action="create",
+        target=therapist,
         detail=f"time off {_fmt(starts_at)} - {_fmt(ends_at)}",
-    )  # fmt: skip
+    )
     return time_off
 
 

@@ -65,7 +65,10 @@ def waitlist_fulfil(*, actor, appointment: Appointment) -> list[WaitlistEntry]:
         entry.resolved_at = timezone.now()
         entry.save(update_fields=["resolved_at"])
         audit.record(
-            actor=actor, action="update", client=appointment.client, target=entry,
+            actor=actor,
+            action="update",
+            client=appointment.client,
+            target=entry,
             detail="waitlist closed: booked",
-        )  # fmt: skip
+        )
     return entries

@@ -132,9 +132,11 @@ def test_feed_with_a_valid_token(client, cast, appointment, feed_token):
     therapist = appointment.therapist
     kind = appointment.appointment_type
     cancelled = AppointmentFactory(
-        therapist=therapist, appointment_type=kind, status=Appointment.Status.CANCELLED,
+        therapist=therapist,
+        appointment_type=kind,
+        status=Appointment.Status.CANCELLED,
         starts_at=now + dt.timedelta(days=3),
-    )  # fmt: skip
+    )
     others = AppointmentFactory(
         therapist=cast.therapist2.therapist_profile, starts_at=now + dt.timedelta(days=1)
     )
@@ -199,9 +201,11 @@ def test_feed_query_count_does_not_grow(
     kind = appointment.appointment_type
     for n in range(count):
         AppointmentFactory(
-            therapist=appointment.therapist, appointment_type=kind, room=appointment.room,
+            therapist=appointment.therapist,
+            appointment_type=kind,
+            room=appointment.room,
             starts_at=start + dt.timedelta(hours=2 * n),
-        )  # fmt: skip
+        )
     with django_assert_max_num_queries(4):
         response = client.get(_feed_url(feed_token))
     assert len(_events(response.content)) == count + 1

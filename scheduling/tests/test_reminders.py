@@ -32,9 +32,12 @@ def _appointment(cast, *, starts_in=dt.timedelta(hours=3), email="kim@example.te
     kind = AppointmentType.objects.get(name="Treatment")
     return AppointmentFactory(
         client=ClientFactory(user=None, first_name="Kim", last_name="Wolfe", email=email),
-        therapist=cast.therapist.therapist_profile, appointment_type=kind,
-        starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), **extra,
-    )  # fmt: skip
+        therapist=cast.therapist.therapist_profile,
+        appointment_type=kind,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=1),
+        **extra,
+    )
 
 
 def _ics_of(message) -> Calendar:

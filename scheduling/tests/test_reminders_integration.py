@@ -34,8 +34,10 @@ class Mailbox(BaseMailbox):
     def wait_for(self, count: int, workers, timeout: float = 60.0) -> list:
         wait_until(
             lambda: len(self.messages) >= count,
-            timeout=timeout, what=f"{count} mails", workers=workers,
-        )  # fmt: skip
+            timeout=timeout,
+            what=f"{count} mails",
+            workers=workers,
+        )
         return self.messages
 
 
@@ -102,7 +104,7 @@ def test_racing_workers_send_each_reminder_exactly_once(cast, mailbox, smtp_work
             appointment_type=kind,
             starts_at=first + dt.timedelta(hours=n),
             ends_at=first + dt.timedelta(hours=n, minutes=50),
-        )  # fmt: skip
+        )
         for n in range(APPOINTMENTS)
     ]
     started = time.monotonic()

@@ -49,9 +49,12 @@ def test_working_hours_replace_swaps_the_whole_week_and_audits(cast, profile):
     rows = [(h.weekday, h.start_time, h.end_time) for h in profile.hours.all()]
     assert rows == [(0, T(9), T(12)), (0, T(13), T(17)), (2, T(10), T(18))]
     _assert_audited(
-        _last_audit(), actor=cast.frontdesk, therapist=profile, action="update",
+        _last_audit(),
+        actor=cast.frontdesk,
+        therapist=profile,
+        action="update",
         detail_part="Monday 09:00-12:00; Monday 13:00-17:00; Wednesday 10:00-18:00",
-    )  # fmt: skip
+    )
 
 
 def test_working_hours_touching_intervals_are_a_split_shift_not_an_overlap(cast, profile):
@@ -111,15 +114,21 @@ def test_managers_may_change_hours(cast, profile, who):
 def test_time_off_add_creates_and_audits(cast, profile):
     start = timezone.now() + dt.timedelta(days=3)
     time_off = resources.time_off_add(
-        actor=cast.therapist, therapist=profile, starts_at=start,
-        ends_at=start + dt.timedelta(hours=8), reason="  Course  ",
-    )  # fmt: skip
+        actor=cast.therapist,
+        therapist=profile,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=8),
+        reason="  Course  ",
+    )
     assert TimeOff.objects.get() == time_off
     assert time_off.reason == "Course"
     _assert_audited(
-        _last_audit(), actor=cast.therapist, therapist=profile, action="create",
+        _last_audit(),
+        actor=cast.therapist,
+        therapist=profile,
+        action="create",
         detail_part="time off",
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("hours", [0, -2])
@@ -127,9 +136,12 @@ def test_time_off_must_end_after_it_starts(cast, profile, hours):
     start = timezone.now() + dt.timedelta(days=3)
     with pytest.raises(ValidationError) as error:
         resources.time_off_add(
-            actor=cast.admin, therapist=profile, starts_at=start,
-            ends_at=start + dt.timedelta(hours=hours), reason="",
-        )  # fmt: skip
+            actor=cast.admin,
+            therapist=profile,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=hours),
+            reason="",
+        )
     assert "ends_at" in error.value.message_dict
     assert not TimeOff.objects.exists()
 
@@ -139,9 +151,12 @@ def test_time_off_delete_removes_and_audits(cast, profile):
     resources.time_off_delete(actor=cast.frontdesk, time_off=time_off)
     assert not TimeOff.objects.exists()
     _assert_audited(
-        _last_audit(), actor=cast.frontdesk, therapist=profile, action="delete",
+        _last_audit(),
+        actor=cast.frontdesk,
+        therapist=profile,
+        action="delete",
         detail_part="removed",
-    )  # fmt: skip
+    )
 
 
 def test_another_therapist_cannot_add_or_delete_time_off(cast, profile):
@@ -150,9 +165,12 @@ def test_another_therapist_cannot_add_or_delete_time_off(cast, profile):
         resources.time_off_delete(actor=cast.therapist2, time_off=time_off)
     with pytest.raises(PermissionDenied):
         resources.time_off_add(
-            actor=cast.therapist2, therapist=profile, starts_at=time_off.starts_at,
-            ends_at=time_off.ends_at, reason="",
-        )  # fmt: skip
+            actor=cast.therapist2,
+            therapist=profile,
+            starts_at=time_off.starts_at,
+            ends_at=time_off.ends_at,
+            reason="",
+        )
     assert TimeOff.objects.count() == 1
 
 
@@ -181,9 +199,12 @@ def test_revoke_turns_the_feed_off_and_audits(cast, profile):
     profile.refresh_from_db()
     assert profile.calendar_token is None
     _assert_audited(
-        _last_audit(), actor=cast.admin, therapist=profile, action="update",
+        _last_audit(),
+        actor=cast.admin,
+        therapist=profile,
+        action="update",
         detail_part="calendar feed turned off",
-    )  # fmt: skip
+    )
 
 
 def test_another_therapist_cannot_touch_the_feed(cast, profile):

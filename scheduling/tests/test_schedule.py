@@ -68,9 +68,12 @@ def _work_every_day(therapist, *spans):
 def _book(therapist, day, start: dt.time, appointment_type, **kwargs):
     starts_at = at_local(day, start)
     return AppointmentFactory(
-        therapist=therapist, appointment_type=appointment_type, starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(minutes=appointment_type.duration_minutes), **kwargs,
-    )  # fmt: skip
+        therapist=therapist,
+        appointment_type=appointment_type,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=appointment_type.duration_minutes),
+        **kwargs,
+    )
 
 
 def _url_exists(name, **kwargs) -> bool:
@@ -96,9 +99,14 @@ def _urls(cast):
 
 @pytest.mark.parametrize(
     "role, status",
-    [("admin", 200), ("therapist", 200), ("frontdesk", 200),
-     ("client_user", 403), ("physician_user", 403)],
-)  # fmt: skip
+    [
+        ("admin", 200),
+        ("therapist", 200),
+        ("frontdesk", 200),
+        ("client_user", 403),
+        ("physician_user", 403),
+    ],
+)
 def test_staff_get_the_schedule_pages_others_are_refused(client, cast, role, status):
     client.force_login(getattr(cast, role))
     for url in _urls(cast):
@@ -216,9 +224,11 @@ def test_day_view_marks_time_off_and_skips_inactive_therapists(client, cast, pro
     day = _future_weekday(1)
     WorkingHoursFactory(therapist=profile, weekday=1, start_time=T(9), end_time=T(17))
     TimeOffFactory(
-        therapist=profile, starts_at=at_local(day, T(9)), ends_at=at_local(day, T(12)),
+        therapist=profile,
+        starts_at=at_local(day, T(9)),
+        ends_at=at_local(day, T(12)),
         reason="Dentist",
-    )  # fmt: skip
+    )
     gone = TherapistFactory(is_active=False, user__first_name="Zebedee", user__last_name="Gone")
     client.force_login(cast.therapist)
     html = client.get(reverse("schedule_day"), {"date": day.isoformat()}).content.decode()
@@ -279,8 +289,14 @@ def test_week_view_shows_monday_to_sunday_for_one_therapist(client, cast, profil
     html = client.get(url, {"date": day.isoformat()}).content.decode()
     heads = re.findall(r'class="sched-name[^>]*><a href="[^"]*">([^<]+)</a>', html)
     assert heads == [
-        "Mon 4 Mar", "Tue 5 Mar", "Wed 6 Mar", "Thu 7 Mar", "Fri 8 Mar", "Sat 9 Mar", "Sun 10 Mar"
-    ]  # fmt: skip
+        "Mon 4 Mar",
+        "Tue 5 Mar",
+        "Wed 6 Mar",
+        "Thu 7 Mar",
+        "Fri 8 Mar",
+        "Sat 9 Mar",
+        "Sun 10 Mar",
+    ]
     assert str(cast.client) in html
     assert str(cast.client2) not in html  # the other therapist's appointment
     assert 'href="?date=2030-02-25"' in html and 'href="?date=2030-03-11"' in html
@@ -313,7 +329,7 @@ def _many_appointments(therapists, first_day, count, minutes=15):
                 room=None,
                 starts_at=starts_at,
                 ends_at=starts_at + dt.timedelta(minutes=minutes),
-            )  # fmt: skip
+            )
         )
     Appointment.objects.bulk_create(rows)
 
@@ -402,7 +418,7 @@ def _assert_agrees_with_slot_problems(profile, appointment_type, start_day, days
             start_day=start_day,
             days=days,
             room=room,
-        )  # fmt: skip
+        )
     )
     checked = 0
     for offset in range(days):
@@ -583,9 +599,11 @@ def test_time_off_is_added_listed_and_removed(client, cast, profile, hour_type):
     booked = _book(profile, day, T(10), hour_type)
     client.force_login(cast.frontdesk)
     data = {
-        "action": "time_off_add", "off-starts_at": f"{day}T08:00", "off-ends_at": f"{day}T18:00",
+        "action": "time_off_add",
+        "off-starts_at": f"{day}T08:00",
+        "off-ends_at": f"{day}T18:00",
         "off-reason": "Course",
-    }  # fmt: skip
+    }
     html = client.post(_hours_url(profile), data, follow=True).content.decode()
     assert "Time off added." in html
     when = date_formats.day_time_short(booked.starts_at)
@@ -618,9 +636,11 @@ def test_appointments_in_time_off_are_marked_in_words_on_both_calendars(
 def test_time_off_end_before_start_is_a_clear_field_error(client, cast, profile):
     client.force_login(cast.frontdesk)
     data = {
-        "action": "time_off_add", "off-starts_at": "2030-05-02T15:00",
-        "off-ends_at": "2030-05-02T09:30", "off-reason": "Holiday",
-    }  # fmt: skip
+        "action": "time_off_add",
+        "off-starts_at": "2030-05-02T15:00",
+        "off-ends_at": "2030-05-02T09:30",
+        "off-reason": "Holiday",
+    }
     response = client.post(_hours_url(profile), data)
     html = response.content.decode()
     assert response.status_code == 200

@@ -62,10 +62,13 @@ def appointment_new(request):
     try:
         if data["repeat"]:
             booked = booking.series_book(
-                actor=request.user, client=data["client"], slot=form.slot(),
-                count=data["repeat_count"], interval_weeks=data["interval_weeks"],
+                actor=request.user,
+                client=data["client"],
+                slot=form.slot(),
+                count=data["repeat_count"],
+                interval_weeks=data["interval_weeks"],
                 front_desk_note=data["front_desk_note"],
-            )  # fmt: skip
+            )
         else:
             booked = [
                 booking.appointment_book(
@@ -73,7 +76,7 @@ def appointment_new(request):
                     client=data["client"],
                     slot=form.slot(),
                     front_desk_note=data["front_desk_note"],
-                )  # fmt: skip
+                )
             ]
     except SeriesConflicts as conflicts:
         context["conflicts"] = [(local(start), reason) for start, reason in conflicts.conflicts]
@@ -105,8 +108,14 @@ def _choose_client(request):
         ]
         audit.record(actor=request.user, action="list", detail="clients: booking search")
     form = BookingForm(initial=_booking_initial(request), user=request.user)
-    context = {"form": form, "client": None, "conflicts": None, "client_search": search,
-               "client_matches": matches, "searched": search.is_valid()}  # fmt: skip
+    context = {
+        "form": form,
+        "client": None,
+        "conflicts": None,
+        "client_search": search,
+        "client_matches": matches,
+        "searched": search.is_valid(),
+    }
     return render(request, "scheduling/book.html", context)
 
 

@@ -49,7 +49,7 @@ class NoteForm(forms.ModelForm):
                 "home_care",
                 "body_mechanics",
                 "plan_next",
-            )  # fmt: skip
+            )
         }
         labels = {
             "subjective": "S: subjective",
@@ -76,9 +76,11 @@ class TechniqueRowForm(forms.Form):
     pressure = forms.ChoiceField(choices=[("", "—"), *Pressure.choices], required=False)
     minutes = forms.IntegerField(required=False, label="Minutes")
     override_reason = forms.CharField(
-        max_length=300, required=False, label="Why, despite a contraindication",
+        max_length=300,
+        required=False,
+        label="Why, despite a contraindication",
         help_text="Only when the plan has no override for it.",
-    )  # fmt: skip
+    )
 
     def clean(self):
         data = super().clean()
@@ -86,8 +88,11 @@ class TechniqueRowForm(forms.Form):
             if data.get("body_region") or data.get("minutes"):
                 self.add_error("technique", "Choose the technique for this row.")
             return data
-        for name, message in (("body_region", "Where?"), ("pressure", "Which pressure?"),
-                              ("minutes", "How many minutes?")):  # fmt: skip
+        for name, message in (
+            ("body_region", "Where?"),
+            ("pressure", "Which pressure?"),
+            ("minutes", "How many minutes?"),
+        ):
             if not data.get(name) and data.get(name) != 0:
                 self.add_error(name, message)
         minutes = data.get("minutes")
@@ -166,8 +171,13 @@ class MeasurementRowForm(forms.Form):
         data = self.cleaned_data
         if not data.get("kind"):
             return None
-        return {"kind": data["kind"], "rom_norm": data.get("rom_norm"), "side": data.get("side") or "",
-                "activity": data.get("activity") or "", "value": data["value"]}  # fmt: skip
+        return {
+            "kind": data["kind"],
+            "rom_norm": data.get("rom_norm"),
+            "side": data.get("side") or "",
+            "activity": data.get("activity") or "",
+            "value": data["value"],
+        }
 
 
 # Empty rows after the filled ones: a session commonly covers a few regions, so three rows

@@ -118,9 +118,10 @@ class TechniqueApplied(UUIDModel):
     pressure = models.CharField(max_length=10, choices=Pressure.choices)
     minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     override_reason = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="Required when the technique has an unresolved contraindication.",
-    )  # fmt: skip
+    )
 
     objects = NotePartQuerySet.as_manager()
 

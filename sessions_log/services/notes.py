@@ -23,9 +23,17 @@ from treatment_plans.contraindications import (
 from treatment_plans.models import ContraindicationRule, PlanVersion, Severity
 
 NOTE_FIELDS = (
-    "subjective", "objective", "assessment", "plan_next", "share_assessment", "pain_before",
-    "pain_after", "client_response", "home_care", "body_mechanics",
-)  # fmt: skip
+    "subjective",
+    "objective",
+    "assessment",
+    "plan_next",
+    "share_assessment",
+    "pain_before",
+    "pain_after",
+    "client_response",
+    "home_care",
+    "body_mechanics",
+)
 ALREADY_SIGNED = (
     "This note is already signed and locked, so nothing was saved from this form. To correct "
     "or add to it, add an addendum to the signed note."
@@ -49,7 +57,7 @@ def active_plan_version(client) -> PlanVersion | None:
             activated_at__isnull=False,
             superseded_at__isnull=True,
             plan__status="active",
-        )  # fmt: skip
+        )
         .order_by("-activated_at")
         .first()
     )
@@ -107,9 +115,14 @@ def _check_techniques(client, version, techniques: list[dict]) -> None:
 
 @transaction.atomic
 def note_save(
-    *, actor, appointment: Appointment, data: dict, techniques: list[dict],
-    trigger_points: list[dict], measurements: list[dict],
-) -> SessionNote:  # fmt: skip
+    *,
+    actor,
+    appointment: Appointment,
+    data: dict,
+    techniques: list[dict],
+    trigger_points: list[dict],
+    measurements: list[dict],
+) -> SessionNote:
     """Create or update the appointment's unsigned note (its author only)."""
     _require_therapist(actor)
     appointment = (
@@ -134,9 +147,12 @@ def note_save(
     note.save()
     _replace_rows(note, techniques, trigger_points, measurements)
     audit.record(
-        actor=actor, action="create" if created else "update", client=note.client, target=note,
+        actor=actor,
+        action="create" if created else "update",
+        client=note.client,
+        target=note,
         detail="session note (draft)",
-    )  # fmt: skip
+    )
     return note
 
 
@@ -151,16 +167,25 @@ def _replace_rows(note, techniques, trigger_points, measurements) -> None:
 
 @transaction.atomic
 def note_save_and_sign(
-    *, actor, appointment: Appointment, data: dict, techniques: list[dict],
-    trigger_points: list[dict], measurements: list[dict],
-) -> SessionNote:  # fmt: skip
+    *,
+    actor,
+    appointment: Appointment,
+    data: dict,
+    techniques: list[dict],
+    trigger_points: list[dict],
+    measurements: list[dict],
+) -> SessionNote:
     """Save the note and sign it in one transaction: the appointment stays locked from the save
     to the signature, so a second submit (a double click, another tab) waits, then finds the
     note signed and is told so; it cannot slip its own text in between."""
     note = note_save(
-        actor=actor, appointment=appointment, data=data, techniques=techniques,
-        trigger_points=trigger_points, measurements=measurements,
-    )  # fmt: skip
+        actor=actor,
+        appointment=appointment,
+        data=data,
+        techniques=techniques,
+        trigger_points=trigger_points,
+        measurements=measurements,
+    )
     return note_sign(actor=actor, note=note)
 
 

@@ -39,7 +39,10 @@ def test_demo_sessions(django_capture_on_commit_callbacks):
     karen = SessionNote.objects.filter(client__last_name="Whitfield")
     assert set(karen.values_list("techniques__pressure", flat=True)) == {"light"}
     rotation = Measurement.objects.filter(note__client__last_name="Whitfield", kind="rom")
-    values = [int(v) for v in rotation.order_by("note__appointment__starts_at").values_list("value", flat=True)]  # fmt: skip
+    values = [
+        int(v)
+        for v in rotation.order_by("note__appointment__starts_at").values_list("value", flat=True)
+    ]
     assert values == [55, 58, 61, 63, 66, 68, 70]
     # Her milestones follow the readings; the PDFs were refreshed and are ready.
     met = Milestone.objects.filter(version__plan__client__last_name="Whitfield")

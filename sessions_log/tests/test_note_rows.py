@@ -28,13 +28,18 @@ def test_five_techniques_and_four_points_are_saved_and_empty_rows_skipped(client
     regions = [value for value, _ in REGION_CHOICES if value][:5]
     rows = {"techniques-TOTAL_FORMS": "7", "points-TOTAL_FORMS": "6"}
     for index, region in enumerate(regions):
-        rows |= {f"techniques-{index}-technique": _tech("swedish"),
-                 f"techniques-{index}-body_region": region,
-                 f"techniques-{index}-pressure": "moderate",
-                 f"techniques-{index}-minutes": "5"}  # fmt: skip
+        rows |= {
+            f"techniques-{index}-technique": _tech("swedish"),
+            f"techniques-{index}-body_region": region,
+            f"techniques-{index}-pressure": "moderate",
+            f"techniques-{index}-minutes": "5",
+        }
     for index in range(4):
-        rows |= {f"points-{index}-location": f"Point {index}", f"points-{index}-side": "left",
-                 f"points-{index}-hold_seconds": "12"}  # fmt: skip
+        rows |= {
+            f"points-{index}-location": f"Point {index}",
+            f"points-{index}-side": "left",
+            f"points-{index}-hold_seconds": "12",
+        }
     client.force_login(cast.therapist)
     response = client.post(reverse("note_edit", args=[visit.pk]), _note(**rows))
     assert response.status_code == 302

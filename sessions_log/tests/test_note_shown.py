@@ -41,13 +41,20 @@ def _note(cast, **extra):
         appointment=AppointmentFactory(
             client=cast.client, therapist=cast.therapist.therapist_profile
         ),
-        signed_at=timezone.now(), **SOAP, **ADVICE, **extra,
-    )  # fmt: skip
+        signed_at=timezone.now(),
+        **SOAP,
+        **ADVICE,
+        **extra,
+    )
     technique = Technique.objects.first()
     TechniqueApplied.objects.create(
-        note=note, technique=technique, body_region="Neck", pressure="firm", minutes=10,
+        note=note,
+        technique=technique,
+        body_region="Neck",
+        pressure="firm",
+        minutes=10,
         override_reason=CLINICIAN_ONLY[0],
-    )  # fmt: skip
+    )
     TriggerPoint.objects.create(note=note, location=CLINICIAN_ONLY[1], hold_seconds=30)
     Addendum.objects.create(note=note, author=cast.therapist, text=CLINICIAN_ONLY[2])
     return note
@@ -127,9 +134,12 @@ def test_the_note_page_reads_the_same_whatever_the_number_of_rows(
 ):
     for n in range(5):
         TechniqueApplied.objects.create(
-            note=note, technique=Technique.objects.first(), body_region=f"Region {n}",
-            pressure="light", minutes=5,
-        )  # fmt: skip
+            note=note,
+            technique=Technique.objects.first(),
+            body_region=f"Region {n}",
+            pressure="light",
+            minutes=5,
+        )
     client.force_login(cast.physician_user)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("note_detail", args=[note.pk])).status_code == 200

@@ -26,9 +26,10 @@ def visit(cast):
     HealthHistoryFactory(client=cast.client, conditions=["anticoagulants"])
     TreatmentConsentFactory(client=cast.client)
     return AppointmentFactory(
-        client=cast.client, therapist=cast.therapist.therapist_profile,
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
         starts_at=at_local(today(), dt.time(10)),
-    )  # fmt: skip
+    )
 
 
 def _tech(key):
@@ -37,22 +38,38 @@ def _tech(key):
 
 def _note(**extra):
     data = {
-        "pain_before": "6", "subjective": "Neck stiff after deadlines", "objective": "Right rotation 58",
-        "assessment": "Upper trapezius less guarded", "pain_after": "3",
-        "client_response": "Relaxed, headache eased", "home_care": "Chin tucks 3x10",
-        "body_mechanics": "Raise the screen", "plan_next": "Same focus, add pec release",
-        "techniques-TOTAL_FORMS": "1", "techniques-INITIAL_FORMS": "0",
-        "techniques-MIN_NUM_FORMS": "0", "techniques-MAX_NUM_FORMS": "12",
-        "techniques-0-technique": _tech("swedish"), "techniques-0-body_region": "Neck",
-        "techniques-0-pressure": "moderate", "techniques-0-minutes": "20",
+        "pain_before": "6",
+        "subjective": "Neck stiff after deadlines",
+        "objective": "Right rotation 58",
+        "assessment": "Upper trapezius less guarded",
+        "pain_after": "3",
+        "client_response": "Relaxed, headache eased",
+        "home_care": "Chin tucks 3x10",
+        "body_mechanics": "Raise the screen",
+        "plan_next": "Same focus, add pec release",
+        "techniques-TOTAL_FORMS": "1",
+        "techniques-INITIAL_FORMS": "0",
+        "techniques-MIN_NUM_FORMS": "0",
+        "techniques-MAX_NUM_FORMS": "12",
+        "techniques-0-technique": _tech("swedish"),
+        "techniques-0-body_region": "Neck",
+        "techniques-0-pressure": "moderate",
+        "techniques-0-minutes": "20",
         "techniques-0-override_reason": "",
-        "points-TOTAL_FORMS": "1", "points-INITIAL_FORMS": "0", "points-MIN_NUM_FORMS": "0",
-        "points-MAX_NUM_FORMS": "20", "points-0-location": "Upper trapezius", "points-0-side": "right",
+        "points-TOTAL_FORMS": "1",
+        "points-INITIAL_FORMS": "0",
+        "points-MIN_NUM_FORMS": "0",
+        "points-MAX_NUM_FORMS": "20",
+        "points-0-location": "Upper trapezius",
+        "points-0-side": "right",
         "points-0-hold_seconds": "15",
-        "measurements-TOTAL_FORMS": "1", "measurements-INITIAL_FORMS": "0",
-        "measurements-MIN_NUM_FORMS": "0", "measurements-MAX_NUM_FORMS": "12",
-        "measurements-0-kind": "", "measurements-0-value": "",
-    }  # fmt: skip
+        "measurements-TOTAL_FORMS": "1",
+        "measurements-INITIAL_FORMS": "0",
+        "measurements-MIN_NUM_FORMS": "0",
+        "measurements-MAX_NUM_FORMS": "12",
+        "measurements-0-kind": "",
+        "measurements-0-value": "",
+    }
     data.update(extra)
     return data
 
@@ -169,9 +186,10 @@ def test_another_therapists_appointment_is_refused_clearly(client, cast, visit):
 
 def test_start_from_last_note(client, cast, visit):
     earlier = AppointmentFactory(
-        client=cast.client, therapist=cast.therapist.therapist_profile,
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
         starts_at=at_local(today() - dt.timedelta(days=7), dt.time(10)),
-    )  # fmt: skip
+    )
     client.force_login(cast.therapist)
     client.post(
         reverse("note_edit", args=[earlier.pk]), _note(sign="1", home_care="Doorway stretch")
@@ -214,9 +232,11 @@ def test_unsigned_notes_older_than_a_day_are_listed_for_their_author(client, cas
 
 def test_client_sees_shareable_parts_and_physician_no_soap(client, cast):
     note = SessionNoteFactory(
-        appointment=AppointmentFactory(client=cast.client), signed_at=timezone.now(),
-        home_care="Chin tucks", assessment="internal-reasoning",
-    )  # fmt: skip
+        appointment=AppointmentFactory(client=cast.client),
+        signed_at=timezone.now(),
+        home_care="Chin tucks",
+        assessment="internal-reasoning",
+    )
     client.force_login(cast.client_user)
     page = client.get(reverse("note_detail", args=[note.pk])).content.decode()
     assert "Chin tucks" in page and "internal-reasoning" not in page and "Neck stiff" not in page

@@ -41,32 +41,59 @@ def version(cast):
     """`client`'s active plan: 8 sessions; right cervical rotation 55 -> >= 70, NPRS 6 -> <= 3,
     PSFS "Computer work" 4 -> >= 7."""
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
-        activated_at=timezone.now(), planned_sessions=8,
-    )  # fmt: skip
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
+        activated_at=timezone.now(),
+        planned_sessions=8,
+    )
     MilestoneFactory(
-        version=version, kind="rom", rom_norm=rom_norm(), side="right", comparator="gte",
-        baseline_value=55, target_value=70, order=0,
-    )  # fmt: skip
+        version=version,
+        kind="rom",
+        rom_norm=rom_norm(),
+        side="right",
+        comparator="gte",
+        baseline_value=55,
+        target_value=70,
+        order=0,
+    )
     MilestoneFactory(version=version, kind="nprs", baseline_value=6, target_value=3, order=1)
     MilestoneFactory(
-        version=version, kind="psfs", description="Computer work", comparator="gte",
-        baseline_value=4, target_value=7, order=2,
-    )  # fmt: skip
+        version=version,
+        kind="psfs",
+        description="Computer work",
+        comparator="gte",
+        baseline_value=4,
+        target_value=7,
+        order=2,
+    )
     return version
 
 
-def session(cast, version, days_ago, *, pain=(6, 3), rom=None, psfs=None, signed=True,
-            techniques=("swedish",)):  # fmt: skip
+def session(
+    cast,
+    version,
+    days_ago,
+    *,
+    pain=(6, 3),
+    rom=None,
+    psfs=None,
+    signed=True,
+    techniques=("swedish",),
+):
     """A note of `client` `days_ago` days back at 10:00, with its measurements."""
     appointment = AppointmentFactory(
-        client=cast.client, therapist=cast.therapist.therapist_profile,
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
         starts_at=at_local(today() - dt.timedelta(days=days_ago), dt.time(10)),
-    )  # fmt: skip
+    )
     note = SessionNoteFactory(
-        appointment=appointment, plan_version=version, pain_before=pain[0], pain_after=pain[1],
+        appointment=appointment,
+        plan_version=version,
+        pain_before=pain[0],
+        pain_after=pain[1],
         signed_at=timezone.now() if signed else None,
-    )  # fmt: skip
+    )
     for key in techniques:
         TechniqueApplied.objects.create(
             note=note, technique=technique(key), body_region="Neck", pressure="light", minutes=10
@@ -89,9 +116,11 @@ def latest(version, sessions=None):
 
 def test_session_readings_beat_older_assessments(cast, version):
     assessment = AssessmentFactory(
-        client=cast.client, assessed_on=today() - dt.timedelta(days=20), nprs=6,
+        client=cast.client,
+        assessed_on=today() - dt.timedelta(days=20),
+        nprs=6,
         psfs_items=[{"activity": "Computer work", "score": 4}],
-    )  # fmt: skip
+    )
     RangeOfMotionFactory(assessment=assessment, norm=rom_norm(), side="right", degrees=55)
     session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
     session(cast, version, 7, pain=(4, 2), rom=64, psfs=6)
@@ -103,9 +132,11 @@ def test_session_readings_beat_older_assessments(cast, version):
 def test_a_newer_assessment_beats_older_sessions(cast, version):
     session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
     assessment = AssessmentFactory(
-        client=cast.client, assessed_on=today() - dt.timedelta(days=2), nprs=2,
+        client=cast.client,
+        assessed_on=today() - dt.timedelta(days=2),
+        nprs=2,
         psfs_items=[{"activity": "Computer work", "score": 8}],
-    )  # fmt: skip
+    )
     RangeOfMotionFactory(assessment=assessment, norm=rom_norm(), side="right", degrees=71)
     assert latest(version) == {"rom": 71, "nprs": 2, "psfs": 8}
 
@@ -120,9 +151,11 @@ def test_only_signed_notes_count(cast, version):
 def test_readings_of_another_plan_count_as_latest_but_not_as_its_sessions(cast, version):
     session(cast, version, 14, pain=(5, 3), rom=60, psfs=5)
     earlier = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="completed",
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="completed",
         activated_at=timezone.now(),
-    )  # fmt: skip
+    )
     session(cast, earlier, 7, pain=(3, 2), rom=66, psfs=6)
     unplanned = session(cast, version, 3, pain=(2, 1), rom=68)
     type(unplanned).objects.filter(pk=unplanned.pk).update(plan_version=None)  # a note on no plan
@@ -134,9 +167,10 @@ def test_readings_of_another_plan_count_as_latest_but_not_as_its_sessions(cast, 
 def test_a_late_evening_session_is_dated_on_the_clinic_day(cast, version):
     day = today() - dt.timedelta(days=3)
     appointment = AppointmentFactory(
-        client=cast.client, therapist=cast.therapist.therapist_profile,
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
         starts_at=at_local(day, dt.time(23, 30)),  # already the next day in UTC
-    )  # fmt: skip
+    )
     SessionNoteFactory(appointment=appointment, plan_version=version, signed_at=timezone.now())
     (reading,) = plan_sessions(version)
     assert reading.on == day
@@ -247,9 +281,14 @@ def test_a_long_plan_charts_its_latest_sessions_and_every_one_on_request(
     monkeypatch.setattr(selectors_progress, "CHARTED_SESSIONS", 5)
     for n in range(8):  # PSFS and trigger points only in session 1, before the window
         session(
-            cast, version, 30 - n, pain=(n, 0), rom=50 + n, psfs=6 if n == 0 else None,
+            cast,
+            version,
+            30 - n,
+            pain=(n, 0),
+            rom=50 + n,
+            psfs=6 if n == 0 else None,
             techniques=("trigger_point",) if n == 0 else ("swedish",),
-        )  # fmt: skip
+        )
     progress = plan_progress(user=cast.therapist, plan=version.plan)
     psfs = next(row for row in progress.milestones if row.milestone.kind == "psfs")
     assert psfs.latest == 6 and progress.done == 8 and progress.charted == 5
@@ -446,11 +485,16 @@ def test_what_worked_prints_one_decimal_and_no_negative_zero():
 @pytest.mark.parametrize(
     ("role", "status"),
     [
-        ("therapist", 200), ("therapist2", 200), ("admin", 200), ("client_user", 200),
-        ("physician_user", 200), ("client2_user", 404), ("physician2_user", 404),
+        ("therapist", 200),
+        ("therapist2", 200),
+        ("admin", 200),
+        ("client_user", 200),
+        ("physician_user", 200),
+        ("client2_user", 404),
+        ("physician2_user", 404),
         ("frontdesk", 403),
     ],
-)  # fmt: skip
+)
 def test_progress_access_per_role(client, cast, version, role, status):
     session(cast, version, 7, pain=(4, 2), rom=64)
     client.force_login(getattr(cast, role))
@@ -519,10 +563,11 @@ def test_progress_page_queries_do_not_grow(
     for n in range(notes):
         note = session(cast, version, notes - n + 1, pain=(6 - n % 4, 2), techniques=())
         TechniqueApplied.objects.bulk_create(
-            TechniqueApplied(note=note, technique=t, body_region="Neck", pressure="light",
-                             minutes=10)
+            TechniqueApplied(
+                note=note, technique=t, body_region="Neck", pressure="light", minutes=10
+            )
             for t in kinds[: 1 + n % 3]
-        )  # fmt: skip
+        )
         Measurement.objects.create(
             note=note, kind="rom", rom_norm=rom_norm(), side="right", value=55 + n % 15
         )

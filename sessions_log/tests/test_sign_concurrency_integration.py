@@ -43,19 +43,33 @@ def visits(cast):
 
 def _note(subjective: str, **extra) -> dict:
     data = {
-        "subjective": subjective, "objective": "Right rotation 58", "assessment": "Less guarded",
-        "plan_next": "Same focus", "pain_before": "6", "pain_after": "3",
-        "client_response": "Relaxed", "home_care": "Chin tucks", "body_mechanics": "",
-        "techniques-TOTAL_FORMS": "1", "techniques-INITIAL_FORMS": "0",
-        "techniques-MIN_NUM_FORMS": "0", "techniques-MAX_NUM_FORMS": "12",
+        "subjective": subjective,
+        "objective": "Right rotation 58",
+        "assessment": "Less guarded",
+        "plan_next": "Same focus",
+        "pain_before": "6",
+        "pain_after": "3",
+        "client_response": "Relaxed",
+        "home_care": "Chin tucks",
+        "body_mechanics": "",
+        "techniques-TOTAL_FORMS": "1",
+        "techniques-INITIAL_FORMS": "0",
+        "techniques-MIN_NUM_FORMS": "0",
+        "techniques-MAX_NUM_FORMS": "12",
         "techniques-0-technique": str(Technique.objects.get(key="swedish").pk),
-        "techniques-0-body_region": "Neck", "techniques-0-pressure": "moderate",
-        "techniques-0-minutes": "20", "techniques-0-override_reason": "",
-        "points-TOTAL_FORMS": "0", "points-INITIAL_FORMS": "0", "points-MIN_NUM_FORMS": "0",
+        "techniques-0-body_region": "Neck",
+        "techniques-0-pressure": "moderate",
+        "techniques-0-minutes": "20",
+        "techniques-0-override_reason": "",
+        "points-TOTAL_FORMS": "0",
+        "points-INITIAL_FORMS": "0",
+        "points-MIN_NUM_FORMS": "0",
         "points-MAX_NUM_FORMS": "20",
-        "measurements-TOTAL_FORMS": "0", "measurements-INITIAL_FORMS": "0",
-        "measurements-MIN_NUM_FORMS": "0", "measurements-MAX_NUM_FORMS": "12",
-    }  # fmt: skip
+        "measurements-TOTAL_FORMS": "0",
+        "measurements-INITIAL_FORMS": "0",
+        "measurements-MIN_NUM_FORMS": "0",
+        "measurements-MAX_NUM_FORMS": "12",
+    }
     data.update(extra)
     return data
 

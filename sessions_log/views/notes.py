@@ -49,10 +49,11 @@ def note_edit(request, appointment_id):
     problems = note_services.note_problems(actor=request.user, appointment=appointment)
     if problems:
         return render(
-            request, "sessions_log/note_blocked.html",
+            request,
+            "sessions_log/note_blocked.html",
             {"appointment": appointment, "client": appointment.client, "problems": problems},
             status=403 if "only the treating therapist" in " ".join(problems) else 200,
-        )  # fmt: skip
+        )
     forms = _forms(request, appointment, note)
     if request.method == "GET" and note is not None:  # the editor shows the note
         audit.record(actor=request.user, action="view", client=appointment.client, target=note)
@@ -97,10 +98,15 @@ def _from_note(note):
     data = start_from(note)
     data["note"] = {name: getattr(note, name) for name in note_services.NOTE_FIELDS}
     data["measurements"] = [
-        {"kind": m.kind, "rom_norm": m.rom_norm_id, "side": m.side, "activity": m.activity,
-         "value": m.value}
+        {
+            "kind": m.kind,
+            "rom_norm": m.rom_norm_id,
+            "side": m.side,
+            "activity": m.activity,
+            "value": m.value,
+        }
         for m in note.measurements.all()
-    ]  # fmt: skip
+    ]
     return data
 
 
@@ -121,10 +127,13 @@ def _save(request, appointment, forms):
     service = note_services.note_save_and_sign if sign else note_services.note_save
     try:
         note = service(
-            actor=request.user, appointment=appointment, data=form.cleaned_data,
-            techniques=techniques.rows(), trigger_points=points.rows(),
+            actor=request.user,
+            appointment=appointment,
+            data=form.cleaned_data,
+            techniques=techniques.rows(),
+            trigger_points=points.rows(),
             measurements=measurements.rows(),
-        )  # fmt: skip
+        )
     except ValidationError as error:
         _show(error, form, techniques)
         return None
@@ -156,11 +165,19 @@ def _render(request, appointment, note, forms):
     return render(
         request,
         "sessions_log/note_form.html",
-        {"appointment": appointment, "client": appointment.client, "note": note, "form": form,
-         "techniques": techniques, "points": points, "measurements": measurements,
-         "last_note": last, "sign_opens_at": _sign_later(appointment),
-         "awaiting_clearance": list(pending_clearances(appointment.client).values())},
-    )  # fmt: skip
+        {
+            "appointment": appointment,
+            "client": appointment.client,
+            "note": note,
+            "form": form,
+            "techniques": techniques,
+            "points": points,
+            "measurements": measurements,
+            "last_note": last,
+            "sign_opens_at": _sign_later(appointment),
+            "awaiting_clearance": list(pending_clearances(appointment.client).values()),
+        },
+    )
 
 
 def _sign_later(appointment):

@@ -142,8 +142,16 @@ TechniqueFormSet = forms.formset_factory(
 )
 
 SIDES = [("", "—"), ("left", "Left"), ("right", "Right")]
-MILESTONE_KEYS = ("kind", "description", "rom_norm", "side", "comparator", "target_value",
-                  "baseline_value", "by_session")  # fmt: skip
+MILESTONE_KEYS = (
+    "kind",
+    "description",
+    "rom_norm",
+    "side",
+    "comparator",
+    "target_value",
+    "baseline_value",
+    "by_session",
+)
 
 
 class MilestoneRowForm(forms.Form):

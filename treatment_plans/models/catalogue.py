@@ -40,9 +40,13 @@ class ContraindicationRule(UUIDModel):
         max_length=40, help_text="A health-history condition key (see intake/conditions.py)."
     )
     technique = models.ForeignKey(
-        Technique, null=True, blank=True, on_delete=models.CASCADE, related_name="rules",
+        Technique,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rules",
         help_text="Empty: every technique.",
-    )  # fmt: skip
+    )
     severity = models.CharField(max_length=20, choices=Severity.choices)
     local = models.BooleanField(
         default=False, help_text="Applies to the affected area only (e.g. over a surgical site)."

@@ -37,9 +37,16 @@ VERSION_FIELDS = (
     "body_mechanics",
 )
 MILESTONE_FIELDS = (
-    "kind", "description", "rom_norm", "side", "comparator", "target_value", "baseline_value",
-    "by_session", "status",
-)  # fmt: skip
+    "kind",
+    "description",
+    "rom_norm",
+    "side",
+    "comparator",
+    "target_value",
+    "baseline_value",
+    "by_session",
+    "status",
+)
 
 
 def _require_therapist(actor) -> None:
@@ -115,9 +122,12 @@ def plan_version_save(
     version.save()
     _write_rows(version, techniques, milestones)
     audit.record(
-        actor=actor, action="update", client=version.plan.client, target=version,
+        actor=actor,
+        action="update",
+        client=version.plan.client,
+        target=version,
         detail=f"plan v{version.number} (draft) edited",
-    )  # fmt: skip
+    )
     return version
 
 
@@ -178,9 +188,12 @@ def plan_activate(*, actor, version: PlanVersion) -> PlanVersion:
     plan.status = TreatmentPlan.Status.ACTIVE
     plan.save(update_fields=["status"])
     audit.record(
-        actor=actor, action="sign", client=plan.client, target=version,
+        actor=actor,
+        action="sign",
+        client=plan.client,
+        target=version,
         detail=f"plan v{version.number} activated",
-    )  # fmt: skip
+    )
     # documents/ owes the care team a PDF of it, in this transaction.
     signals.plan_version_activated.send(sender=PlanVersion, version=version)
     return version
@@ -202,15 +215,21 @@ def plan_new_version(*, actor, plan: TreatmentPlan) -> PlanVersion:
     draft.save()
     _copy_rows(latest, draft)
     audit.record(
-        actor=actor, action="create", client=plan.client, target=draft,
+        actor=actor,
+        action="create",
+        client=plan.client,
+        target=draft,
         detail=f"plan v{draft.number} (draft) started from v{latest.number}",
-    )  # fmt: skip
+    )
     return draft
 
 
 def _copy_rows(source: PlanVersion, target: PlanVersion) -> None:
-    for model, related in ((PlanTechnique, "techniques"), (Milestone, "milestones"),
-                           (ConflictOverride, "overrides")):  # fmt: skip
+    for model, related in (
+        (PlanTechnique, "techniques"),
+        (Milestone, "milestones"),
+        (ConflictOverride, "overrides"),
+    ):
         rows = list(getattr(source, related).all())
         for row in rows:
             row.pk, row.version = None, target
@@ -232,21 +251,31 @@ def conflict_override(*, actor, version: PlanVersion, conflict_key: str, reason:
     if conflict.override is not None:
         raise ValidationError("This warning is already overridden.")
     override = ConflictOverride.objects.create(
-        version=version, rule=conflict.rule, technique=conflict.technique, reason=reason,
+        version=version,
+        rule=conflict.rule,
+        technique=conflict.technique,
+        reason=reason,
         decided_by=actor,
-    )  # fmt: skip
+    )
     audit.record(
-        actor=actor, action="update", client=version.plan.client, target=override,
+        actor=actor,
+        action="update",
+        client=version.plan.client,
+        target=override,
         detail=f"override: {conflict.subject} / {conflict.rule.condition}",
-    )  # fmt: skip
+    )
     return override
 
 
 @transaction.atomic
 def clearance_request_send(
-    *, actor, version: PlanVersion, conflict_key: str, care_team_member: CareTeamMember,
+    *,
+    actor,
+    version: PlanVersion,
+    conflict_key: str,
+    care_team_member: CareTeamMember,
     question: str,
-) -> ClearanceRequest:  # fmt: skip
+) -> ClearanceRequest:
     """Ask a physician on the care team (with sharing consent) to clear a technique."""
     _require_therapist(actor)
     conflict = find_conflict(version, conflict_key)
@@ -259,13 +288,20 @@ def clearance_request_send(
     if not question.strip():
         raise ValidationError({"question": "Write the question for the physician."})
     request = ClearanceRequest.objects.create(
-        version=version, rule=conflict.rule, technique=conflict.technique,
-        care_team_member=care_team_member, question=question.strip(), created_by=actor,
-    )  # fmt: skip
+        version=version,
+        rule=conflict.rule,
+        technique=conflict.technique,
+        care_team_member=care_team_member,
+        question=question.strip(),
+        created_by=actor,
+    )
     audit.record(
-        actor=actor, action="create", client=version.plan.client, target=request,
+        actor=actor,
+        action="create",
+        client=version.plan.client,
+        target=request,
         detail=f"clearance requested from {care_team_member.physician}",
-    )  # fmt: skip
+    )
     _mail_clearance_request(request)
     return request
 
@@ -300,9 +336,12 @@ def clearance_answer(
     request.responded_at = timezone.now()
     request.save(update_fields=["status", "response", "responded_at"])
     audit.record(
-        actor=actor, action="sign", client=request.version.plan.client, target=request,
+        actor=actor,
+        action="sign",
+        client=request.version.plan.client,
+        target=request,
         detail=f"clearance {status}",
-    )  # fmt: skip
+    )
     return request
 
 

@@ -37,9 +37,12 @@ def asked(cast):
     [conflict] = conflicts_for(version)
     assert conflict.severity == "clearance"
     request = clearance_request_send(
-        actor=cast.therapist, version=version, conflict_key=conflict.key,
-        care_team_member=cast.client.care_team.get(), question=QUESTION,
-    )  # fmt: skip
+        actor=cast.therapist,
+        version=version,
+        conflict_key=conflict.key,
+        care_team_member=cast.client.care_team.get(),
+        question=QUESTION,
+    )
     cast.version, cast.request = version, request
     return cast
 
@@ -92,10 +95,13 @@ def test_a_note_uses_a_technique_awaiting_clearance_only_with_a_reason(asked):
 
     def save(**extra):
         return note_save(
-            actor=asked.therapist, appointment=appointment,
+            actor=asked.therapist,
+            appointment=appointment,
             data={"subjective": "Tight", "pain_before": 6, "pain_after": 4},
-            techniques=[{**row, **extra}], trigger_points=[], measurements=[],
-        )  # fmt: skip
+            techniques=[{**row, **extra}],
+            trigger_points=[],
+            measurements=[],
+        )
 
     with pytest.raises(ValidationError) as refused:
         save()
@@ -121,8 +127,10 @@ def test_the_plan_page_the_note_form_and_the_pdf_say_it_awaits_clearance(client,
 def test_an_empty_question_is_refused(asked):
     with pytest.raises(ValidationError, match="Write the question"):
         clearance_request_send(
-            actor=asked.therapist, version=asked.version,
+            actor=asked.therapist,
+            version=asked.version,
             conflict_key=conflicts_for(asked.version)[0].key,
-            care_team_member=asked.client.care_team.get(), question="   ",
-        )  # fmt: skip
+            care_team_member=asked.client.care_team.get(),
+            question="   ",
+        )
     assert ClearanceRequest.objects.count() == 1

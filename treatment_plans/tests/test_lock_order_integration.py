@@ -30,9 +30,11 @@ def draft(cast):
     HealthHistoryFactory(client=cast.client)
     TreatmentConsentFactory(client=cast.client)
     active = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist,
-        plan__status=TreatmentPlan.Status.ACTIVE, activated_at=timezone.now(),
-    )  # fmt: skip
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status=TreatmentPlan.Status.ACTIVE,
+        activated_at=timezone.now(),
+    )
     version = PlanVersionFactory(plan=active.plan, number=2)
     PlanTechniqueFactory(version=version)
     return version
@@ -61,8 +63,9 @@ def test_activating_a_draft_while_the_plan_is_closed_leaves_it_closed(cast, draf
 
     before = deadlocks()
     assert race(closing, activating) == [
-        "closed", ["This plan is closed. Start a new plan instead."]
-    ]  # fmt: skip
+        "closed",
+        ["This plan is closed. Start a new plan instead."],
+    ]
     draft.refresh_from_db()
     assert draft.plan.status == TreatmentPlan.Status.COMPLETED and draft.is_draft
     assert deadlocks_since(before) == 0

@@ -22,8 +22,11 @@ def test_the_plan_form_offers_add_a_row_for_techniques_and_milestones(client, re
 
 
 def test_three_techniques_and_three_milestones_added_in_the_page_are_saved(client, ready):
-    milestones = [NPRS_MILESTONE, {**NPRS_MILESTONE, "by_session": "4", "target_value": "5"},
-                  {**NPRS_MILESTONE, "by_session": "6", "target_value": "4"}]  # fmt: skip
+    milestones = [
+        NPRS_MILESTONE,
+        {**NPRS_MILESTONE, "by_session": "4", "target_value": "5"},
+        {**NPRS_MILESTONE, "by_session": "6", "target_value": "4"},
+    ]
     _new_plan(client, ready, "swedish", "trigger_point", "reflexology", milestones=milestones)
     version = PlanVersion.objects.get()
     assert version.techniques.count() == 3 and version.milestones.count() == 3

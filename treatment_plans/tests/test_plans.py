@@ -349,13 +349,21 @@ def test_plan_page_prints_the_latest_value_as_now_and_the_baseline_as_baseline(c
     from treatment_plans.tests.factories import MilestoneFactory
 
     version = PlanVersionFactory(
-        plan__client=cast.client, plan__therapist=cast.therapist, plan__status="active",
+        plan__client=cast.client,
+        plan__therapist=cast.therapist,
+        plan__status="active",
         activated_at=timezone.now(),
-    )  # fmt: skip
+    )
     MilestoneFactory(
-        version=version, kind="rom", rom_norm=rom_norm(), side="right", comparator="gte",
-        baseline_value=55, target_value=70, status="met",
-    )  # fmt: skip
+        version=version,
+        kind="rom",
+        rom_norm=rom_norm(),
+        side="right",
+        comparator="gte",
+        baseline_value=55,
+        target_value=70,
+        status="met",
+    )
     measured_on = dt.date(2026, 12, 3)
     assessment = AssessmentFactory(client=cast.client, assessed_on=measured_on)
     RangeOfMotionFactory(assessment=assessment, norm=rom_norm(), side="right", degrees=70)

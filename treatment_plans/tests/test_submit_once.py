@@ -120,17 +120,19 @@ def _clearance(plan, cast, **extra) -> dict:
     return {
         "conflict": _conflict(plan, "clearance").key,
         "care_team_member": str(cast.client.care_team.get().pk),
-        "question": "Is deep work on the upper back safe at her blood pressure?", **extra,
-    }  # fmt: skip
+        "question": "Is deep work on the upper back safe at her blood pressure?",
+        **extra,
+    }
 
 
 def _token_of(client, plan, url: str, conflict_key: str) -> str:
     """The token of the plan page's form that posts `conflict_key` to `url`."""
     page = client.get(_detail(plan)).content.decode()
     [form] = [
-        form for form in page.split("<form")[1:]
+        form
+        for form in page.split("<form")[1:]
         if f'action="{url}"' in form and f'name="conflict" value="{conflict_key}"' in form
-    ]  # fmt: skip
+    ]
     [token] = TOKEN.findall(form)
     return token
 

@@ -37,11 +37,14 @@ class AnswerForm(forms.Form):
 def clearance_detail(request, clearance_id):
     clearance = get_object_or_404(
         ClearanceRequest.objects.visible_to(request.user).select_related(
-            "version__plan__client", "technique", "rule", "created_by",
+            "version__plan__client",
+            "technique",
+            "rule",
+            "created_by",
             "care_team_member__physician",
         ),
         pk=clearance_id,
-    )  # fmt: skip
+    )
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,7 +62,9 @@ def clearance_detail(request, clearance_id):
             return redirect("physician_dashboard")
     if request.method == "GET":
         audit.record(
-            actor=request.user, action="view", client=clearance.version.plan.client,
+            actor=request.user,
+            action="view",
+            client=clearance.version.plan.client,
             target=clearance,
-        )  # fmt: skip
+        )
     return render(request, "treatment_plans/clearance.html", {"clearance": clearance, "form": form})

@@ -335,15 +335,18 @@ def plan_close(request, plan_id):
 @creates_once
 def plan_override(request, plan_id):
     return _conflict_action(
-        request, plan_id,
+        request,
+        plan_id,
         make_form=lambda plan: OverrideForm(request.POST),
         act=lambda version, data: plan_services.conflict_override(
-            actor=request.user, version=version, conflict_key=data["conflict"],
+            actor=request.user,
+            version=version,
+            conflict_key=data["conflict"],
             reason=data["reason"],
         ),
         success="Override recorded; it will be printed in the plan PDF.",
         form_name="override_form",
-    )  # fmt: skip
+    )
 
 
 @role_required(*THERAPIST)
@@ -351,17 +354,21 @@ def plan_override(request, plan_id):
 @creates_once
 def plan_clearance(request, plan_id):
     return _conflict_action(
-        request, plan_id,
+        request,
+        plan_id,
         make_form=lambda plan: ClearanceForm(
             request.POST, members=CareTeamMember.objects.sharing().filter(client=plan.client)
         ),
         act=lambda version, data: plan_services.clearance_request_send(
-            actor=request.user, version=version, conflict_key=data["conflict"],
-            care_team_member=data["care_team_member"], question=data["question"],
+            actor=request.user,
+            version=version,
+            conflict_key=data["conflict"],
+            care_team_member=data["care_team_member"],
+            question=data["question"],
         ),
         success="Clearance request sent to the physician.",
         form_name="clearance_form",
-    )  # fmt: skip
+    )
 
 
 def _conflict_action(request, plan_id, *, make_form, act, success, form_name):
