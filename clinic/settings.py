@@ -84,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clinic.context_processors.navigation",
+                "portals.context_processors.navigation",
                 "clinic.context_processors.clinic_contact",
             ],
         },
@@ -255,7 +255,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0},
     "send-due-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
     "sweep-plan-pdfs": {"task": "documents.tasks.sweep_plan_pdfs", "schedule": 15.0},
-    "purge-login-throttle": {"task": "clinic.tasks.purge_login_throttle", "schedule": 3600.0},
+    "purge-login-throttle": {"task": "accounts.tasks.purge_login_throttle", "schedule": 3600.0},
     "purge-form-submissions": {"task": "clinic.tasks.purge_form_submissions", "schedule": 86400.0},
 }
 CELERY_TIMEZONE = TIME_ZONE

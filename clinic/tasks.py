@@ -38,14 +38,6 @@ def sweep_outbox(now: str | None = None) -> dict:
 
 
 @shared_task(ignore_result=True)
-def purge_login_throttle() -> int:
-    # Rows whose counting window and lockout are both over (beat, hourly).
-    from accounts.throttle import purge_expired
-
-    return purge_expired()
-
-
-@shared_task(ignore_result=True)
 def purge_form_submissions() -> int:
     # Create forms' one-time tokens older than clinic.submissions.KEEP; for beat, daily.
     from clinic.submissions import form_submissions_purge

@@ -6,4 +6,8 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents"
 
     def ready(self):
-        from documents import receivers  # noqa: F401
+        from documents import receivers  # noqa: F401  (also registers the plan-ready mail)
+        from documents.selectors import latest_plan_pdf
+        from treatment_plans import page_parts
+
+        page_parts.register("latest_pdf", latest_plan_pdf)

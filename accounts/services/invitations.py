@@ -43,10 +43,9 @@ from clinic.date_formats import day, day_time
 from clinic.models import Client, Physician, User
 from clinic.roles import Role, role_of
 from clinic.services.outbox import mail_owe
+from clinic.services.people import email_settled_on, email_unproved
 
 DEFAULT_INVITATION_DAYS = 7
-# How long the address a staff member replaced has to object before the new one is trusted.
-EMAIL_SETTLE_DAYS = 30
 CLIENT_INVITERS = frozenset({Role.FRONT_DESK, Role.THERAPIST})
 PHYSICIAN_INVITERS = frozenset({Role.ADMIN, Role.THERAPIST})
 # What the accept page says about a link that no longer works (InvitationUnavailable.reason).
@@ -139,21 +138,6 @@ def send_refusal(*, actor, person: Client | Physician) -> str | None:
     except ValidationError as error:
         return " ".join(error.messages)
     return None
-
-
-def email_settled_on(client: Client) -> dt.date | None:
-    """The day the front desk may invite to the client's email: None when it is proved now
-    or can never be proved by waiting (an address added where there was none)."""
-    if client.email_changed_at is None or not client.email_previous:
-        return None
-    settled = client.email_changed_at + dt.timedelta(days=EMAIL_SETTLE_DAYS)
-    return local(settled).date() if settled > timezone.now() else None
-
-
-def email_unproved(client: Client) -> bool:
-    return client.email_changed_at is not None and (
-        not client.email_previous or email_settled_on(client) is not None
-    )
 
 
 def _require_settled_email(client: Client) -> None:

@@ -19,6 +19,7 @@ from accounts.models.invitations import MAX_FAILED_CHECKS
 from accounts.services import invitations as services
 from clinic.models import AuditEntry, Client, User
 from clinic.services import client_update, client_update_contacts
+from clinic.services.people import EMAIL_SETTLE_DAYS
 from clinic.tests.factories import ClientFactory, PhysicianFactory
 
 GOOD_PASSWORD = "quiet-river-stones-2026"
@@ -112,7 +113,7 @@ def test_an_address_added_where_there_was_none_is_never_proved_by_waiting(
     lena.refresh_from_db()
     _change_email(cast.frontdesk, lena, "attacker@evil.test", django_capture_on_commit_callbacks)
     assert mail.outbox == []  # nobody to tell
-    long_ago = timezone.now() - dt.timedelta(days=services.EMAIL_SETTLE_DAYS * 10)
+    long_ago = timezone.now() - dt.timedelta(days=EMAIL_SETTLE_DAYS * 10)
     Client.objects.filter(pk=lena.pk).update(email_changed_at=long_ago)
     lena.refresh_from_db()
     with pytest.raises(ValidationError, match="no earlier address to confirm it"):
@@ -166,7 +167,7 @@ def test_a_changed_address_may_be_invited_once_the_notice_had_time(
     _change_email(cast.frontdesk, lena, "lena.new@example.test", django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError, match="from "):
         services.invitation_send(actor=cast.frontdesk, client=lena)
-    settled = timezone.now() - dt.timedelta(days=services.EMAIL_SETTLE_DAYS, minutes=1)
+    settled = timezone.now() - dt.timedelta(days=EMAIL_SETTLE_DAYS, minutes=1)
     Client.objects.filter(pk=lena.pk).update(email_changed_at=settled)
     lena.refresh_from_db()
     assert services.invitation_send(actor=cast.frontdesk, client=lena).email == (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -13,8 +15,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.services.invitations import email_unproved
 from clinic import audit, outbox
+from clinic.clinic_time import local
 from clinic.models import Client
 from clinic.roles import Role, role_of
 from clinic.services.outbox import mail_owe
@@ -27,6 +29,25 @@ CLIENT_CONTACT_FIELDS = (
     "emergency_contact_phone",
     "emergency_contact_relationship",
 )
+
+
+# How long the address a staff member replaced has to object before the new one is trusted.
+EMAIL_SETTLE_DAYS = 30
+
+
+def email_settled_on(client: Client) -> dt.date | None:
+    """The day the front desk may invite to the client's email: None when it is proved now
+    or can never be proved by waiting (an address added where there was none)."""
+    if client.email_changed_at is None or not client.email_previous:
+        return None
+    settled = client.email_changed_at + dt.timedelta(days=EMAIL_SETTLE_DAYS)
+    return local(settled).date() if settled > timezone.now() else None
+
+
+def email_unproved(client: Client) -> bool:
+    return client.email_changed_at is not None and (
+        not client.email_previous or email_settled_on(client) is not None
+    )
 
 
 @transaction.atomic

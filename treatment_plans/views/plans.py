@@ -13,10 +13,9 @@ from clinic.models import CareTeamMember, Client
 from clinic.permissions import Can, role_required
 from clinic.roles import Role
 from clinic.submissions import creates_once, saved
-from documents.models import PlanPdf
 from intake.models import Assessment
 from intake.selectors import current_health_history
-from sessions_log.progress import milestone_progress
+from treatment_plans import page_parts
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.forms.plans import (
     ClearanceForm,
@@ -212,16 +211,6 @@ def plan_detail(request, plan_id):
     return _render_detail(request, plan, version)
 
 
-def _latest_pdf(user, version):
-    """The newest ready PDF of the version (what to download), else its newest request."""
-    if version is None or version.is_draft:
-        return None
-    pdfs = PlanPdf.objects.visible_to(user).filter(version=version).select_related("version")
-    return pdfs.filter(status=PlanPdf.Status.READY).order_by("-finished_at").first() or (
-        pdfs.order_by("-requested_at").first()
-    )
-
-
 def _render_detail(request, plan, version, *, override_form=None, clearance_form=None, status=200):
     can = Can(request.user)
     staff, writer = can.see_clinical_detail, can.chart
@@ -230,7 +219,6 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
         CareTeamMember.objects.sharing().filter(client=plan.client).select_related("physician")
     )
     draft = writer and version is not None and version.is_draft
-    pdf = _latest_pdf(request.user, version)
     versions = PlanVersion.objects.visible_to(request.user).filter(plan=plan).order_by("-number")
     return render(
         request,
@@ -248,8 +236,9 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
             "clearance_form": clearance_form,
             "members": members,
             "close_form": CloseForm(),
-            "latest_pdf": pdf,
-            "progress": milestone_progress(version) if version else [],
+            **page_parts.context_for(
+                "progress", "latest_pdf", "reassessment_due", user=request.user, version=version
+            ),
         },
         status=status,
     )
@@ -271,7 +260,7 @@ def plan_version_detail(request, version_id):
             "version": version,
             "plan": version.plan,
             "client": version.plan.client,
-            "progress": milestone_progress(version),
+            **page_parts.context_for("progress", user=request.user, version=version),
         },
     )
 
