@@ -44,6 +44,8 @@ web: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) .ci/layers.py
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 # Backups (PostgreSQL + private files; see README "Backup and restore").

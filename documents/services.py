@@ -395,7 +395,7 @@ def care_team_email(version: PlanVersion, address: str) -> EmailMessage:
     }
     return EmailMessage(
         subject=f"A treatment plan for one of your patients is ready - {settings.CLINIC_NAME}",
-        body=loader.render_to_string("email/plan_ready.txt", context),
+        body=loader.render_to_string("documents/email/plan_ready.txt", context),
         to=[address],
     )
 

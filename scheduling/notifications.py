@@ -34,7 +34,7 @@ def appointment_email(appointment: Appointment, kind: str) -> EmailMessage:
     context = _context(appointment)
     message = EmailMessage(
         subject=f"{SUBJECTS[kind].format(when=context['short_when'])} - {settings.CLINIC_NAME}",
-        body=loader.render_to_string(f"email/appointment_{kind}.txt", context),
+        body=loader.render_to_string(f"scheduling/email/appointment_{kind}.txt", context),
         to=[appointment.client.email],
     )
     message.attach(_ics_part(appointment))

@@ -41,6 +41,6 @@ def _build_clearance_mail(mail, *, now) -> outbox.Prepared:
     if not physician.email:
         raise outbox.Undeliverable("The physician has no email address on file.")
     context = {"physician": physician, "clinic_name": settings.CLINIC_NAME}
-    body = loader.render_to_string("email/clearance_request.txt", context)
+    body = loader.render_to_string("treatment_plans/email/clearance_request.txt", context)
     subject = f"{settings.CLINIC_NAME}: a clearance request is waiting for you"
     return outbox.Prepared(EmailMessage(subject, body, None, [physician.email]))

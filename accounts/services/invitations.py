@@ -226,7 +226,7 @@ def invitation_email(invitation: Invitation, token: str, base_url: str) -> Email
     }
     return EmailMessage(
         subject=f"Your invitation to the {settings.CLINIC_NAME} portal",
-        body=loader.render_to_string("email/invitation.txt", context),
+        body=loader.render_to_string("accounts/email/invitation.txt", context),
         to=[invitation.email],
     )
 

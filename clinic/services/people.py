@@ -120,7 +120,7 @@ def _build_email_changed(mail, *, now) -> outbox.Prepared:
     }
     message = EmailMultiAlternatives(
         f"Your email address at {settings.CLINIC_NAME} was changed",
-        loader.render_to_string("email/email_changed.txt", context),
+        loader.render_to_string("clinic/email/email_changed.txt", context),
         None,
         [mail.recipient],
     )

@@ -28,7 +28,7 @@ def outbox_list(request):
     audit.record(actor=request.user, action="list", detail="outbox: mail not yet delivered")
     return render(
         request,
-        "outbox/list.html",
+        "clinic/outbox/list.html",
         {
             "failed": failed,
             "waiting": waiting,
