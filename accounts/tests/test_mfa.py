@@ -660,7 +660,7 @@ def test_every_step_is_audited(client, cast, clock):
 def test_one_code_sent_twice_at_once_is_accepted_once(enrolled, clock, kind):
     """django-otp's verify_token runs with the authenticator's row locked: of two requests
     racing with one code, one passes and the other is told the code is used or not right."""
-    from clinic.tests.test_throttle_db import _at_once
+    from accounts.tests.test_throttle_db import _at_once
 
     code = code_at(enrolled.device, clock.now) if kind == "app" else enrolled.codes[0]
     passed, refused = [], []
