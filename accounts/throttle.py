@@ -125,7 +125,7 @@ class ThrottledModelBackend(ModelBackend):
     """Refuses a locked username/IP pair before the password is checked, on every path that
     calls `authenticate` with the request (the site's sign-in page, the admin's, later ones).
     The one place a sign-in checks the throttle: it marks the request `sign_in_refused` so the
-    site's page answers with the 429 page (clinic/security/views.py) without asking again.
+    site's page answers with the 429 page (accounts/views/signin.py) without asking again.
     PermissionDenied makes `authenticate` stop and report a failed sign-in."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):

@@ -91,8 +91,8 @@ def _sessions(cast, version, count: int) -> None:
 
     from django.utils import timezone
 
-    from clinic.tests.factories import AppointmentFactory
     from intake.models import RomNorm
+    from scheduling.tests.factories import AppointmentFactory
     from sessions_log.models import Measurement
     from sessions_log.tests.factories import SessionNoteFactory
 

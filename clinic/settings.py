@@ -55,7 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "clinic.security.csp.SecurityHeadersMiddleware",
+    "clinic.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clinic.middleware_db.DatabaseUnavailableMiddleware",  # 503 page when the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from clinic.date_formats import day_short
 from clinic.models import Client
 from clinic.permissions import Can
-from clinic.selectors_clients import ClientIdentity, client_identity
+from clinic.selectors import ClientIdentity, client_identity
 from sessions_log.models import SessionNote, TechniqueApplied
 
 UNSIGNED_AFTER = dt.timedelta(hours=24)

@@ -370,7 +370,7 @@ def _wrong_codes(user, code, times):
 
 
 def test_the_lock_follows_the_password_sign_ins_rule_and_never_extends(enrolled, clock):
-    """django-otp's counters under the password throttle's rule (clinic/security/throttle.py):
+    """django-otp's counters under the password throttle's rule (accounts/throttle.py):
     the window opens at the first failure and is never extended, nor is the lock."""
     wrong = code_at(enrolled.device, clock.now, offset_steps=9)
     _wrong_codes(enrolled.user, wrong, 4)

@@ -118,8 +118,8 @@ def _assert_write_audited(since, user, client_obj, response):
 
 def test_booking_an_appointment_is_audited(client, cast):
     from clinic.clinic_time import today
-    from clinic.tests.factories import WorkingHoursFactory
     from scheduling.models import Appointment, AppointmentType
+    from scheduling.tests.factories import WorkingHoursFactory
     from scheduling.tests.test_booking import _form
 
     for weekday in range(7):
@@ -177,8 +177,8 @@ def test_creating_a_plan_is_audited(client, cast):
 
 def test_signing_a_session_note_is_audited(client, cast):
     from clinic.clinic_time import at_local, today
-    from clinic.tests.factories import AppointmentFactory
     from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+    from scheduling.tests.factories import AppointmentFactory
     from sessions_log.models import SessionNote
     from sessions_log.tests.test_notes import _note
 

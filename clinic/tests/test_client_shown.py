@@ -1,4 +1,4 @@
-"""What each role sees of a client on the client's page (clinic/selectors_clients.py): the
+"""What each role sees of a client on the client's page (clinic/selectors.py): the
 front desk gets demographics and contacts with no clinical field and no way to one; a
 physician the name and birth date; nobody gets the model row, whose reverse relations lead to
 every clinical record."""
@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.urls import reverse
 
 from clinic.models import Client
-from clinic.selectors_clients import ClientIdentity, ClientRecord
+from clinic.selectors import ClientIdentity, ClientRecord
 from intake.tests.factories import HealthHistoryFactory
 from sessions_log.tests.factories import SessionNoteFactory
 

@@ -49,7 +49,7 @@ def _visible(html: str) -> str:
 
 def test_the_portal_shows_dates_in_the_clinic_format_with_the_year_when_not_this_one(client, cast):
     """Issue 15: a client read ISO and several formats; a list date of another year lost it."""
-    from clinic.tests.factories import AppointmentFactory
+    from scheduling.tests.factories import AppointmentFactory
     from sessions_log.tests.factories import SessionNoteFactory
 
     next_year = today().replace(month=1, day=12, year=today().year + 1)
@@ -67,8 +67,8 @@ def test_the_portal_shows_dates_in_the_clinic_format_with_the_year_when_not_this
 
 
 def test_client_mails_use_the_clinic_format(cast):
-    from clinic.tests.factories import AppointmentFactory
     from scheduling.notifications import appointment_email
+    from scheduling.tests.factories import AppointmentFactory
 
     starts = at_local(dt.date(2027, 1, 12), dt.time(10))
     appointment = AppointmentFactory(

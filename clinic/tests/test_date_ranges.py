@@ -11,8 +11,8 @@ from django.urls import reverse
 from clinic import dates
 from clinic.clinic_time import today
 from clinic.forms import ClientForm
-from clinic.tests.factories import AppointmentTypeFactory
 from scheduling.forms import FreeSlotForm, RescheduleForm, TimeOffForm, WaitlistForm
+from scheduling.tests.factories import AppointmentTypeFactory
 
 EXTREMES = ["9999-12-31", "0001-01-01", "2200-01-01", "1800-01-01"]
 

@@ -26,11 +26,12 @@ from clinic import tasks
 from clinic.clinic_time import today
 from clinic.models import OutboundMail
 from clinic.services.outbox import mail_deliver, mail_sweep
-from clinic.tests.factories import PASSWORD, WorkingHoursFactory
+from clinic.tests.factories import PASSWORD
 from clinic.tests.faults import wait_until
 from documents.models import PlanPdf
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from scheduling.models import Appointment, AppointmentType
+from scheduling.tests.factories import WorkingHoursFactory
 from treatment_plans.tests.factories import PlanTechniqueFactory, PlanVersionFactory, technique
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -28,8 +28,8 @@ from clinic.services.outbox import (
     mail_sweep,
     retry_delay,
 )
-from clinic.tests.factories import AppointmentFactory
 from scheduling.services.reminders import CONFIRMATION
+from scheduling.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 Status = OutboundMail.Status

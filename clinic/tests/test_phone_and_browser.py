@@ -41,7 +41,7 @@ def test_every_page_links_the_icon(db, client):
 
 
 def test_the_sessions_table_stacks_on_a_phone(client, cast):
-    from clinic.tests.factories import AppointmentFactory
+    from scheduling.tests.factories import AppointmentFactory
     from sessions_log.tests.factories import SessionNoteFactory
 
     SessionNoteFactory(

@@ -25,7 +25,6 @@ from django.urls import reverse
 from clinic.clinic_time import today
 from clinic.middleware_db import database_unavailable_response
 from clinic.models import AuditEntry
-from clinic.tests.factories import WorkingHoursFactory
 from documents.models import PlanPdf
 from documents.services import plan_pdf_request
 from documents.tasks import sweep_plan_pdfs
@@ -33,6 +32,7 @@ from documents.tests.test_pdf import make_plan
 from documents.tests.test_pdf_integration import _stored_files, _wait_for
 from scheduling.models import Appointment, AppointmentSeries, AppointmentType
 from scheduling.services import appointments as booking
+from scheduling.tests.factories import WorkingHoursFactory
 from scheduling.tests.test_booking import _form
 
 PAGE_TEXT = (

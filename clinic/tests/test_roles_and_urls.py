@@ -96,7 +96,7 @@ def _history(cast):
 
 
 def _appointment(cast):
-    from clinic.tests.factories import AppointmentFactory
+    from scheduling.tests.factories import AppointmentFactory
 
     if not hasattr(cast, "appointment"):
         cast.appointment = AppointmentFactory(

@@ -18,9 +18,10 @@ from django.urls import reverse
 from accounts.models import Invitation
 from clinic.clinic_time import today
 from clinic.submissions import FIELD
-from clinic.tests.factories import ClientFactory, PhysicianFactory, WorkingHoursFactory
+from clinic.tests.factories import ClientFactory, PhysicianFactory
 from clinic.tests.submissions import is_already_saved, token_in
 from scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry
+from scheduling.tests.factories import WorkingHoursFactory
 
 
 @dataclass

@@ -14,9 +14,9 @@ from clinic.clinic_time import at_local, today
 from clinic.models import FormSubmission
 from clinic.submissions import FIELD
 from clinic.tests.concurrency import deadlocks, deadlocks_since, race
-from clinic.tests.factories import WorkingHoursFactory
 from clinic.tests.submissions import token_in
 from scheduling.models import Appointment, AppointmentType
+from scheduling.tests.factories import WorkingHoursFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROUNDS = 6

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
-from clinic.tests.factories import AppointmentFactory, ClientFactory
+from clinic.tests.factories import ClientFactory
 from scheduling.models import Appointment, WaitlistEntry
+from scheduling.tests.factories import AppointmentFactory
 
 
 def _today_at(hour, minute=0):

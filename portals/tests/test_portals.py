@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from clinic.tests.factories import AppointmentFactory
 from scheduling.models import Appointment
 from scheduling.services import appointments as scheduling
 from scheduling.services.appointments import appointment_client_may_cancel
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans.models import ClearanceRequest, ContraindicationRule
 from treatment_plans.tests.factories import (

@@ -16,8 +16,7 @@ from clinic.links import link_maker
 from clinic.models import CareTeamMember, Client
 from clinic.permissions import Can, role_required
 from clinic.roles import STAFF_ROLES, Role
-from clinic.selectors import failed_mails
-from clinic.selectors_clients import client_shown
+from clinic.selectors import client_shown, failed_mails
 from clinic.submissions import creates_once, saved
 from scheduling.models import Appointment, WaitlistEntry
 
@@ -63,7 +62,7 @@ def client_detail(request, client_id):
         request,
         "portals/client_detail.html",
         {
-            # What the viewer may see of the client, not the row (clinic/selectors_clients.py).
+            # What the viewer may see of the client, not the row (clinic/selectors.py).
             "client": client_shown(client, can=Can(request.user)),
             "care_team": care_team.select_related("physician"),
             "failed_mails": failed_mails(request.user, client=client, limit=10),

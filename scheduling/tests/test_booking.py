@@ -14,15 +14,15 @@ from django.utils import timezone
 from clinic import date_formats
 from clinic.clinic_time import at_local, local, today
 from clinic.models import AuditEntry
-from clinic.tests.factories import (
+from clinic.tests.factories import ClientFactory
+from scheduling.models import Appointment, AppointmentType, WaitlistEntry
+from scheduling.services.appointments import series_dates
+from scheduling.tests.factories import (
     AppointmentFactory,
-    ClientFactory,
     RoomFactory,
     TimeOffFactory,
     WorkingHoursFactory,
 )
-from scheduling.models import Appointment, AppointmentType, WaitlistEntry
-from scheduling.services.appointments import series_dates
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
-from clinic.tests.factories import AppointmentFactory, ClientFactory, WorkingHoursFactory
+from clinic.tests.factories import ClientFactory
 from scheduling.models import Appointment, AppointmentType
 from scheduling.services.appointments import Slot, SlotTaken, appointment_book
+from scheduling.tests.factories import AppointmentFactory, WorkingHoursFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ATTEMPTS = 40

@@ -10,13 +10,10 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from clinic.models import AuditEntry
-from clinic.tests.factories import (
-    AppointmentFactory,
-    ClientFactory,
-    RoomFactory,
-)
+from clinic.tests.factories import ClientFactory
 from scheduling.ical import appointment_ics, therapist_feed_ics
 from scheduling.models import Appointment, AppointmentType
+from scheduling.tests.factories import AppointmentFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

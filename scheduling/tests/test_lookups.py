@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import F, Subquery
 
-from clinic.tests.factories import AppointmentFactory, ClientFactory
+from clinic.tests.factories import ClientFactory
 from scheduling.lookups import InSubquery, WallClock
 from scheduling.models import Appointment
+from scheduling.tests.factories import AppointmentFactory
 
 
 def test_in_subquery_finds_the_rows_of_the_subquery(db):

@@ -16,12 +16,13 @@ from clinic import tasks as clinic_tasks
 from clinic.clinic_time import at_local, local, today
 from clinic.models import OutboundMail
 from clinic.services.outbox import mail_deliver, mail_sweep
-from clinic.tests.factories import AppointmentFactory, ClientFactory, RoomFactory
+from clinic.tests.factories import ClientFactory
 from scheduling import tasks
 from scheduling.models import Appointment, AppointmentType
 from scheduling.notifications import appointment_email
 from scheduling.services.appointments import Slot, appointment_book, appointment_cancel
 from scheduling.services.reminders import CONFIRMATION, _owe_reminder, reminders_send_due
+from scheduling.tests.factories import AppointmentFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -89,7 +90,7 @@ def test_unknown_kind_is_refused(cast):
 @pytest.fixture
 def bookable(cast):
     """A therapist who works all day on the day after tomorrow, and a slot then."""
-    from clinic.tests.factories import WorkingHoursFactory
+    from scheduling.tests.factories import WorkingHoursFactory
 
     therapist = cast.therapist.therapist_profile
     day = today() + dt.timedelta(days=2)

@@ -11,12 +11,13 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from clinic.clinic_time import at_local, today
-from clinic.tests.factories import AppointmentFactory, ClientFactory, WorkingHoursFactory
+from clinic.tests.factories import ClientFactory
 from clinic.tests.faults import Mailbox as BaseMailbox
 from clinic.tests.faults import free_port, wait_until
 from scheduling import tasks
 from scheduling.models import Appointment, AppointmentType
 from scheduling.services.appointments import Slot, appointment_book
+from scheduling.tests.factories import AppointmentFactory, WorkingHoursFactory
 
 pytestmark = [pytest.mark.integration]
 APPOINTMENTS = 20

@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from clinic.models import AuditEntry
-from clinic.tests.factories import TimeOffFactory, WorkingHoursFactory
 from scheduling.models import TimeOff, WorkingHours
 from scheduling.services import resources
 from scheduling.services.resources import Interval
+from scheduling.tests.factories import TimeOffFactory, WorkingHoursFactory
 
 T = dt.time
 

@@ -15,18 +15,17 @@ from django.utils import timezone
 from clinic import date_formats
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local, today
 from clinic.models import AuditEntry, Therapist
-from clinic.tests.factories import (
-    AppointmentFactory,
-    AppointmentTypeFactory,
-    ClientFactory,
-    RoomFactory,
-    TherapistFactory,
-    TimeOffFactory,
-    WorkingHoursFactory,
-)
+from clinic.tests.factories import ClientFactory, TherapistFactory
 from scheduling import selectors
 from scheduling.models import Appointment, TimeOff
 from scheduling.services.appointments import Slot, slot_problems
+from scheduling.tests.factories import (
+    AppointmentFactory,
+    AppointmentTypeFactory,
+    RoomFactory,
+    TimeOffFactory,
+    WorkingHoursFactory,
+)
 
 T = dt.time
 UTC = dt.UTC

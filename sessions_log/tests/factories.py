@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from clinic.tests.factories import AppointmentFactory
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import SessionNote
 
 

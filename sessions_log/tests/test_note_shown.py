@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Client
-from clinic.selectors_clients import ClientIdentity
-from clinic.tests.factories import AppointmentFactory
+from clinic.selectors import ClientIdentity
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import Addendum, TechniqueApplied, TriggerPoint
 from sessions_log.selectors import NoteShown
 from sessions_log.tests.factories import SessionNoteFactory

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
 from clinic.models import AuditEntry
-from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from scheduling.models import Appointment
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import SessionNote
 from sessions_log.services.notes import note_problems
 from sessions_log.tests.factories import SessionNoteFactory

@@ -17,10 +17,10 @@ from clinic.charts import table_rows
 from clinic.clinic_time import at_local, today
 from clinic.date_formats import day
 from clinic.models import AuditEntry
-from clinic.tests.factories import AppointmentFactory
 from documents import pdf as pdf_module
 from documents.services import plan_pdf_fingerprint
 from intake.tests.factories import AssessmentFactory, RangeOfMotionFactory, rom_norm
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log import selectors_progress
 from sessions_log.models import Measurement, TechniqueApplied
 from sessions_log.progress import milestone_progress, plan_sessions, signed_sessions

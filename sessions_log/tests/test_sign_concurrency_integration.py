@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
 from clinic.tests.concurrency import deadlocks, deadlocks_since, race
-from clinic.tests.factories import AppointmentFactory
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from scheduling.models import Appointment
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import SessionNote
 from treatment_plans.models import Technique
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clinic.tests.factories import AppointmentFactory
 from documents.pdf import plan_html
 from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from scheduling.tests.factories import AppointmentFactory
 from sessions_log.services.notes import note_save
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.models import ClearanceRequest

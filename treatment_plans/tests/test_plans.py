@@ -328,8 +328,8 @@ def test_active_plan_page_offers_the_pdf_to_the_client(
 
 
 def test_a_signed_session_changes_the_pdf_fingerprint_even_without_a_pain_milestone(cast):
-    from clinic.tests.factories import AppointmentFactory
     from documents.services import plan_pdf_fingerprint
+    from scheduling.tests.factories import AppointmentFactory
     from sessions_log.tests.factories import SessionNoteFactory
 
     version = PlanVersionFactory(plan__client=cast.client, activated_at=timezone.now())
