@@ -5,7 +5,7 @@ codes are the user's `StaticDevice` and its `StaticToken`s.
 `MfaDevice` is django-otp's TOTP device under the clinic's name (a proxy: no table of its own),
 so audit entries name it `accounts.MfaDevice`, and with the sign-in lock rule in place of
 django-otp's exponential back-off. Lives in the `accounts` app (imported by
-accounts/models/__init__.py) so its migration is one of accounts'."""
+accounts/models.py) so its migration is one of accounts'."""
 
 from __future__ import annotations
 

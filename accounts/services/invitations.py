@@ -35,8 +35,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation
-from accounts.models.invitations import MAX_FAILED_CHECKS, token_hash
+from accounts.models import MAX_FAILED_CHECKS, Invitation, token_hash
 from clinic import audit, outbox
 from clinic.clinic_time import local
 from clinic.date_formats import day, day_time

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models.sessions import UserSession
+from accounts.models import UserSession
 from clinic import audit
 
 

@@ -13,8 +13,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation
-from accounts.models.invitations import token_hash
+from accounts.models import Invitation, token_hash
 from accounts.services import invitations as services
 from clinic.models import Client, User
 from clinic.roles import Role

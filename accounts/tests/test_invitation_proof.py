@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation
-from accounts.models.invitations import MAX_FAILED_CHECKS
+from accounts.models import MAX_FAILED_CHECKS, Invitation
 from accounts.services import invitations as services
 from clinic.models import AuditEntry, Client, User
 from clinic.services import client_update, client_update_contacts

@@ -1,16 +1,22 @@
-"""Invitations to the portal: a single-use link that lets a client or physician create (or
-link) their own login."""
+"""Accounts' models: portal invitations, sign-in sessions, sign-in throttling, and the
+two-factor device (accounts/mfa/models.py, a proxy of django-otp's TOTP device)."""
 
 from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.mfa.models import MfaDevice  # noqa: F401  (a model of this app: its migration is ours)
 from clinic.models.people import Client, Physician, User, UUIDModel
 from clinic.roles import STAFF_ROLES, Role, role_of
+
+# --- portal invitations ---
+# Invitations to the portal: a single-use link that lets a client or physician create (or
+# link) their own login.
 
 # Exactly one person is invited: a client or a physician, never both, never neither.
 ONE_INVITEE = (Q(client__isnull=False) & Q(physician__isnull=True)) | (
@@ -125,3 +131,56 @@ class Invitation(UUIDModel):
 
     def get_state_display(self) -> str:
         return self.State(self.state).label
+
+
+# --- sign-in sessions ---
+# Which session keys belong to which user, so all of a user's sessions can be ended at once.
+#
+# Why a table rather than scanning `Session` rows and decoding `_auth_user_id`: a scan reads and
+# decodes every live session of every user (slow as the clinic grows) and works only with the
+# database session backend, while DESIGN.md allows sessions in Redis. A row written at sign-in
+# costs one insert and works with any backend (the session store deletes by key).
+
+
+class UserSession(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="usersession_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- sign-in throttling ---
+# Sign-in throttling's counts (accounts/throttle.py).
+#
+# Why the database rather than the cache: every gunicorn worker and host already shares it, and a
+# sign-in already writes to it (the audit entry), so an outage of Redis no longer takes sign-in
+# down with it while the lockout still holds.
+
+
+class LoginThrottle(models.Model):
+    """The failed sign-ins counted for one username from one IP address, or for one IP address
+    across usernames, and the lockout they may have set.
+
+    `key` is a keyed hash of what is counted, so the table is never a list of who tried which
+    username from where.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    # The window opens at the first failure and is never extended; one that is over counts as
+    # no failures (the next failure opens a new one). None until the first failure is counted.
+    window_ends_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "sign-in throttle"
+
+    def __str__(self) -> str:
+        return f"{self.failures} failure(s) in the window ending {self.window_ends_at}"
