@@ -40,13 +40,15 @@ from clinic import audit, outbox
 from clinic.clinic_time import local
 from clinic.date_formats import day, day_time
 from clinic.models import Client, Physician, User
+from clinic.permissions import Can
 from clinic.roles import Role, role_of
 from clinic.services.outbox import mail_owe
 from clinic.services.people import email_settled_on, email_unproved
 
 DEFAULT_INVITATION_DAYS = 7
-CLIENT_INVITERS = frozenset({Role.FRONT_DESK, Role.THERAPIST})
-PHYSICIAN_INVITERS = frozenset({Role.ADMIN, Role.THERAPIST})
+# Who may invite whom: one copy, in the permission object the pages ask too.
+CLIENT_INVITERS = Can.invite_client.fget.roles
+PHYSICIAN_INVITERS = Can.invite_physician.fget.roles
 # What the accept page says about a link that no longer works (InvitationUnavailable.reason).
 UNKNOWN, EXPIRED, USED, REVOKED = "unknown", "expired", "used", "revoked"
 LOCKED = "locked"
@@ -108,10 +110,10 @@ def _lock_invitee(actor, client, physician) -> Client | Physician:
     staff inviting at once queue up instead of leaving two open invitations."""
     if (client is None) == (physician is None):
         raise ValueError("invite exactly one person: a client or a physician")
-    role = role_of(actor)
-    if client is not None and role not in CLIENT_INVITERS:
+    can = Can(actor)
+    if client is not None and not can.invite_client:
         raise PermissionDenied("Only the front desk or a therapist can invite a client.")
-    if physician is not None and role not in PHYSICIAN_INVITERS:
+    if physician is not None and not can.invite_physician:
         raise PermissionDenied("Only the clinic admin or a therapist can invite a physician.")
     person = client or physician
     return type(person).objects.select_for_update().get(pk=person.pk)
