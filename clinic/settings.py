@@ -159,6 +159,9 @@ CLINIC_NAME = env_str("CLINIC_NAME", "Riverside Medical Massage")
 # The public address, for links in mails sent by workers (no request to read it from).
 CLINIC_SITE_URL = env_str("CLINIC_SITE_URL", "")
 CLINIC_PHONE = env_str("CLINIC_PHONE", "555-0100")
+# Printed on documents a physician keeps (the plan PDF's letterhead).
+CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "12 River Road, Springfield")
+CLINIC_EMAIL = env_str("CLINIC_EMAIL", "care@riverside-massage.example")
 CLINIC_INVITATION_DAYS = env_int("CLINIC_INVITATION_DAYS", 7, minimum=1)
 # Appointment reminders go out this many hours before the start.
 CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1)

@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_date
 
 from clinic.charts import ProgressRow, progress_chart
 from clinic.models import CareTeamMember
+from documents.referral import referral_context
 from intake import conditions
 from intake.models import HealthHistory
 from sessions_log.progress import (
@@ -38,6 +39,7 @@ from sessions_log.progress import (
     milestone_progress,
     plan_sessions,
     progress_charts,
+    sessions_done,
 )
 from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
 
@@ -207,8 +209,8 @@ def plan_html(version: PlanVersion, progress: list[MilestoneProgress] | None = N
 
 def plan_context(version: PlanVersion, progress: list[MilestoneProgress]) -> dict:
     plan = version.plan
+    sessions = plan_sessions(version)
     return {
-        "clinic_name": settings.CLINIC_NAME,
         "version": version,
         "plan": plan,
         "client": plan.client,
@@ -225,9 +227,10 @@ def plan_context(version: PlanVersion, progress: list[MilestoneProgress]) -> dic
             chart_id=f"progress-{version.pk}",
         ),
         # The same SVG charts as the progress page (DESIGN.md, key flow 4).
-        "session_charts": progress_charts(version, progress, plan_sessions(version)).all,
+        "session_charts": progress_charts(version, progress, sessions).all,
         "review_dates": _review_dates(version),
         "generated_at": timezone.now(),
+        **referral_context(version, sessions_attended=sessions_done(sessions)),
     }
 
 
