@@ -92,7 +92,14 @@ def _bleeding(condition: str, label: str, source: str, legacy: bool) -> list[dic
             source,
             legacy=old("cupping", C),
         ),
-        rule(condition, None, CA, BLEEDING, source, pressures=DEEP),
+        rule(
+            condition,
+            None,
+            CA,
+            f"{label}: any technique at deep pressure bruises easily; keep the pressure light.",
+            source,
+            pressures=DEEP,
+        ),
     ]
 
 

@@ -336,3 +336,143 @@ def screen(
             f.rule_id,
         ),
     )
+
+
+# A case as JSON (manage.py screen_case; the README documents the format).
+
+
+class CaseError(ValueError):
+    """A malformed case: the message names the key or value at fault."""
+
+
+CASE_KEYS = ("as_of", "history", "plan")
+HISTORY_KEYS = ("conditions", "medications", "pregnancy_due_date", "delivery_date", "events")
+EVENT_KEYS = ("condition", "date", "region", "side")
+ITEM_KEYS = ("technique", "region", "side", "position", "pressure")
+
+
+def _object(value, where: str, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(value, dict):
+        raise CaseError(f"{where}: expected an object")
+    if unknown := sorted(set(value) - set(allowed)):
+        raise CaseError(f"{where}: unknown key “{unknown[0]}” (known: {', '.join(allowed)})")
+    return value
+
+
+def _date(value, where: str):
+    import datetime as dt
+
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CaseError(f"{where}: expected a date as YYYY-MM-DD or null")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CaseError(f"{where}: “{value}” is not a date (YYYY-MM-DD)") from None
+
+
+def _key(value, where: str, allowed, what: str, *, empty: bool = True) -> str:
+    if value is None and empty:
+        return ""
+    if not isinstance(value, str):
+        raise CaseError(f"{where}: expected a {what} key (a string)")
+    if value == "" and empty:
+        return ""
+    if value not in allowed:
+        raise CaseError(f"{where}: unknown {what} key “{value}”")
+    return value
+
+
+def parse_case(
+    data, *, technique_keys=TECHNIQUES, match_medications=None
+) -> tuple[Facts, list[PlanItem]]:
+    """A case (parsed JSON) as facts and plan items. `match_medications(text)` reads the
+    medications text (intake.medications.match_medications); without it none are matched.
+    Raises CaseError naming the key or value at fault."""
+    import datetime as dt
+
+    from intake.screening_facts import MedicationMatch
+
+    case = _object(data, "case", CASE_KEYS)
+    as_of = _date(case.get("as_of"), "as_of") or dt.date.today()
+    history = _object(case.get("history", {}), "history", HISTORY_KEYS)
+    known = condition_keys()
+    raw = history.get("conditions", [])
+    if not isinstance(raw, list):
+        raise CaseError("history.conditions: expected a list of condition keys")
+    conditions = frozenset(
+        _key(key, f"history.conditions[{i}]", known, "condition", empty=False)
+        for i, key in enumerate(raw)
+    )
+    text = history.get("medications", "") or ""
+    if not isinstance(text, str):
+        raise CaseError("history.medications: expected the medications as written (a string)")
+    matches = tuple(match_medications(text)) if (match_medications and text) else ()
+    medications = tuple(
+        m if isinstance(m, MedicationMatch) else MedicationMatch(m.text, m.drug_class)
+        for m in matches
+    )
+    raw_events = history.get("events", [])
+    if not isinstance(raw_events, list):
+        raise CaseError("history.events: expected a list of events")
+    events = []
+    for i, raw_event in enumerate(raw_events):
+        where = f"history.events[{i}]"
+        event = _object(raw_event, where, EVENT_KEYS)
+        if "condition" not in event:
+            raise CaseError(f"{where}: missing key “condition”")
+        events.append(
+            Event(
+                condition=_key(
+                    event["condition"], f"{where}.condition", known, "condition", empty=False
+                ),
+                date=_date(event.get("date"), f"{where}.date"),
+                region=_key(event.get("region"), f"{where}.region", REGIONS, "region"),
+                side=_key(event.get("side"), f"{where}.side", SIDES, "side"),
+            )
+        )
+    plan = case.get("plan", [])
+    if not isinstance(plan, list):
+        raise CaseError("plan: expected a list of items")
+    items = []
+    techniques = set(technique_keys) | set(TECHNIQUES) | set(TECHNIQUE_ALIASES.values())
+    for i, raw_item in enumerate(plan):
+        where = f"plan[{i}]"
+        item = _object(raw_item, where, ITEM_KEYS)
+        if "technique" not in item:
+            raise CaseError(f"{where}: missing key “technique”")
+        items.append(
+            PlanItem(
+                technique=_key(
+                    item["technique"], f"{where}.technique", techniques, "technique", empty=False
+                ),
+                region=_key(item.get("region"), f"{where}.region", REGIONS, "region"),
+                side=_key(item.get("side"), f"{where}.side", SIDES, "side"),
+                position=_key(item.get("position"), f"{where}.position", POSITIONS, "position"),
+                pressure=_key(item.get("pressure"), f"{where}.pressure", PRESSURES, "pressure"),
+            )
+        )
+    facts = Facts(
+        as_of=as_of,
+        conditions=conditions,
+        events=tuple(events),
+        medications=medications,
+        pregnancy_due_date=_date(history.get("pregnancy_due_date"), "history.pregnancy_due_date"),
+        delivery_date=_date(history.get("delivery_date"), "history.delivery_date"),
+    )
+    return facts, items
+
+
+def finding_json(finding: Finding) -> dict:
+    return {
+        "technique": finding.technique,
+        "severity": finding.severity,
+        "scope": finding.scope,
+        "condition": finding.condition,
+        "region": finding.region,
+        "side": finding.side,
+        "reason": finding.reason,
+        "source": finding.source,
+        "rule": finding.rule_id,
+    }

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 default="",
                 help_text="Where the rule comes from (book, edition, chapter, condition).",
-                max_length=300,
+                max_length=500,
             ),
             preserve_default=False,
         ),

@@ -87,7 +87,7 @@ class ContraindicationRule(UUIDModel):
         help_text="Shown to the therapist and printed in the plan PDF.",
     )
     source = models.CharField(
-        max_length=300, help_text="Where the rule comes from (book, edition, chapter, condition)."
+        max_length=500, help_text="Where the rule comes from (book, edition, chapter, condition)."
     )
     is_active = models.BooleanField(default=True)
 
