@@ -143,6 +143,12 @@ def facts_of(history: HealthHistory | None, as_of=None) -> Facts:
     )
 
 
+def findings_for(client, items: list[PlanItem], *, as_of=None) -> list:
+    """The findings for this work (technique, region, side, position, pressure) on the client's
+    current health history: what the note screen checks at the table. Two queries."""
+    return screen(facts_of(current_history(client), as_of), items)
+
+
 def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> list[Conflict]:
     """Every conflict between the version's techniques and the client's health history, most
     severe first, each with its override and latest clearance request if any. Five queries.

@@ -19,7 +19,7 @@ from intake.screening_facts import Event, Facts, MedicationMatch
 from intake.tests.factories import HealthHistoryFactory
 from treatment_plans import screening
 from treatment_plans.admin import RuleForm
-from treatment_plans.contraindications import conflicts_for, facts_of, site_region
+from treatment_plans.contraindications import conflicts_for, facts_of, findings_for, site_region
 from treatment_plans.management.commands import screen_case
 from treatment_plans.models import ContraindicationRule
 from treatment_plans.rules_seed import RULES
@@ -396,3 +396,17 @@ def test_the_plan_screen_uses_the_due_date_and_the_surgery_site(cast):
     assert ("All techniques", "recent_surgery", "contraindicated") in found  # on the knee
     # Position and pressure rules wait for the table: a plan names neither.
     assert not {c for c in found if c[0] == "All techniques" and c[1] == "pregnancy"}
+
+
+def test_work_at_the_table_is_screened_on_the_current_history(cast):
+    HealthHistoryFactory(
+        client=cast.client,
+        conditions=["pregnancy"],
+        pregnancy_due_date=today() + dt.timedelta(weeks=10),
+    )
+    prone = findings_for(cast.client, [screening.PlanItem("swedish", "upper_back", "", "prone")])
+    side_lying = findings_for(
+        cast.client, [screening.PlanItem("swedish", "upper_back", "", "side_lying", "light")]
+    )
+    assert [(f.condition, f.severity) for f in prone] == [("pregnancy", "contraindicated")]
+    assert side_lying == []
