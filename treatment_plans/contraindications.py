@@ -4,13 +4,21 @@ current health history, by the rules the clinic admin keeps (ContraindicationRul
 A conflict is shown with its severity and reason. A "contraindicated" conflict blocks
 activation until the technique is removed (which resolves it) or the therapist overrides it
 with a written reason. "Clearance" conflicts can be sent to the client's physician; "caution"
-conflicts inform. Warnings, never silent blocks (DOMAIN.md)."""
+conflicts inform. Warnings, never silent blocks (DOMAIN.md).
+
+The matching is the engine's (treatment_plans/screening.py), the same the note screen and
+`manage.py screen_case` use. A plan names techniques, not where or how: its items have no
+region (so rules about a region apply: the work may go there), no position and no pressure
+(rules about those are checked at the table, on the note)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from clinic.clinic_time import today
 from intake.models import HealthHistory
+from intake.screening_facts import Event, Facts
 from treatment_plans.models import (
     ClearanceRequest,
     ConflictOverride,
@@ -19,6 +27,7 @@ from treatment_plans.models import (
     Severity,
     Technique,
 )
+from treatment_plans.screening import REGIONS, PlanItem, facts_keys, rule_of, screen
 
 SEVERITY_ORDER = {Severity.CONTRAINDICATED: 0, Severity.CLEARANCE: 1, Severity.CAUTION: 2}
 
@@ -67,23 +76,102 @@ class Conflict:
         return self.technique.name if self.technique else "All techniques"
 
 
+def current_history(client) -> HealthHistory | None:
+    return HealthHistory.objects.filter(client=client).order_by("-version").first()
+
+
 def current_flags(client) -> set[str]:
     """Flags of the client's latest health history (an internal check, not a user's read)."""
-    history = HealthHistory.objects.filter(client=client).order_by("-version").first()
+    history = current_history(client)
     return set(history.conditions) if history else set()
 
 
+_SITE_WORDS = {
+    "wrist": "hand",
+    "finger": "hand",
+    "thumb": "hand",
+    "elbow": "forearm",
+    "arm": "upper_arm",
+    "back": "upper_back",
+    "low back": "lower_back",
+    "lumbar": "lower_back",
+    "glute": "gluteal",
+    "buttock": "gluteal",
+    "shin": "calf",
+    "leg": "calf",
+    "toe": "foot",
+    "belly": "abdomen",
+    "breast": "chest",
+}
+
+
+def site_region(site: str) -> tuple[str, str]:
+    """A body region and side read from a free-text site ("left knee" -> knee, left); ("", "")
+    when no region word is found: screening then treats the site as unknown."""
+    text = site.lower().replace("-", " ")
+    side = next((s for s in ("left", "right") if re.search(rf"\b{s}\b", text)), "")
+    words = {key.replace("_", " "): key for key in REGIONS} | _SITE_WORDS
+    for word in sorted(words, key=len, reverse=True):  # "upper arm" before "arm"
+        if re.search(rf"\b{word}s?\b", text):
+            return words[word], side
+    return "", ""
+
+
+def facts_of(history: HealthHistory | None, as_of=None) -> Facts:
+    """What screening knows from a health history on a day: the shared builder
+    (intake.screening_facts.facts_for) where it exists, else from the history's fields."""
+    as_of = as_of or today()
+    if history is None:
+        return Facts(as_of=as_of)
+    try:
+        from intake.screening_facts import facts_for
+    except ImportError:
+        facts_for = None
+    if facts_for is not None:
+        return facts_for(history, as_of=as_of)
+    events = []
+    if "recent_surgery" in history.conditions and (
+        history.recent_surgery_date or history.recent_surgery_site
+    ):
+        region, side = site_region(history.recent_surgery_site)
+        events.append(Event("recent_surgery", history.recent_surgery_date, region, side))
+    return Facts(
+        as_of=as_of,
+        conditions=frozenset(history.conditions),
+        events=tuple(events),
+        pregnancy_due_date=history.pregnancy_due_date,
+    )
+
+
+def findings_for(client, items: list[PlanItem], *, as_of=None) -> list:
+    """The findings for this work (technique, region, side, position, pressure) on the client's
+    current health history: what the note screen checks at the table. Two queries."""
+    return screen(facts_of(current_history(client), as_of), items)
+
+
 def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> list[Conflict]:
-    """Every conflict between the version's techniques and the client's flags, most severe
-    first, each with its override and latest clearance request if any. Four queries."""
-    flags = current_flags(version.plan.client) if flags is None else flags
+    """Every conflict between the version's techniques and the client's health history, most
+    severe first, each with its override and latest clearance request if any. Five queries.
+    `flags`: screen these condition keys instead of the history's."""
+    history = current_history(version.plan.client)
+    facts = facts_of(history)
+    if flags is not None:
+        facts = Facts(as_of=facts.as_of, conditions=frozenset(flags))
     chosen = {
         pt.technique_id: pt.technique for pt in version.techniques.select_related("technique")
     }
-    if not flags or not chosen:
+    keys = facts_keys(facts)
+    if not keys or not chosen:
         return []
-    rules = ContraindicationRule.objects.filter(is_active=True, condition__in=flags).select_related(
-        "technique"
+    rows = {
+        str(row.pk): row
+        for row in ContraindicationRule.objects.filter(
+            is_active=True, condition__in=keys
+        ).select_related("technique")
+    }
+    by_key = {t.key: t for t in chosen.values()}
+    findings = screen(
+        facts, [PlanItem(technique=key) for key in by_key], [rule_of(r) for r in rows.values()]
     )
     overrides = {
         (o.rule_id, o.technique_id): o for o in version.overrides.select_related("decided_by")
@@ -94,12 +182,14 @@ def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> lis
     asked = ClearanceRequest.objects.filter(version__plan_id=version.plan_id)
     for request in asked.select_related("care_team_member__physician").order_by("created_at"):
         clearances[(request.rule_id, request.technique_id)] = request  # the latest wins
-    conflicts = []
-    for rule in rules:
-        if rule.technique_id is not None and rule.technique_id not in chosen:
-            continue
+    conflicts, seen = [], set()
+    for finding in findings:
+        rule = rows[finding.rule_id]
+        technique = by_key[finding.technique] if rule.technique_id else None
         key = (rule.pk, rule.technique_id)
-        technique = chosen.get(rule.technique_id)
+        if key in seen:
+            continue  # a rule about every technique is one conflict, not one per technique
+        seen.add(key)
         conflicts.append(Conflict(rule, technique, overrides.get(key), clearances.get(key)))
     return sorted(
         conflicts, key=lambda c: (SEVERITY_ORDER[c.severity], c.subject, c.rule.condition)
