@@ -46,6 +46,15 @@ def _answers(**extra):
         "injuries-1-kind": "injury",
         "injuries-1-what": "",
         "injuries-1-date": "",
+        "events-TOTAL_FORMS": "1",
+        "events-INITIAL_FORMS": "0",
+        "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "20",
+        "events-0-condition": "",
+        "events-0-date": "",
+        "events-0-region": "",
+        "events-0-side": "",
+        "delivery_date": "",
     }
     data.update(extra)
     return data
@@ -343,7 +352,7 @@ def test_the_form_asks_every_answer(client, cast):
     assert {*model_fields, *FILLED_APART} == set(HealthHistory.ANSWER_FIELDS)
     client.force_login(cast.therapist)
     page = client.get(reverse("health_history_edit", args=[cast.client.pk])).content.decode()
-    for name in (*model_fields, "referral_letter_file", "injuries-0-what"):
+    for name in (*model_fields, "referral_letter_file", "injuries-0-what", "events-0-condition"):
         assert f'name="{name}' in page, name
 
 
@@ -384,11 +393,17 @@ def test_the_version_page_shows_every_answer(cast):
         "referral_letter": (letter, "ans-letter.pdf"),
         "injuries_and_surgeries": ([{"kind": "injury", "what": "ans-injury"}], "ans-injury"),
         "medications": ("ans-medications", "ans-medications"),
+        "medication_classes": (["bisphosphonates"], "bisphosphonate"),
         "allergies": ("ans-allergies", "ans-allergies"),
         "conditions": (["anticoagulants"], conditions.BY_KEY["anticoagulants"].label),
         "pregnancy_due_date": (when, day(when)),
+        "delivery_date": (when - dt.timedelta(days=60), day(when - dt.timedelta(days=60))),
         "recent_surgery_date": (when, day(when)),
         "recent_surgery_site": ("ans-site", "ans-site"),
+        "events": (
+            [{"condition": "radiation_site", "date": "2026-01-05", "region": "chest", "side": "left"}],
+            "Radiation therapy (radiotherapy), now or in the past: left chest, on Mon 5 Jan 2026",
+        ),
         "other_conditions": ("ans-other", "ans-other"),
         "pain_description": ("ans-pain", "ans-pain"),
         "pain_regions": ({"back.neck": 6}, label_of("back.neck")),
