@@ -616,3 +616,11 @@ def test_the_confirm_service_checks_permission_and_the_classes(cast):
     )
     assert newer.medication_classes == ["analgesics", "antiplatelets"]
     assert not newer.is_reviewed  # the version it replaced was not reviewed either
+
+
+def test_the_confirmation_is_offered_to_exactly_the_roles_its_view_admits():
+    """As clinic/tests/test_can.py checks for the other pages: `can.chart` offers the button."""
+    from clinic.permissions import Can
+    from intake.views.history import health_history_medications_confirm
+
+    assert set(health_history_medications_confirm.allowed_roles) == set(Can.chart.fget.roles)
