@@ -159,7 +159,9 @@ def legacy_surgery_event(history) -> Event | None:
 _REGION_WORDS = {key: key.replace("_", " ") for key in REGIONS} | {"gluteal": "(?:gluteal|buttock)"}
 
 
-def _event(item: dict) -> Event:
+def event_from(item: dict) -> Event:
+    """An Event from a stored (or JSON case's) {"condition", "date", "region", "side"}, already
+    validated (intake/models/history.py, `validate_events`)."""
     return Event(
         condition=item["condition"],
         date=dt.date.fromisoformat(item["date"]) if item.get("date") else None,
@@ -180,7 +182,7 @@ def facts_for(history, *, as_of: dt.date) -> Facts:
     if history is None:
         return Facts(as_of=as_of)
     keys = conditions.read_as(history.conditions or [])
-    events = [_event(item) for item in history.events or []]
+    events = [event_from(item) for item in history.events or []]
     legacy = legacy_surgery_event(history)
     if legacy is not None:
         events.insert(0, legacy)
