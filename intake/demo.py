@@ -100,10 +100,11 @@ def _history(client, answers, reviewer) -> int:
     if HealthHistory.objects.filter(client=client).exists():
         return 0
     extra = {}
-    # As the story has it: Priya came in her third trimester some seven weeks ago; Marcus
-    # came ten weeks after his repair, about ten weeks ago (sessions_log/demo.py).
+    # As the story has it (DOMAIN.md, demo cases): Priya is 28 weeks pregnant today (due in
+    # 12 weeks: 40 weeks from the last period); Marcus came ten weeks after his repair, about
+    # ten weeks ago (sessions_log/demo.py).
     if "pregnancy" in answers.get("conditions", []):
-        extra["pregnancy_due_date"] = today() + dt.timedelta(weeks=3)
+        extra["pregnancy_due_date"] = today() + dt.timedelta(weeks=12)
     if "recent_surgery" in answers.get("conditions", []):
         extra["recent_surgery_date"] = today() - dt.timedelta(weeks=19)
     author = client.user or reviewer

@@ -21,22 +21,27 @@ def current_health_history(*, user, client: Client) -> HealthHistory | None:
     )
 
 
-# What the health alerts (intake/_health_alerts.html) read of the current version.
+# What the health alerts (intake/_health_alerts.html) read of the current version: the
+# medications as written too, for the drugs recognised in them (intake/medications.py).
 ALERT_FIELDS = (
     "version",
     "created_at",
     "reviewed_at",
     "conditions",
     "allergies",
+    "medications",
+    "medication_classes",
     "pregnancy_due_date",
+    "delivery_date",
     "recent_surgery_date",
     "recent_surgery_site",
+    "events",
 )
 
 
 def health_alerts_source(*, user, client: Client) -> HealthHistory | None:
     """The latest version the user may see, with only what the alerts show: they top every
-    clinical page of a client, so no joins and no long text fields."""
+    clinical page of a client, so no joins and no long text but the medications."""
     return (
         HealthHistory.objects.visible_to(user)
         .filter(client_id=client.pk)  # a Client row or what a page shows of one

@@ -24,6 +24,11 @@ history_patterns = [
         history.health_history_review,
         name="health_history_review",
     ),
+    path(
+        "health-history/<uuid:history_id>/medications/confirm/",
+        history.health_history_medications_confirm,
+        name="health_history_medications_confirm",
+    ),
     path("portal/health-history/", history.portal_health_history, name="portal_health_history"),
     path(
         "portal/health-history/edit/",

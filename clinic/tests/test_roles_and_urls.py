@@ -243,6 +243,10 @@ MATRIX = {
         lambda cast: {"history_id": _history(cast).pk},
         _only(dict.fromkeys(THERAPISTS_200, 405)),
     ),
+    "health_history_medications_confirm": (
+        lambda cast: {"history_id": _history(cast).pk},
+        _only(dict.fromkeys(THERAPISTS_200, 405)),
+    ),
     "portal_health_history": (None, _only({"client_user": 200, "client2_user": 200})),
     "portal_health_history_edit": (None, _only({"client_user": 200, "client2_user": 200})),
     # Consents: the client's own page; staff per client (front desk: status only); the signed

@@ -3,6 +3,7 @@ earlier version stays readable with who made it and when."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -10,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from clinic import text_limits
+from clinic.clinic_time import today
 from clinic.date_formats import day
 from clinic.models import Client, Physician, UUIDModel
 from clinic.storage import private_storage
 from clinic.text_limits import LimitedTextField
-from intake import conditions
+from intake import conditions, medications
 from intake.querysets import HealthHistoryQuerySet, ReferralLetterQuerySet
+from intake.screening_facts import REGIONS, SIDES
 
 ICD10_PATTERN = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
@@ -32,6 +35,38 @@ def validate_condition_keys(value) -> None:
     unknown = set(value or []) - conditions.KEYS
     if unknown:
         raise ValidationError(f"Unknown conditions: {', '.join(sorted(unknown))}")
+
+
+def validate_medication_classes(value) -> None:
+    unknown = set(value or []) - medications.CLASS_KEYS
+    if unknown:
+        raise ValidationError(f"Unknown medication classes: {', '.join(sorted(unknown))}")
+
+
+EVENT_KEYS = ("condition", "date", "region", "side")
+
+
+def validate_events(value) -> None:
+    """A list of {condition, date, region, side}: a condition key, an ISO date (or "") not in
+    the future, a screening region key (or ""), and a side "left", "right" or ""."""
+    if not isinstance(value, list):
+        raise ValidationError("Events are a list.")
+    for number, event in enumerate(value, start=1):
+        if not isinstance(event, dict) or set(event) != set(EVENT_KEYS):
+            raise ValidationError(f"Event {number}: needs exactly {', '.join(EVENT_KEYS)}.")
+        if event["condition"] not in conditions.KEYS:
+            raise ValidationError(f"Event {number}: unknown condition {event['condition']!r}.")
+        if event["region"] not in ("", *REGIONS):
+            raise ValidationError(f"Event {number}: unknown body region {event['region']!r}.")
+        if event["side"] not in SIDES:
+            raise ValidationError(f"Event {number}: the side is left, right or empty.")
+        if event["date"]:
+            try:
+                when = dt.date.fromisoformat(event["date"])
+            except (TypeError, ValueError):
+                raise ValidationError(f"Event {number}: not a date: {event['date']!r}.") from None
+            if when > today():
+                raise ValidationError(f"Event {number}: the date is in the future.")
 
 
 class ReferralLetter(UUIDModel):
@@ -111,13 +146,30 @@ class HealthHistory(UUIDModel):
     medications = LimitedTextField(
         max_length=text_limits.LONG_TEXT, blank=True, help_text="One per line, with the dose."
     )
+    # The drug classes (intake/medications.py) the therapist confirmed from what was written.
+    medication_classes = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_medication_classes],
+        verbose_name="medication classes confirmed",
+    )
     allergies = LimitedTextField(
         max_length=text_limits.SHORT_TEXT, blank=True, help_text="Include oils, lotions and latex."
     )
     conditions = models.JSONField(default=list, blank=True, validators=[validate_condition_keys])
     pregnancy_due_date = models.DateField(null=True, blank=True)
+    delivery_date = models.DateField(null=True, blank=True)
     recent_surgery_date = models.DateField(null=True, blank=True)
     recent_surgery_site = models.CharField(max_length=120, blank=True)
+    # Dated and located conditions: [{"condition", "date", "region", "side"}] (screening_facts).
+    events = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_events],
+        verbose_name="where and when",
+        help_text='[{"condition": "recent_surgery", "date": "YYYY-MM-DD", "region": "shoulder", '
+        '"side": "right"}]',
+    )
     other_conditions = LimitedTextField(max_length=text_limits.LONG_TEXT, blank=True)
 
     # Pain.
@@ -140,11 +192,14 @@ class HealthHistory(UUIDModel):
         "referral_letter",
         "injuries_and_surgeries",
         "medications",
+        "medication_classes",
         "allergies",
         "conditions",
         "pregnancy_due_date",
+        "delivery_date",
         "recent_surgery_date",
         "recent_surgery_site",
+        "events",
         "other_conditions",
         "pain_description",
         "pain_regions",
@@ -185,14 +240,41 @@ class HealthHistory(UUIDModel):
         """Where and when a flagged condition applies, as the health alerts and the plan PDF
         print it: "left knee, on Tue 3 Nov 2026" for a surgery, "due Mon 7 Dec 2026" for a
         pregnancy; "" when the history says nothing more."""
+        parts = []
         if key == "recent_surgery":
             when = f"on {day(self.recent_surgery_date)}" if self.recent_surgery_date else ""
-            return ", ".join(part for part in (self.recent_surgery_site, when) if part)
+            parts.append(", ".join(part for part in (self.recent_surgery_site, when) if part))
+        parts.extend(event_text(event) for event in self.events or [] if event["condition"] == key)
         if key == "pregnancy" and self.pregnancy_due_date:
-            return f"due {day(self.pregnancy_due_date)}"
-        return ""
+            parts.append(f"due {day(self.pregnancy_due_date)}")
+        if key in ("postpartum", "c_section") and self.delivery_date:
+            parts.append(f"birth on {day(self.delivery_date)}")
+        return "; ".join(part for part in parts if part)
 
     @property
     def flag_details(self) -> list[tuple[conditions.Condition, str]]:
-        """Each flag with its detail (condition_detail), for the health alerts."""
-        return [(flag, self.condition_detail(flag.key)) for flag in self.flags]
+        """Each flag with its detail (condition_detail), for the health alerts; then each
+        condition recorded only as an event (a date and a place) and not ticked."""
+        shown = [(flag, self.condition_detail(flag.key)) for flag in self.flags]
+        ticked = set(self.conditions)
+        for key in dict.fromkeys(event["condition"] for event in self.events or []):
+            if key not in ticked and key in conditions.BY_KEY:
+                shown.append((conditions.BY_KEY[key], self.condition_detail(key)))
+        return shown
+
+    @property
+    def event_rows(self) -> list[tuple[conditions.Condition | str, str]]:
+        """The events as a person reads them: (condition, "right shoulder, on ...")."""
+        return [
+            (conditions.BY_KEY.get(event["condition"], event["condition"]), event_text(event))
+            for event in self.events or []
+        ]
+
+
+def event_text(event: dict) -> str:
+    """ "right shoulder, on Tue 20 Oct 2026" for {"region": "shoulder", "side": "right", ...}."""
+    place = " ".join(p for p in (event.get("side"), REGIONS.get(event.get("region"), "")) if p)
+    when = ""
+    if event.get("date"):
+        when = f"on {day(dt.date.fromisoformat(event['date']))}"
+    return ", ".join(part for part in (place, when) if part)

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.models import Client
+from clinic.permissions import Can
 from clinic.roles import CLINICAL_WRITERS, Role, role_of
+from intake import medications
 from intake.models import HealthHistory
 from intake.services.uploads import referral_letter_store
 
@@ -105,6 +107,47 @@ def health_history_review(*, actor, history: HealthHistory) -> HealthHistory:
         detail=f"reviewed health history v{history.version}",
     )
     return history
+
+
+@transaction.atomic
+def history_medication_classes_confirm(*, actor, history: HealthHistory, classes) -> HealthHistory:
+    """Record drug classes recognised in the medications as written (intake/medications.py)
+    as confirmed by the therapist: a new version with the classes added, like any change.
+    When the version it replaces was reviewed, the new one is reviewed by the confirming
+    therapist (the classes are the only change, and they are the therapist's own)."""
+    if not Can(actor).chart:
+        raise PermissionDenied("Only a therapist can confirm medication classes.")
+    classes = list(dict.fromkeys(classes or []))
+    unknown = sorted(set(classes) - medications.CLASS_KEYS)
+    if unknown:
+        raise ValidationError(f"Unknown medication classes: {', '.join(unknown)}.")
+    if not classes:
+        raise ValidationError("Choose at least one medication class to confirm.")
+    Client.objects.select_for_update().filter(pk=history.client_id).exists()
+    latest = HealthHistory.objects.filter(client_id=history.client_id).order_by("-version").first()
+    if latest.pk != history.pk:
+        raise ValidationError("A newer version exists; confirm the medications there.")
+    added = [key for key in classes if key not in latest.medication_classes]
+    if not added:
+        return latest
+    values = _values(latest)
+    values["medication_classes"] = [*latest.medication_classes, *added]
+    confirmed = HealthHistory(
+        client_id=latest.client_id, version=latest.version + 1, created_by=actor, **values
+    )
+    if latest.is_reviewed:
+        confirmed.reviewed_by, confirmed.reviewed_at = actor, timezone.now()
+    confirmed.full_clean()
+    confirmed.save()
+    audit.record(
+        actor=actor,
+        action="update",
+        client=latest.client,
+        target=confirmed,
+        detail=f"health history v{confirmed.version}: medication classes confirmed: "
+        + ", ".join(medications.class_label(key) for key in added),
+    )
+    return confirmed
 
 
 def changed_fields(before: HealthHistory | None, after: HealthHistory) -> list[str]:

@@ -46,6 +46,15 @@ def _answers(**extra):
         "injuries-1-kind": "injury",
         "injuries-1-what": "",
         "injuries-1-date": "",
+        "events-TOTAL_FORMS": "1",
+        "events-INITIAL_FORMS": "0",
+        "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "20",
+        "events-0-condition": "",
+        "events-0-date": "",
+        "events-0-region": "",
+        "events-0-side": "",
+        "delivery_date": "",
     }
     data.update(extra)
     return data
@@ -343,7 +352,7 @@ def test_the_form_asks_every_answer(client, cast):
     assert {*model_fields, *FILLED_APART} == set(HealthHistory.ANSWER_FIELDS)
     client.force_login(cast.therapist)
     page = client.get(reverse("health_history_edit", args=[cast.client.pk])).content.decode()
-    for name in (*model_fields, "referral_letter_file", "injuries-0-what"):
+    for name in (*model_fields, "referral_letter_file", "injuries-0-what", "events-0-condition"):
         assert f'name="{name}' in page, name
 
 
@@ -384,11 +393,24 @@ def test_the_version_page_shows_every_answer(cast):
         "referral_letter": (letter, "ans-letter.pdf"),
         "injuries_and_surgeries": ([{"kind": "injury", "what": "ans-injury"}], "ans-injury"),
         "medications": ("ans-medications", "ans-medications"),
+        "medication_classes": (["bisphosphonates"], "bisphosphonate"),
         "allergies": ("ans-allergies", "ans-allergies"),
         "conditions": (["anticoagulants"], conditions.BY_KEY["anticoagulants"].label),
         "pregnancy_due_date": (when, day(when)),
+        "delivery_date": (when - dt.timedelta(days=60), day(when - dt.timedelta(days=60))),
         "recent_surgery_date": (when, day(when)),
         "recent_surgery_site": ("ans-site", "ans-site"),
+        "events": (
+            [
+                {
+                    "condition": "radiation_site",
+                    "date": "2026-01-05",
+                    "region": "chest",
+                    "side": "left",
+                }
+            ],
+            "Radiation therapy (radiotherapy), now or in the past: left chest, on Mon 5 Jan 2026",
+        ),
         "other_conditions": ("ans-other", "ans-other"),
         "pain_description": ("ans-pain", "ans-pain"),
         "pain_regions": ({"back.neck": 6}, label_of("back.neck")),
@@ -397,3 +419,208 @@ def test_the_version_page_shows_every_answer(cast):
     for name, (value, text) in shown.items():
         extra = {"recent_surgery_date": when} if name == "recent_surgery_site" else {}
         assert html.escape(text) in _shown(cast, **{name: value, **extra}), name
+
+
+# --- issue 17: events, the birth, medications as written ---------------------------------------
+
+
+def test_events_are_saved_from_rows_and_shown_where_and_when(client, cast):
+    client.force_login(cast.therapist)
+    rows = {
+        "events-TOTAL_FORMS": "2",
+        "events-0-condition": "steroid_injection",
+        "events-0-date": "2026-11-20",
+        "events-0-region": "knee",
+        "events-0-side": "left",
+        "events-1-condition": "dvt_history",
+        "events-1-date": "",
+        "events-1-region": "calf",
+        "events-1-side": "right",
+    }
+    url = reverse("health_history_edit", args=[cast.client.pk])
+    assert client.post(url, _answers(**rows)).status_code == 302
+    history = HealthHistory.objects.get(client=cast.client)
+    assert history.events == [
+        {"condition": "steroid_injection", "date": "2026-11-20", "region": "knee", "side": "left"},
+        {"condition": "dvt_history", "date": "", "region": "calf", "side": "right"},
+    ]
+    page = client.get(reverse("health_history", args=[cast.client.pk])).content.decode()
+    assert "left knee, on Fri 20 Nov 2026" in page and "right calf" in page
+    form = client.get(url).content.decode()  # the next version starts from the rows
+    assert 'name="events-TOTAL_FORMS" value="5"' in form and 'value="2026-11-20"' in form
+
+
+@pytest.mark.parametrize(
+    "change,field_message",
+    [
+        ({"events-0-region": "knee"}, "Say what happened here."),
+        ({"events-0-condition": "acute_injury", "events-0-side": "left"}, "Choose where on"),
+        ({"events-0-condition": "acute_injury", "events-0-date": "2999-01-01"}, "in the future"),
+        ({"events-0-condition": "surgery"}, "Select a valid choice"),
+        ({"events-0-condition": "dvt"}, "Select a valid choice"),  # an older key: not offered
+        ({"conditions": ["postpartum"]}, "Please give the date of the birth."),
+        ({"conditions": ["c_section"]}, "Please give the date of the birth."),
+        ({"delivery_date": "2999-01-01"}, "This date is in the future."),
+    ],
+)
+def test_bad_events_and_birth_dates_are_marked_at_the_field(client, cast, change, field_message):
+    client.force_login(cast.client_user)
+    response = client.post(reverse("portal_health_history_edit"), _answers(**change))
+    assert response.status_code == 200
+    assert field_message in response.content.decode()
+    assert not HealthHistory.objects.exists()
+
+
+def test_an_older_key_stays_on_the_form_of_a_history_that_holds_it(client, cast):
+    HealthHistoryFactory(client=cast.client, conditions=["dvt"])
+    client.force_login(cast.therapist)
+    url = reverse("health_history_edit", args=[cast.client.pk])
+    page = client.get(url).content.decode()
+    assert 'value="dvt" id="cond-dvt" checked' in page
+    assert client.post(url, _answers(conditions=["dvt"])).status_code == 302
+    assert HealthHistory.objects.order_by("-version").first().conditions == ["dvt"]
+    fresh = reverse("health_history_edit", args=[cast.client2.pk])
+    assert 'value="dvt"' not in client.get(fresh).content.decode()
+
+
+def test_only_the_therapist_sets_medication_classes_on_the_form(client, cast):
+    HealthHistoryFactory(client=cast.client, medication_classes=["anticoagulants"])
+    client.force_login(cast.client_user)
+    assert 'name="medication_classes"' not in (
+        client.get(reverse("portal_health_history_edit")).content.decode()
+    )
+    forged = _answers(medication_classes=["chemotherapy"], allergies="new")
+    assert client.post(reverse("portal_health_history_edit"), forged).status_code == 302
+    latest = HealthHistory.objects.order_by("-version").first()
+    assert latest.medication_classes == ["anticoagulants"] and HealthHistory.objects.count() == 2
+    client.force_login(cast.therapist)
+    url = reverse("health_history_edit", args=[cast.client.pk])
+    assert client.post(url, _answers(medication_classes=["chemotherapy"])).status_code == 302
+    assert HealthHistory.objects.order_by("-version").first().medication_classes == ["chemotherapy"]
+
+
+def _alerts(user, client_row):
+    request = __import__("django.test", fromlist=["RequestFactory"]).RequestFactory().get("/x/")
+    request.user = user
+    template = Template("{% load intake_tags %}{% health_alerts client %}")
+    return template.render(Context({"request": request, "client": client_row}))
+
+
+def test_alerts_show_medications_recognised_and_weeks_from_one_query(
+    cast, django_assert_num_queries
+):
+    from clinic.clinic_time import today
+
+    HealthHistoryFactory(
+        client=cast.client,
+        medications="Warfarin 5 mg daily\nMetoprolol 25 mg\nvitamin D",
+        conditions=["anticoagulants", "pregnancy", "c_section", "postpartum"],
+        pregnancy_due_date=today() + dt.timedelta(weeks=12),
+        delivery_date=today() - dt.timedelta(weeks=6, days=2),
+        events=[{"condition": "radiation_site", "date": "", "region": "chest", "side": "left"}],
+    )
+    with django_assert_num_queries(1):
+        html = _alerts(cast.therapist, cast.client)
+    assert "Warfarin &rarr; anticoagulant (in the history)" in html
+    assert "Metoprolol &rarr; blood pressure medicine" in html and "vitamin" not in html
+    assert "Confirm into the history" in html
+    assert 'name="classes" value="antihypertensives"' in html
+    assert 'name="classes" value="anticoagulants"' not in html  # ticked already
+    assert "28 weeks (3rd trimester)" in html
+    assert html.count("6 weeks after delivery") == 1
+    assert "Radiation therapy (radiotherapy), now or in the past: left chest" in html
+
+
+def test_only_the_therapist_is_offered_the_confirmation(cast):
+    HealthHistoryFactory(client=cast.client, medications="Eliquis 5mg bid")
+    for user in (cast.admin, cast.client_user, cast.physician_user):
+        html = _alerts(user, cast.client)
+        assert "Eliquis &rarr; anticoagulant" in html or "Health alerts" not in html
+        assert "Confirm into the history" not in html, user
+    assert "Confirm into the history" in _alerts(cast.therapist, cast.client)
+
+
+def test_a_due_date_alone_shows_the_pregnancy(cast):
+    from clinic.clinic_time import today
+
+    HealthHistoryFactory(client=cast.client, pregnancy_due_date=today() + dt.timedelta(weeks=31))
+    assert "Pregnant: 9 weeks (1st trimester), due" in _alerts(cast.therapist, cast.client)
+
+
+def test_the_therapist_confirms_recognised_classes_into_a_new_version(client, cast):
+    first = HealthHistoryFactory(
+        client=cast.client,
+        medications="Warfarin 5 mg\nPrednisone 10 mg",
+        reviewed_by=cast.therapist,
+        reviewed_at=timezone.now(),
+    )
+    client.force_login(cast.therapist)
+    back = reverse("client_detail", args=[cast.client.pk])
+    response = client.post(
+        reverse("health_history_medications_confirm", args=[first.pk]),
+        {"classes": ["anticoagulants", "corticosteroids"], "next": back},
+    )
+    assert response.status_code == 302 and response.url == back
+    latest = HealthHistory.objects.order_by("-version").first()
+    assert latest.version == first.version + 1
+    assert latest.medication_classes == ["anticoagulants", "corticosteroids"]
+    assert latest.medications == first.medications and latest.is_reviewed
+    assert AuditEntry.objects.filter(
+        action="update", object_id=str(latest.pk), detail__contains="anticoagulant, corticosteroid"
+    ).exists()
+    page = client.get(back).content.decode()
+    assert "Warfarin &rarr; anticoagulant (in the history)" in page
+    assert "Confirm into the history" not in page
+    # The old version can no longer be confirmed into; a stranger's link goes nowhere.
+    stale = client.post(
+        reverse("health_history_medications_confirm", args=[first.pk]),
+        {"classes": ["analgesics"]},
+        follow=True,
+    )
+    assert "A newer version exists" in stale.content.decode()
+    assert HealthHistory.objects.count() == 2
+    offsite = client.post(
+        reverse("health_history_medications_confirm", args=[latest.pk]),
+        {"classes": ["bogus"], "next": "https://evil.example/"},
+    )
+    assert offsite.url == reverse("health_history", args=[cast.client.pk])
+
+
+@pytest.mark.parametrize("who", ["admin", "client_user", "physician_user", "frontdesk"])
+def test_no_one_but_the_therapist_confirms_classes(client, cast, who):
+    history = HealthHistoryFactory(client=cast.client, medications="Warfarin")
+    client.force_login(getattr(cast, who))
+    url = reverse("health_history_medications_confirm", args=[history.pk])
+    assert client.post(url, {"classes": ["anticoagulants"]}).status_code == 403
+    assert HealthHistory.objects.count() == 1
+
+
+def test_the_confirm_service_checks_permission_and_the_classes(cast):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from intake.services.history import history_medication_classes_confirm
+
+    history = HealthHistoryFactory(client=cast.client, medication_classes=["analgesics"])
+    with pytest.raises(PermissionDenied):
+        history_medication_classes_confirm(actor=cast.admin, history=history, classes=["x"])
+    with pytest.raises(ValidationError, match="Unknown medication classes: x"):
+        history_medication_classes_confirm(actor=cast.therapist, history=history, classes=["x"])
+    with pytest.raises(ValidationError, match="Choose at least one"):
+        history_medication_classes_confirm(actor=cast.therapist, history=history, classes=[])
+    same = history_medication_classes_confirm(
+        actor=cast.therapist, history=history, classes=["analgesics"]
+    )
+    assert same == history and HealthHistory.objects.count() == 1  # nothing new to record
+    newer = history_medication_classes_confirm(
+        actor=cast.therapist, history=history, classes=["antiplatelets"]
+    )
+    assert newer.medication_classes == ["analgesics", "antiplatelets"]
+    assert not newer.is_reviewed  # the version it replaced was not reviewed either
+
+
+def test_the_confirmation_is_offered_to_exactly_the_roles_its_view_admits():
+    """As clinic/tests/test_can.py checks for the other pages: `can.chart` offers the button."""
+    from clinic.permissions import Can
+    from intake.views.history import health_history_medications_confirm
+
+    assert set(health_history_medications_confirm.allowed_roles) == set(Can.chart.fget.roles)

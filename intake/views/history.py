@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic import audit
@@ -15,8 +17,11 @@ from clinic.roles import CLINICAL_WRITERS, Role
 from clinic.submissions import creates_once, saved
 from intake import conditions
 from intake.forms.history import (
+    EventFormSet,
     HealthHistoryForm,
     InjuryFormSet,
+    events_from,
+    events_initial,
     injuries_from,
     injuries_initial,
 )
@@ -100,10 +105,15 @@ def _edit(request, client, *, done):
     injuries = InjuryFormSet(
         request.POST or None, prefix="injuries", initial=injuries_initial(latest)
     )
+    events = EventFormSet(request.POST or None, prefix="events", initial=events_initial(latest))
     if request.method == "GET" and latest is not None:  # the form shows the history
         audit.record(actor=request.user, action="view", client=client, target=latest)
-    if request.method == "POST" and form.is_valid() and injuries.is_valid():
-        data = {**form.cleaned_data, "injuries_and_surgeries": injuries_from(injuries)}
+    if request.method == "POST" and all([form.is_valid(), injuries.is_valid(), events.is_valid()]):
+        data = {
+            **form.cleaned_data,
+            "injuries_and_surgeries": injuries_from(injuries),
+            "events": events_from(events),
+        }
         letter = data.pop("referral_letter_file", None) or None
         try:
             history = history_services.health_history_save(
@@ -123,8 +133,9 @@ def _edit(request, client, *, done):
             "client": client,
             "form": form,
             "injuries": injuries,
+            "events": events,
             "latest": latest,
-            "groups": conditions.grouped(),
+            "groups": conditions.grouped(latest.conditions if latest else ()),
         },
     )
 
@@ -175,3 +186,31 @@ def health_history_review(request, history_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("health_history", client_id=history.client_id)
+
+
+@role_required(*CLINICAL_WRITERS)
+@require_POST
+def health_history_medications_confirm(request, history_id):
+    """The therapist confirms the drug classes recognised in the medications as written."""
+    history = get_object_or_404(HealthHistory.objects.visible_to(request.user), pk=history_id)
+    try:
+        saved_history = history_services.history_medication_classes_confirm(
+            actor=request.user, history=history, classes=request.POST.getlist("classes")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"Medication classes confirmed (version {saved_history.version})."
+        )
+    return redirect(_back(request, history))
+
+
+def _back(request, history):
+    """Back to the clinical page the alerts stood on, or to the health history."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return reverse("health_history", args=[history.client_id])
