@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Subquery
 from django.db.models.functions import TruncDate
 
+from clinic import clinical_change
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
 from clinic.clinic_time import clinic_tz
 from clinic.date_formats import day
@@ -93,6 +94,17 @@ class MilestoneProgress:
         return None if met is None else Outcome.NOT_YET
 
     @property
+    def change(self) -> clinical_change.Change | None:
+        """How far the latest reading moved from the baseline, judged by the measure's
+        clinically important change (pain: 2 points or 30 %; one PSFS activity: 3 points);
+        None for a range of motion or a milestone in words."""
+        criterion = criterion_of(self.milestone)
+        if criterion is None:
+            return None
+        lower = self.milestone.comparator == Milestone.Comparator.AT_MOST
+        return clinical_change.change(self.baseline, self.latest, criterion, lower_is_better=lower)
+
+    @property
     def against_deadline(self) -> bool:
         """Whether the outcome says something about the deadline (met on time or late,
         missed), beyond met or not."""
@@ -126,6 +138,13 @@ class MilestoneProgress:
     def target_text(self) -> str | None:
         return _plain(self.target)
 
+    @property
+    def change_text(self) -> str | None:
+        """e.g. "down 3 points (50 %): clinically important (at least 2 points; at least 30 %
+        of the baseline)"."""
+        change = self.change
+        return None if change is None else f"{change.text}: {change.verdict}"
+
     def as_data(self) -> dict:
         """What the PDF shows of this milestone, as plain JSON (for the content fingerprint)."""
         return {
@@ -137,7 +156,16 @@ class MilestoneProgress:
             "latest_on": self.latest_on.isoformat() if self.latest_on else None,
             "target": _plain(self.target),
             "outcome": self.outcome_text,
+            "change": self.change_text,
         }
+
+
+def criterion_of(milestone: Milestone) -> clinical_change.Criterion | None:
+    """The clinically important change of a milestone's measure: a PSFS milestone tracks one
+    activity (3 points, not the mean's 2)."""
+    return {Kind.NPRS: clinical_change.NPRS, Kind.PSFS: clinical_change.PSFS_ACTIVITY}.get(
+        milestone.kind
+    )
 
 
 def milestone_progress(
@@ -494,6 +522,7 @@ def _outcome_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
         baseline=_float(milestone.baseline_value),
         target=_float(milestone.target_value),
         comparator=_symbol(milestone),
+        mcid=float(criterion_of(milestone).threshold(milestone.baseline_value)),
         **_over_time(milestone, sessions, session_value(milestone)),
     )
 
