@@ -8,7 +8,6 @@ from sessions_log.progress import Outcome, milestone_progress
 from treatment_plans.models import Milestone, PlanVersion
 from treatment_plans.signals import plan_progress_changed
 
-
 # What is stored of an outcome: met on time or late is met; missed is not met (the status a
 # therapist also gives a milestone in words); not yet is in progress.
 STATUS_OF = {
