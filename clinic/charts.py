@@ -22,6 +22,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic import clinical_change
+
 WIDTH = 640
 ROW_HEIGHT = 46
 TOP = 34  # room for the legend
@@ -146,12 +148,14 @@ MAX_MARKERS = 40
 SERIES_COLOURS = ["#b02a37", "#0b5ed7", "#146c43", "#6f42c1"]
 BAND_COLOUR = "#ffe69c"
 
-# Minimal clinically important change per outcome measure (DOMAIN.md, "Outcome measures"):
-# NPRS Abbott 2014, PSFS ~2 points, LEFS 9 points. `scale` is the measure's full range.
+# Minimal clinically important change per outcome measure (clinic/clinical_change.py, with
+# the sources), unless the caller gives the band: NPRS 2 points (or 30 % of the baseline when
+# that is less), PSFS 2 points for the mean (3 for one activity), LEFS 9 points. `scale` is
+# the measure's full range.
 OUTCOME_MEASURES = {
-    "NPRS": {"mcid": 2, "scale": 10},
-    "PSFS": {"mcid": 2, "scale": 10},
-    "LEFS": {"mcid": 9, "scale": 80},
+    "NPRS": {"mcid": float(clinical_change.NPRS_POINTS), "scale": 10},
+    "PSFS": {"mcid": float(clinical_change.PSFS_MEAN_POINTS), "scale": 10},
+    "LEFS": {"mcid": float(clinical_change.LEFS_POINTS), "scale": 80},
 }
 
 
@@ -328,12 +332,14 @@ def outcome_chart(
     baseline: float | None,
     target: float | None,
     comparator: str,
+    mcid: float | None = None,
     **extra,
 ) -> Chart:
     """An outcome score over time; the band around the baseline is the minimal clinically
-    important change (MCID): a reading inside it is not yet a change that matters."""
+    important change (MCID; the measure's unless given): a reading inside it is not yet a
+    change that matters."""
     spec = OUTCOME_MEASURES[measure]
-    mcid, scale = spec["mcid"], spec["scale"]
+    mcid, scale = spec["mcid"] if mcid is None else mcid, spec["scale"]
     band = None
     if baseline is not None:
         band = Band(

@@ -187,6 +187,20 @@ ASSESSMENTS = {
         "Guarded right upper limb; scar on volar forearm, adherent at the distal end.",
         "Right wrist extension limited by flexor tightness; grip weaker on the right.",
     ),
+    "Raman": (
+        "therapist",
+        6,
+        [
+            {"activity": "Sleeping through the night", "score": 3},
+            {"activity": "Standing to cook", "score": 5},
+            {"activity": "Walking 20 minutes", "score": 6},
+        ],
+        [("Hip", "Flexion", 110, 100)],
+        [("Gluteus medius", 4, 4)],
+        [],
+        "Increased lumbar lordosis; weight shifted onto the left leg in standing.",
+        "Hip flexors and lumbar extensors tight; gluteals weak, right more than left.",
+    ),
     "Haldane": (
         "therapist",
         3,

@@ -12,15 +12,18 @@ have reached `version` through `PlanVersion.objects.visible_to(user)`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Subquery
 from django.db.models.functions import TruncDate
 
+from clinic import clinical_change
 from clinic.charts import Chart, outcome_chart, pain_chart, rom_chart
 from clinic.clinic_time import clinic_tz
 from clinic.date_formats import day
@@ -32,11 +35,29 @@ from treatment_plans.models import Milestone, PlanVersion
 Kind = Milestone.Kind
 
 
+class Outcome(models.TextChoices):
+    """A milestone judged against its deadline (`by_session`), if it has one."""
+
+    MET = "met", "Met"  # no deadline
+    MET_ON_TIME = "met_on_time", "Met on time"
+    MET_LATE = "met_late", "Met late"
+    MISSED = "missed", "Missed"
+    NOT_YET = "not_yet", "Not yet"
+
+
 @dataclass(frozen=True)
 class MilestoneProgress:
     milestone: Milestone
     latest: Decimal | None
     latest_on: dt.date | None
+    # The reading that reached the target and every reading since has kept it (a target
+    # reached and lost again counts from when it was reached again): the plan sessions done
+    # by then (that session's number for a plan session) and its date. None when not met.
+    reached_session: int | None = None
+    reached_on: dt.date | None = None
+    # The plan's signed sessions so far (None when they were not read: a plan whose
+    # milestones are all in words and without a deadline).
+    done: int | None = None
 
     @property
     def baseline(self) -> Decimal | None:
@@ -58,6 +79,52 @@ class MilestoneProgress:
             return {"met": True, "not_met": False}.get(self.milestone.status)
         return self.milestone.is_met_by(self.latest)
 
+    @property
+    def outcome(self) -> Outcome | None:
+        """Met on time (reached at or before session `by_session`), met late (after it),
+        missed (that many sessions done, not reached), not yet; without a deadline met or
+        not yet. None: not measured yet and not past its deadline."""
+        met, due = self.met, self.milestone.by_session
+        if met is True:
+            if due is None or self.reached_session is None:
+                return Outcome.MET
+            return Outcome.MET_ON_TIME if self.reached_session <= due else Outcome.MET_LATE
+        if due is not None and self.done is not None and self.done >= due:
+            return Outcome.MISSED
+        return None if met is None else Outcome.NOT_YET
+
+    @property
+    def change(self) -> clinical_change.Change | None:
+        """How far the latest reading moved from the baseline, judged by the measure's
+        clinically important change (pain: 2 points or 30 %; one PSFS activity: 3 points);
+        None for a range of motion or a milestone in words."""
+        criterion = criterion_of(self.milestone)
+        if criterion is None:
+            return None
+        lower = self.milestone.comparator == Milestone.Comparator.AT_MOST
+        return clinical_change.change(self.baseline, self.latest, criterion, lower_is_better=lower)
+
+    @property
+    def against_deadline(self) -> bool:
+        """Whether the outcome says something about the deadline (met on time or late,
+        missed), beyond met or not."""
+        return self.outcome in (Outcome.MET_ON_TIME, Outcome.MET_LATE, Outcome.MISSED)
+
+    @property
+    def outcome_text(self) -> str:
+        """As the progress page, the plan page and the PDF print it, e.g. "Met late (at
+        session 7; due by session 6)"."""
+        outcome, due = self.outcome, self.milestone.by_session
+        if outcome is None:
+            return "Not measured"
+        if outcome == Outcome.MET_ON_TIME:
+            return f"Met on time (at session {self.reached_session}; due by session {due})"
+        if outcome == Outcome.MET_LATE:
+            return f"Met late (at session {self.reached_session}; due by session {due})"
+        if outcome == Outcome.MISSED:
+            return f"Missed (not reached by session {due})"
+        return outcome.label
+
     # As printed: 55, 55.5 (values carry one decimal at most).
     @property
     def baseline_text(self) -> str | None:
@@ -71,6 +138,13 @@ class MilestoneProgress:
     def target_text(self) -> str | None:
         return _plain(self.target)
 
+    @property
+    def change_text(self) -> str | None:
+        """e.g. "down 3 points (50 %): clinically important (at least 2 points; at least 30 %
+        of the baseline)"."""
+        change = self.change
+        return None if change is None else f"{change.text}: {change.verdict}"
+
     def as_data(self) -> dict:
         """What the PDF shows of this milestone, as plain JSON (for the content fingerprint)."""
         return {
@@ -81,7 +155,17 @@ class MilestoneProgress:
             "latest": _plain(self.latest),
             "latest_on": self.latest_on.isoformat() if self.latest_on else None,
             "target": _plain(self.target),
+            "outcome": self.outcome_text,
+            "change": self.change_text,
         }
+
+
+def criterion_of(milestone: Milestone) -> clinical_change.Criterion | None:
+    """The clinically important change of a milestone's measure: a PSFS milestone tracks one
+    activity (3 points, not the mean's 2)."""
+    return {Kind.NPRS: clinical_change.NPRS, Kind.PSFS: clinical_change.PSFS_ACTIVITY}.get(
+        milestone.kind
+    )
 
 
 def milestone_progress(
@@ -94,11 +178,29 @@ def milestone_progress(
     `signed_sessions` and `client_assessments` (the progress page reads them once for this,
     the charts and the reassessment prompt)."""
     milestones = list(version.milestones.select_related("rom_norm"))
-    if sessions is None and any(m.kind in SESSION_KINDS for m in milestones):
+    if sessions is None and any(
+        m.kind in SESSION_KINDS or m.by_session is not None for m in milestones
+    ):
         sessions = signed_sessions(version)
     readings = sessions.every if sessions is not None else []
-    latest = _latest_values(version.plan.client_id, milestones, readings, assessments)
-    return [MilestoneProgress(m, *latest.get(m.pk, (None, None))) for m in milestones]
+    done = sessions_done(sessions.of_plan) if sessions is not None else None
+    plan_days = [s.on for s in sessions.of_plan] if sessions is not None else []
+    timelines = _timelines(version.plan.client_id, milestones, readings, assessments)
+    rows = []
+    for m in milestones:
+        timeline = timelines.get(m.pk, [])
+        latest = timeline[-1] if timeline else None
+        reached = _reached(m, timeline, plan_days)
+        rows.append(
+            MilestoneProgress(
+                m,
+                latest.value if latest else None,
+                latest.on if latest else None,
+                *(reached or (None, None)),
+                done=done,
+            )
+        )
+    return rows
 
 
 def client_assessments(queryset) -> list[Assessment]:
@@ -108,21 +210,47 @@ def client_assessments(queryset) -> list[Assessment]:
     )
 
 
-def _latest_values(
+@dataclass(frozen=True)
+class _Reading:
+    value: Decimal
+    on: dt.date
+    session: int | None  # a plan session's number; None for an assessment or another note
+
+
+def _timelines(
     client_id, milestones: list[Milestone], sessions: list[SessionReading], assessments
-):
-    """milestone id -> (value, date) of the newest matching measurement."""
-    values = {}
-    values.update(_latest_rom(client_id, [m for m in milestones if m.kind == Kind.ROM]))
-    _score_from_assessments(client_id, milestones, values, assessments)
+) -> dict:
+    """milestone id -> its readings, oldest first; the last one is the latest value. A session
+    reading on the day of an assessment counts as the newer."""
+    from_assessments: dict = {}
+    from_assessments.update(_rom_rows(client_id, [m for m in milestones if m.kind == Kind.ROM]))
+    _score_from_assessments(client_id, milestones, from_assessments, assessments)
+    timelines = {}
     for milestone in milestones:
-        reading = _latest_from_sessions(milestone, sessions)
-        # Newest wins; a session reading on the day of an assessment counts as the newer.
-        if reading is not None and (
-            milestone.pk not in values or reading[1] >= values[milestone.pk][1]
-        ):
-            values[milestone.pk] = reading
-    return values
+        merged = [(r.on, 0, i, r) for i, r in enumerate(from_assessments.get(milestone.pk, []))]
+        pick = session_value(milestone)
+        if pick is not None:
+            for i, session in enumerate(sessions):
+                value = pick(session)
+                if value is not None:
+                    reading = _Reading(Decimal(value), session.on, session.number or None)
+                    merged.append((session.on, 1, i, reading))
+        if merged:
+            merged.sort(key=lambda row: row[:3])
+            timelines[milestone.pk] = [row[3] for row in merged]
+    return timelines
+
+
+def _reached(milestone: Milestone, timeline: list[_Reading], plan_days: list[dt.date]):
+    """(plan sessions done by then, date) of the reading from which the target has been met
+    without a break up to the latest one; None when the latest does not meet it."""
+    start = None
+    for reading in timeline:
+        start = (start or reading) if milestone.is_met_by(reading.value) else None
+    if start is None:
+        return None
+    number = start.session or bisect.bisect_right(plan_days, start.on)
+    return number, start.on
 
 
 def _score_from_assessments(
@@ -132,39 +260,38 @@ def _score_from_assessments(
     if scored:
         if assessments is None:
             assessments = client_assessments(Assessment.objects.filter(client_id=client_id))
+        oldest_first = assessments[::-1]
         for milestone in scored:
-            found = _latest_score(milestone, assessments)
+            found = [
+                _Reading(Decimal(str(value)), a.assessed_on, None)
+                for a in oldest_first
+                if (value := _score(milestone, a)) is not None
+            ]
             if found:
                 values[milestone.pk] = found
 
 
-def _latest_rom(client_id, milestones: list[Milestone]) -> dict:
+def _rom_rows(client_id, milestones: list[Milestone]) -> dict:
+    """milestone id -> the assessments' readings of its movement, oldest first."""
     if not milestones:
         return {}
     rows = (
         RangeOfMotion.objects.filter(
             assessment__client_id=client_id, norm_id__in={m.rom_norm_id for m in milestones}
         )
-        .order_by("-assessment__assessed_on", "-assessment__created_at")
+        .order_by("assessment__assessed_on", "assessment__created_at")
         .values_list("norm_id", "side", "degrees", "assessment__assessed_on")
     )
-    newest = {}
+    by_key: dict = {}
     for norm_id, side, degrees, on in rows:
-        newest.setdefault((norm_id, side), (Decimal(degrees), on))
-        newest.setdefault((norm_id, ""), (Decimal(degrees), on))  # a milestone without side
+        reading = _Reading(Decimal(degrees), on, None)
+        by_key.setdefault((norm_id, side), []).append(reading)
+        by_key.setdefault((norm_id, ""), []).append(reading)  # a milestone without side
     return {
-        m.pk: newest[(m.rom_norm_id, m.side)]
+        m.pk: by_key[(m.rom_norm_id, m.side)]
         for m in milestones
-        if (m.rom_norm_id, m.side) in newest
+        if (m.rom_norm_id, m.side) in by_key
     }
-
-
-def _latest_score(milestone: Milestone, assessments: list[Assessment]):
-    for assessment in assessments:  # newest first
-        value = _score(milestone, assessment)
-        if value is not None:
-            return Decimal(str(value)), assessment.assessed_on
-    return None
 
 
 def _score(milestone: Milestone, assessment: Assessment):
@@ -200,18 +327,6 @@ def session_value(milestone: Milestone):
     if milestone.kind == Kind.PSFS:
         activity = _psfs_key(milestone.description)
         return lambda session: session.psfs.get(activity)
-    return None
-
-
-def _latest_from_sessions(milestone: Milestone, sessions: list[SessionReading]):
-    """(value, local date) of the newest signed session that measured `milestone`, or None."""
-    pick = session_value(milestone)
-    if pick is None:
-        return None
-    for session in reversed(sessions):  # they come oldest first
-        value = pick(session)
-        if value is not None:
-            return Decimal(value), session.on
     return None
 
 
@@ -407,6 +522,7 @@ def _outcome_chart(chart_id: str, milestone: Milestone, sessions) -> Chart:
         baseline=_float(milestone.baseline_value),
         target=_float(milestone.target_value),
         comparator=_symbol(milestone),
+        mcid=float(criterion_of(milestone).threshold(milestone.baseline_value)),
         **_over_time(milestone, sessions, session_value(milestone)),
     )
 

@@ -82,7 +82,14 @@ def unsigned_overdue(*, user, now=None):
 # The page gets a plain object holding only those parts (a template has nothing else to
 # print), and the parts a viewer may not see are not even read from the database.
 
-SOAP_TEXT = ("subjective", "objective", "assessment", "plan_next", "client_response")
+SOAP_TEXT = (
+    "subjective",
+    "objective",
+    "assessment",
+    "plan_next",
+    "client_response",
+    "no_assessment_reason",  # why the session came before an initial assessment
+)
 ADVICE_TEXT = ("home_care", "body_mechanics")
 
 
@@ -93,6 +100,7 @@ class Soap:
     assessment: str
     plan_next: str
     client_response: str
+    no_assessment_reason: str
     share_assessment: bool
 
 

@@ -177,13 +177,18 @@ def test_creating_a_plan_is_audited(client, cast):
 
 def test_signing_a_session_note_is_audited(client, cast):
     from clinic.clinic_time import at_local, today
-    from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+    from intake.tests.factories import (
+        AssessmentFactory,
+        HealthHistoryFactory,
+        TreatmentConsentFactory,
+    )
     from scheduling.tests.factories import AppointmentFactory
     from sessions_log.models import SessionNote
     from sessions_log.tests.test_notes import _note
 
     HealthHistoryFactory(client=cast.client, conditions=[])
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client, assessed_on=today())  # the initial assessment
     visit = AppointmentFactory(
         client=cast.client,
         therapist=cast.therapist.therapist_profile,

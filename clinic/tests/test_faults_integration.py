@@ -29,7 +29,11 @@ from clinic.services.outbox import mail_deliver, mail_sweep
 from clinic.tests.factories import PASSWORD
 from clinic.tests.faults import wait_until
 from documents.models import PlanPdf
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from scheduling.models import Appointment, AppointmentType
 from scheduling.tests.factories import WorkingHoursFactory
 from treatment_plans.tests.factories import PlanTechniqueFactory, PlanVersionFactory, technique
@@ -69,6 +73,7 @@ def _booking_form(cast, days_ahead: int) -> dict:
 def _draft_plan_ready_to_activate(cast):
     HealthHistoryFactory(client=cast.client)
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client)  # the initial assessment
     version = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
     PlanTechniqueFactory(version=version, technique=technique("swedish"))
     return version

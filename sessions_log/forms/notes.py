@@ -38,6 +38,7 @@ class NoteForm(forms.ModelForm):
             "home_care",
             "body_mechanics",
             "plan_next",
+            "no_assessment_reason",
         ]
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})

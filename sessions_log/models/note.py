@@ -73,6 +73,13 @@ class SessionNote(UUIDModel):
     body_mechanics = LimitedTextField(
         max_length=text_limits.LONG_TEXT, blank=True, verbose_name="Body-mechanics education given"
     )
+    # First things first: a treatment before the client's initial assessment needs a reason.
+    no_assessment_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        verbose_name="Why treat before an initial assessment",
+        help_text="Only when the client has no initial assessment on or before this session.",
+    )
 
     objects = SessionNoteQuerySet.as_manager()
 

@@ -1,7 +1,8 @@
 """Writes of session notes: save a draft, sign (which locks it), and add addenda.
 
-Gates: no note without a health history and a consent to treatment; a technique with an
-unresolved contraindication needs an override reason written in the note."""
+Gates: no note without a health history and a consent to treatment; none before the client's
+initial assessment unless the note says why; a technique with an unresolved contraindication
+needs an override reason written in the note."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
+from clinic.clinic_time import local
 from clinic.date_formats import day_time
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
@@ -21,6 +23,7 @@ from treatment_plans.contraindications import (
     pending_clearances,
 )
 from treatment_plans.models import ContraindicationRule, PlanVersion, Severity
+from treatment_plans.services.plans import has_initial_assessment
 
 NOTE_FIELDS = (
     "subjective",
@@ -38,6 +41,12 @@ ALREADY_SIGNED = (
     "This note is already signed and locked, so nothing was saved from this form. To correct "
     "or add to it, add an addendum to the signed note."
 )
+
+NO_ASSESSMENT = (
+    "The client has no initial assessment on or before this session: record it first "
+    "(mobility, range of motion, imbalances), or write here why you treat without it."
+)
+BEFORE_ASSESSMENT = "before an initial assessment, with a written reason"
 
 NOT_STARTED = (
     "A note is signed from the appointment's start time ({start}). "
@@ -74,6 +83,11 @@ def note_problems(*, actor, appointment: Appointment) -> list[str]:
             "treating therapist writes its note."
         )
     return problems
+
+
+def assessed_before(appointment: Appointment) -> bool:
+    """Whether the client has an initial assessment dated on or before the session's day."""
+    return has_initial_assessment(appointment.client_id, on=local(appointment.starts_at).date())
 
 
 def unresolved_rules(client, version: PlanVersion | None, technique) -> list[ContraindicationRule]:
@@ -136,6 +150,10 @@ def note_save(
     note = SessionNote.objects.select_for_update().filter(appointment=appointment).first()
     if note is not None and note.is_signed:
         raise ValidationError(ALREADY_SIGNED)
+    assessed = assessed_before(appointment)
+    reason = (data.get("no_assessment_reason") or "").strip()
+    if not assessed and not reason:
+        raise ValidationError({"no_assessment_reason": NO_ASSESSMENT})
     version = active_plan_version(appointment.client)
     _check_techniques(appointment.client, version, techniques)
     created = note is None
@@ -143,6 +161,7 @@ def note_save(
     note.plan_version = version
     for name in NOTE_FIELDS:
         setattr(note, name, data.get(name, getattr(note, name)))
+    note.no_assessment_reason = "" if assessed else reason
     note.full_clean(exclude=["appointment", "client", "therapist", "plan_version"])
     note.save()
     _replace_rows(note, techniques, trigger_points, measurements)
@@ -151,7 +170,7 @@ def note_save(
         action="create" if created else "update",
         client=note.client,
         target=note,
-        detail="session note (draft)",
+        detail="session note (draft)" + ("" if assessed else f", {BEFORE_ASSESSMENT}"),
     )
     return note
 

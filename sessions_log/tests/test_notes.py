@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
 from clinic.models import AuditEntry
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import SessionNote
@@ -22,9 +26,11 @@ from treatment_plans.models import Technique
 
 @pytest.fixture
 def visit(cast):
-    """Today's 10:00 appointment of `client` with `therapist`; intake and consent on file."""
+    """Today's 10:00 appointment of `client` with `therapist`; intake, consent and the
+    initial assessment (a week ago) on file."""
     HealthHistoryFactory(client=cast.client, conditions=["anticoagulants"])
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client, assessed_on=today() - dt.timedelta(days=7))
     return AppointmentFactory(
         client=cast.client,
         therapist=cast.therapist.therapist_profile,

@@ -241,7 +241,8 @@ def _day(days_ago):
 def test_outcome_charts_mark_the_minimal_clinically_important_change(cast, version):
     session(cast, version, 7, pain=(4, 2), psfs=6)
     nprs, psfs = charts_of(cast, version).outcomes
-    for chart, low, high in ((nprs, 4, 8), (psfs, 2, 6)):  # baseline 6 +/- 2, 4 +/- 2
+    # NPRS baseline 6 +/- 1.8 (30 % of it, less than 2 points); one PSFS activity 4 +/- 3.
+    for chart, low, high in ((nprs, 4.2, 7.8), (psfs, 1, 7)):
         root = parse(chart.svg)
         band = root.find(f"{SVG}rect[@class='mcid-band']")
         assert band is not None

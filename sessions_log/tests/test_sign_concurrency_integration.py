@@ -12,7 +12,11 @@ from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
 from clinic.tests.concurrency import deadlocks, deadlocks_since, race
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import SessionNote
@@ -24,10 +28,12 @@ ROUNDS = 6
 
 @pytest.fixture
 def visits(cast):
-    """One appointment a round; intake and consent on file. Technique rows come from a data
-    migration that an earlier transactional test may have flushed, hence get_or_create."""
+    """One appointment a round; intake, consent and the initial assessment on file. Technique
+    rows come from a data migration that an earlier transactional test may have flushed, hence
+    get_or_create."""
     HealthHistoryFactory(client=cast.client)
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client, assessed_on=today() - dt.timedelta(days=30))
     Technique.objects.get_or_create(
         key="swedish", defaults={"name": "Swedish massage", "description": "Long strokes."}
     )

@@ -176,6 +176,7 @@ def _render(request, appointment, note, forms):
             "last_note": last,
             "sign_opens_at": _sign_later(appointment),
             "awaiting_clearance": list(pending_clearances(appointment.client).values()),
+            "needs_assessment": not note_services.assessed_before(appointment),
         },
     )
 

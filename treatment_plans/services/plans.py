@@ -11,6 +11,7 @@ from clinic import audit
 from clinic.clinic_time import local
 from clinic.models import CareTeamMember, Client
 from clinic.roles import CLINICAL_WRITERS, role_of
+from intake.models import Assessment
 from intake.selectors import missing_for_care
 from treatment_plans import signals
 from treatment_plans.contraindications import conflicts_for, find_conflict
@@ -131,11 +132,29 @@ def plan_version_save(
     return version
 
 
+NO_INITIAL_ASSESSMENT = (
+    "The client has no initial assessment yet: record it (mobility, range of motion, "
+    "imbalances) before the plan is activated."
+)
+
+
+def has_initial_assessment(client_id, *, on=None) -> bool:
+    """Whether the client has an initial assessment (dated on or before `on`, a date, when
+    given): first things first, before a plan is activated or a session noted. An internal
+    check, not a read shown to a user."""
+    found = Assessment.objects.filter(client_id=client_id, kind=Assessment.Kind.INITIAL)
+    if on is not None:
+        found = found.filter(assessed_on__lte=on)
+    return found.exists()
+
+
 def activation_problems(version: PlanVersion, conflicts=None) -> list[str]:
     """Why the version cannot be activated now (empty: it can). `conflicts`: already computed
     by the caller, to save the queries."""
     problems = [f"The client still needs {m.what}." for m in missing_for_care(version.plan.client)]
-    if not version.techniques.exists():
+    if not has_initial_assessment(version.plan.client_id):
+        problems.append(NO_INITIAL_ASSESSMENT)
+    if not version.techniques.exists():  # the plan page's prefetched rows: no query
         problems.append("The plan has no technique.")
     for conflict in conflicts_for(version) if conflicts is None else conflicts:
         if conflict.blocking:

@@ -9,7 +9,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from documents.pdf import plan_html
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from scheduling.tests.factories import AppointmentFactory
 from sessions_log.services.notes import note_save
 from treatment_plans.contraindications import conflicts_for
@@ -32,6 +36,7 @@ def asked(cast):
     'clearance' rule), and the question sent to the consented physician."""
     HealthHistoryFactory(client=cast.client, conditions=["uncontrolled_hypertension"])
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client)  # the initial assessment
     version = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
     PlanTechniqueFactory(version=version, technique=technique("deep_tissue"))
     [conflict] = conflicts_for(version)

@@ -16,7 +16,11 @@ from clinic.tests.concurrency import (
     race,
     wait_until_another_waits_for_a_lock,
 )
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from treatment_plans.models import TreatmentPlan
 from treatment_plans.services import plans as plan_services
 from treatment_plans.tests.factories import PlanTechniqueFactory, PlanVersionFactory
@@ -29,6 +33,7 @@ def draft(cast):
     """An active plan (version 1) with a draft version 2 that is ready to activate."""
     HealthHistoryFactory(client=cast.client)
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client)  # the initial assessment
     active = PlanVersionFactory(
         plan__client=cast.client,
         plan__therapist=cast.therapist,

@@ -11,7 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import AuditEntry
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.models import ClearanceRequest, ConflictOverride, PlanVersion, Technique
 from treatment_plans.services import plans as plan_services
@@ -20,9 +24,11 @@ from treatment_plans.tests.factories import PlanVersionFactory
 
 @pytest.fixture
 def ready(cast):
-    """`client` has a health history (on warfarin) and a treatment consent."""
+    """`client` has a health history (on warfarin), a treatment consent and an initial
+    assessment."""
     HealthHistoryFactory(client=cast.client, conditions=["anticoagulants"])
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client)
     return cast
 
 
@@ -298,9 +304,10 @@ def test_plan_page_queries_do_not_grow(client, ready, rows, django_assert_max_nu
     milestones = [{"kind": "nprs", "comparator": "lte", "target_value": "3"}] * rows
     _new_plan(client, ready, *keys, milestones=milestones)
     plan = PlanVersion.objects.get().plan
-    # Measured 23: the milestones' latest values (issue 15) read the milestones, the signed
-    # sessions and the assessments once, whatever the number of rows.
-    with django_assert_max_num_queries(23):
+    # Measured 24: the milestones' latest values (issue 15) read the milestones, the signed
+    # sessions and the assessments once, whatever the number of rows; a draft's activation
+    # check asks once whether the client has an initial assessment (issue 17).
+    with django_assert_max_num_queries(24):
         assert client.get(reverse("plan_detail", args=[plan.pk])).status_code == 200
 
 

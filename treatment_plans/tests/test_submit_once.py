@@ -13,7 +13,11 @@ from django.urls import reverse
 
 from clinic.submissions import FIELD
 from clinic.tests.submissions import TOKEN, is_already_saved, token_in, tokens_in
-from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
+from intake.tests.factories import (
+    AssessmentFactory,
+    HealthHistoryFactory,
+    TreatmentConsentFactory,
+)
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.models import (
     ClearanceRequest,
@@ -28,11 +32,13 @@ from treatment_plans.tests.test_plans import _form
 @pytest.fixture
 def therapist(client, cast):
     """The therapist signed in; the client has high blood pressure (deep tissue needs a
-    physician's clearance), is on warfarin (cupping is contraindicated) and has consented."""
+    physician's clearance), is on warfarin (cupping is contraindicated), has consented and
+    has been assessed."""
     HealthHistoryFactory(
         client=cast.client, conditions=["uncontrolled_hypertension", "anticoagulants"]
     )
     TreatmentConsentFactory(client=cast.client)
+    AssessmentFactory(client=cast.client)
     client.force_login(cast.therapist)
     return client
 
