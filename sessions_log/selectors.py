@@ -15,7 +15,7 @@ from clinic.date_formats import day_short
 from clinic.models import Client
 from clinic.permissions import Can
 from clinic.selectors import ClientIdentity, client_identity
-from sessions_log.models import SessionNote, TechniqueApplied
+from sessions_log.models import TRIGGER_POINT_HOLD_SECONDS, SessionNote, TechniqueApplied
 
 UNSIGNED_AFTER = dt.timedelta(hours=24)
 
@@ -46,6 +46,7 @@ def start_from(note: SessionNote) -> dict:
             {
                 "technique": t.technique_id,
                 "body_region": t.body_region,
+                "position": t.position,
                 "pressure": t.pressure,
                 "minutes": t.minutes,
                 "override_reason": t.override_reason,
@@ -114,6 +115,7 @@ class Advice:
 class TechniqueShown:
     name: str
     body_region: str
+    position: str  # its label; "" when not recorded
     pressure: str  # its label
     minutes: int
     override_reason: str  # why it was used despite a contraindication; clinicians only
@@ -134,6 +136,11 @@ class TriggerPointShown:
     location: str
     side: str
     hold_seconds: int
+
+    @property
+    def hold_outside_range(self) -> bool:
+        low, high = TRIGGER_POINT_HOLD_SECONDS
+        return not low <= self.hold_seconds <= high
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,7 @@ def note_shown(note: SessionNote, *, user) -> NoteShown:
             TechniqueShown(
                 name=t.technique.name,
                 body_region=t.body_region,
+                position=t.get_position_display() if t.position else "",
                 pressure=t.get_pressure_display(),
                 minutes=t.minutes,
                 override_reason=t.override_reason if detail else "",

@@ -9,7 +9,7 @@ from clinic import text_limits
 from clinic.forms import RowsFormSet
 from intake.body_chart import REGIONS
 from intake.models import RomNorm
-from sessions_log.models import Measurement, Pressure, SessionNote
+from sessions_log.models import Measurement, Position, Pressure, SessionNote
 from treatment_plans.models import Technique
 
 PAIN_CHOICES = [("", "—")] + [(n, str(n)) for n in range(11)]
@@ -74,6 +74,7 @@ class TechniqueRowForm(forms.Form):
         queryset=Technique.objects.filter(is_active=True), required=False
     )
     body_region = forms.ChoiceField(choices=REGION_CHOICES, required=False, label="Region")
+    position = forms.ChoiceField(choices=[("", "—"), *Position.choices], required=False)
     pressure = forms.ChoiceField(choices=[("", "—"), *Pressure.choices], required=False)
     minutes = forms.IntegerField(required=False, label="Minutes")
     override_reason = forms.CharField(
@@ -107,7 +108,14 @@ class TechniqueRowForm(forms.Form):
             return None
         return {
             k: data[k]
-            for k in ("technique", "body_region", "pressure", "minutes", "override_reason")
+            for k in (
+                "technique",
+                "body_region",
+                "position",
+                "pressure",
+                "minutes",
+                "override_reason",
+            )
         }
 
 

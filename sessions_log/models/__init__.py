@@ -2,12 +2,23 @@
 signing locks a note and corrections are addenda."""
 
 from sessions_log.models.note import (
+    TRIGGER_POINT_HOLD_SECONDS,
     Addendum,
     Measurement,
+    Position,
     Pressure,
     SessionNote,
     TechniqueApplied,
     TriggerPoint,
 )
 
-__all__ = ["Addendum", "Measurement", "Pressure", "SessionNote", "TechniqueApplied", "TriggerPoint"]
+__all__ = [
+    "TRIGGER_POINT_HOLD_SECONDS",
+    "Addendum",
+    "Measurement",
+    "Position",
+    "Pressure",
+    "SessionNote",
+    "TechniqueApplied",
+    "TriggerPoint",
+]

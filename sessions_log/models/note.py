@@ -118,10 +118,22 @@ class SessionNote(UUIDModel):
         super().save(*args, **kwargs)
 
 
+class Position(models.TextChoices):
+    """How the client lay or sat: screening checks it (e.g. no supine after ~20 weeks of
+    pregnancy; treatment_plans/rules_seed.py)."""
+
+    PRONE = "prone", "Prone (face down)"
+    SUPINE = "supine", "Supine (face up)"
+    SIDE_LYING = "side_lying", "Side-lying"
+    SEATED = "seated", "Seated"
+
+
 class TechniqueApplied(UUIDModel):
     note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="techniques")
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
     body_region = models.CharField(max_length=80)
+    # Blank on notes written before positions were recorded.
+    position = models.CharField(max_length=12, choices=Position.choices, blank=True)
     pressure = models.CharField(max_length=10, choices=Pressure.choices)
     minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     override_reason = models.CharField(
@@ -137,6 +149,12 @@ class TechniqueApplied(UUIDModel):
         constraints = [
             models.CheckConstraint(condition=Q(minutes__gte=1), name="technique_minutes_pos"),
         ]
+
+
+# Trigger-point therapy holds pressure 12-15 seconds until the tension releases (DOMAIN.md,
+# techniques catalogue, from the seed article). Outside it the note gets a remark, not a block:
+# the therapist may have had a reason.
+TRIGGER_POINT_HOLD_SECONDS = (12, 15)
 
 
 class TriggerPoint(UUIDModel):

@@ -16,13 +16,22 @@ from clinic.date_formats import day_time
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
 from scheduling.models import Appointment
-from sessions_log.models import Addendum, Measurement, SessionNote, TechniqueApplied, TriggerPoint
+from sessions_log.models import (
+    TRIGGER_POINT_HOLD_SECONDS,
+    Addendum,
+    Measurement,
+    SessionNote,
+    TechniqueApplied,
+    TriggerPoint,
+)
 from treatment_plans.contraindications import (
     clearance_awaited_for,
-    current_flags,
+    findings_for,
     pending_clearances,
+    site_region,
 )
-from treatment_plans.models import ContraindicationRule, PlanVersion, Severity
+from treatment_plans.models import PlanVersion, Severity
+from treatment_plans.screening import Finding, PlanItem
 from treatment_plans.services.plans import has_initial_assessment
 
 NOTE_FIELDS = (
@@ -90,20 +99,65 @@ def assessed_before(appointment: Appointment) -> bool:
     return has_initial_assessment(appointment.client_id, on=local(appointment.starts_at).date())
 
 
-def unresolved_rules(client, version: PlanVersion | None, technique) -> list[ContraindicationRule]:
-    """Contraindicated rules for this technique and the client's flags that the plan has not
-    overridden: the note must say why the technique was still used."""
-    flags = current_flags(client)
-    if not flags:
-        return []
-    candidates = ContraindicationRule.objects.filter(
-        is_active=True, condition__in=flags, severity=Severity.CONTRAINDICATED
+# The note's pressures in the rules' words: "firm" is screened as deep, the safer reading.
+SCREENED_PRESSURE = {"light": "light", "moderate": "moderate", "firm": "deep", "deep": "deep"}
+
+
+def table_item(row: dict) -> PlanItem:
+    """What screening reads of one technique row of a note: the technique, where (region and
+    side read from the body-chart label), in which position, at which pressure."""
+    region, side = site_region(row.get("body_region") or "")
+    return PlanItem(
+        technique=row["technique"].key,
+        region=region,
+        side=side,
+        position=row.get("position") or "",
+        pressure=SCREENED_PRESSURE.get(row.get("pressure") or "", ""),
     )
-    rules = [r for r in candidates if r.technique_id in (None, technique.pk)]
+
+
+def unresolved_rules(client, version: PlanVersion | None, row: dict) -> list[Finding]:
+    """What contraindicates this work at the table (technique, region, side, position and
+    pressure, on the client's current health history) and the plan has not overridden: the
+    note must say why it was still done."""
+    technique = row["technique"]
+    findings = [
+        finding
+        for finding in findings_for(client, [table_item(row)])
+        if finding.severity == Severity.CONTRAINDICATED
+    ]
     if version is None:
-        return rules
-    overridden = {(o.rule_id, o.technique_id) for o in version.overrides.all()}
-    return [r for r in rules if (r.pk, r.technique_id) not in overridden]
+        return findings
+    overridden = {(str(o.rule_id), o.technique_id) for o in version.overrides.all()}
+    return [
+        finding
+        for finding in findings
+        if (finding.rule_id, technique.pk if finding.rule_technique else None) not in overridden
+    ]
+
+
+def table_remarks(client, techniques: list[dict], trigger_points: list[dict]) -> list[str]:
+    """What the therapist should see about the work just recorded, without being stopped: the
+    cautions and clearance warnings that apply to it at the table (technique, region, position,
+    pressure), and trigger points held outside 12-15 s. Contraindications are not here: the
+    note cannot be saved without a reason for them."""
+    remarks = []
+    for row in techniques:
+        for finding in findings_for(client, [table_item(row)]):
+            if finding.severity == Severity.CONTRAINDICATED:
+                continue
+            where = ", ".join(p for p in (row.get("body_region"), row.get("pressure")) if p)
+            label = Severity(finding.severity).label
+            remarks.append(f"{row['technique'].name} ({where}): {label}. {finding.reason}")
+    low, high = TRIGGER_POINT_HOLD_SECONDS
+    for point in trigger_points:
+        seconds = point.get("hold_seconds")
+        if seconds is not None and not low <= seconds <= high:
+            remarks.append(
+                f"Trigger point {point.get('location')}: held {seconds} s; trigger-point therapy "
+                f"holds {low}-{high} s until the tension releases."
+            )
+    return list(dict.fromkeys(remarks))
 
 
 def _check_techniques(client, version, techniques: list[dict]) -> None:
@@ -113,10 +167,11 @@ def _check_techniques(client, version, techniques: list[dict]) -> None:
         if row.get("override_reason"):
             continue  # the note says why it was used
         technique = row["technique"]
-        if unresolved_rules(client, version, technique):
+        if found := unresolved_rules(client, version, row):
             errors.append(
                 f"{technique.name}: the client's health history contraindicates it and "
-                "the plan has no override. Write why it was used, or remove it."
+                f"the plan has no override ({found[0].reason}). Write why it was used, or "
+                "remove it."
             )
         elif asked := clearance_awaited_for(pending, technique):
             errors.append(

@@ -137,6 +137,8 @@ def _save(request, appointment, forms):
     except ValidationError as error:
         _show(error, form, techniques)
         return None
+    for remark in note_services.table_remarks(appointment.client, techniques.rows(), points.rows()):
+        messages.warning(request, remark)
     if sign:
         messages.success(request, "Note signed and locked.")
         return redirect("note_detail", note_id=note.pk)
