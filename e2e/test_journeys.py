@@ -336,3 +336,46 @@ def test_note_page_for_a_client_without_intake(journey, elena):
     journey.check(page, "note-blocked")
     assert "A note cannot be written for this appointment yet" in page.locator("main").inner_text()
     journey.assert_accessible()
+
+
+def test_therapist_screens_work_for_a_pregnant_client(journey, demo):
+    """Issue 17: Priya Raman is 28 weeks pregnant (the demo sets her due date). Her alerts say
+    so; a session note with her lying prone is refused with the reason, side-lying saves."""
+    page = journey.login("therapist")
+    _open_client(page, journey, "Priya Raman", "priya")
+    alerts = page.locator(".health-alerts").first.inner_text()
+    assert "28 weeks (3rd trimester)" in alerts
+
+    upcoming = page.locator("main section, main .card, main div").filter(
+        has=page.get_by_role("heading", name="Upcoming appointments")
+    )
+    upcoming.last.get_by_role("link").first.click()
+    journey.check(page, "appointment")
+    page.get_by_role("link", name="Write the session note").click()
+    journey.check(page, "note-form")
+    page.get_by_label("Pain before (0-10)").select_option("4")
+    page.get_by_label("S: subjective").fill("Low back and right hip ache after standing.")
+    page.locator("#id_techniques-0-technique").select_option(label="Swedish massage")
+    page.locator("#id_techniques-0-body_region").select_option(label="Low back")
+    page.locator("#id_techniques-0-position").select_option("prone")
+    page.locator("#id_techniques-0-pressure").select_option("light")
+    page.locator("#id_techniques-0-minutes").fill("20")
+    page.get_by_label("Pain after (0-10)").select_option("2")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    journey.check(page, "note-refused-prone")
+    text = page.locator("main").inner_text()
+    assert "contraindicates it and the plan has no override" in text
+    assert "no prone position" in text
+
+    page.locator("#id_techniques-0-position").select_option("side_lying")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    journey.check(page, "note-side-lying-saved")
+    assert "Draft saved" in page.locator("main").inner_text()
+
+    from sessions_log.models import TechniqueApplied
+
+    row = TechniqueApplied.objects.get(note__client__last_name="Raman", note__signed_at=None)
+    assert (row.position, row.body_region) == ("side_lying", "Low back")
+    journey.assert_accessible()

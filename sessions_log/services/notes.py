@@ -170,7 +170,7 @@ def _check_techniques(client, version, techniques: list[dict]) -> None:
         if found := unresolved_rules(client, version, row):
             errors.append(
                 f"{technique.name}: the client's health history contraindicates it and "
-                f"the plan has no override ({found[0].reason}). Write why it was used, or "
+                f"the plan has no override ({found[0].reason.rstrip('.')}). Write why it was used, or "
                 "remove it."
             )
         elif asked := clearance_awaited_for(pending, technique):
