@@ -168,10 +168,10 @@ def _check_techniques(client, version, techniques: list[dict]) -> None:
             continue  # the note says why it was used
         technique = row["technique"]
         if found := unresolved_rules(client, version, row):
+            reason = found[0].reason.rstrip(".")
             errors.append(
                 f"{technique.name}: the client's health history contraindicates it and "
-                f"the plan has no override ({found[0].reason.rstrip('.')}). Write why it was used, or "
-                "remove it."
+                f"the plan has no override ({reason}). Write why it was used, or remove it."
             )
         elif asked := clearance_awaited_for(pending, technique):
             errors.append(
