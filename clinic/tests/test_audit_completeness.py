@@ -37,6 +37,9 @@ EXEMPT = {
     "client_invite": "an invitation form (name and e-mail only); sending is audited",
     "note_edit": "here the note is signed, so the editor only redirects to the (audited) note "
     "page; the draft editor's read is audited (sessions_log/tests/test_notes.py)",
+    "note_screen": "the note form's screening of one row as it is filled in, asked by the "
+    "treating therapist from the note editor, whose read is audited; an entry per keystroke "
+    "would bury the trail",
     "mfa_setup": "the user's own second factor",
     "mfa_manage": "the user's own second factor",
     "mfa_verify": "the user's own second factor",

@@ -344,6 +344,10 @@ MATRIX = {
         lambda cast: {"appointment_id": _appointment(cast).pk},
         _only({"therapist": 200, "therapist2": 403}),
     ),
+    "note_screen": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only({"therapist": 200, "therapist2": 403}),
+    ),
     "note_detail": (lambda cast: {"note_id": _note(cast).pk}, _only(PLAN_READERS_200)),
     "note_addendum": (
         lambda cast: {"note_id": _note(cast).pk},

@@ -15,8 +15,8 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 choices=[
-                    ("prone", "Prone (face down)"),
-                    ("supine", "Supine (face up)"),
+                    ("prone", "Prone"),
+                    ("supine", "Supine"),
                     ("side_lying", "Side-lying"),
                     ("seated", "Seated"),
                 ],

@@ -122,8 +122,8 @@ class Position(models.TextChoices):
     """How the client lay or sat: screening checks it (e.g. no supine after ~20 weeks of
     pregnancy; treatment_plans/rules_seed.py)."""
 
-    PRONE = "prone", "Prone (face down)"
-    SUPINE = "supine", "Supine (face up)"
+    PRONE = "prone", "Prone"
+    SUPINE = "supine", "Supine"
     SIDE_LYING = "side_lying", "Side-lying"
     SEATED = "seated", "Seated"
 

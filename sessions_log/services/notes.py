@@ -30,7 +30,7 @@ from treatment_plans.contraindications import (
     pending_clearances,
     site_region,
 )
-from treatment_plans.models import PlanVersion, Severity
+from treatment_plans.models import PlanVersion, Severity, Technique
 from treatment_plans.screening import Finding, PlanItem
 from treatment_plans.services.plans import has_initial_assessment
 
@@ -133,6 +133,37 @@ def unresolved_rules(client, version: PlanVersion | None, row: dict) -> list[Fin
         finding
         for finding in findings
         if (finding.rule_id, technique.pk if finding.rule_technique else None) not in overridden
+    ]
+
+
+def table_row(*, technique_id: str, body_region: str, position: str, pressure: str):
+    """A technique row as the note form's script sends it, or None for no known technique."""
+    try:
+        technique = Technique.objects.filter(is_active=True).get(pk=technique_id)
+    except (Technique.DoesNotExist, ValidationError, ValueError):
+        return None
+    return {
+        "technique": technique,
+        "body_region": body_region,
+        "position": position,
+        "pressure": pressure,
+    }
+
+
+def table_findings(appointment, row: dict) -> list[dict]:
+    """What this row meets at the table for the appointment's client, most severe first; each
+    says whether the note will need a written reason for it (a contraindication the plan has
+    not overridden)."""
+    client = appointment.client
+    needing = {f.rule_id for f in unresolved_rules(client, active_plan_version(client), row)}
+    return [
+        {
+            "severity": finding.severity,
+            "label": Severity(finding.severity).label,
+            "reason": finding.reason,
+            "needs_reason": finding.rule_id in needing,
+        }
+        for finding in findings_for(client, [table_item(row)])
     ]
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.messages import get_messages
+from django.urls import reverse
 
 from clinic.clinic_time import at_local, today
 from intake.tests.factories import (
@@ -130,3 +131,42 @@ def test_the_row_is_read_as_screening_reads_work(db):
     item = table_item(row)
     assert (item.technique, item.region, item.side) == ("deep_tissue", "shoulder", "right")
     assert (item.position, item.pressure) == ("prone", "deep")  # firm is screened as deep
+
+
+def _screened(client, cast, visit, **params):
+    client.force_login(cast.therapist)
+    response = client.get(reverse("note_screen", args=[visit.pk]), params)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store, private"
+    return response.json()["findings"]
+
+
+def test_the_form_is_told_what_a_row_meets_as_it_is_filled_in(client, cast, pregnant):
+    prone = _screened(
+        client,
+        cast,
+        pregnant,
+        technique=_tech("swedish"),
+        body_region="Low back",
+        position="prone",
+        pressure="light",
+    )
+    assert [(f["severity"], f["needs_reason"]) for f in prone] == [("contraindicated", True)]
+    assert prone[0]["reason"].startswith("From the second trimester, no prone position")
+    side_lying = _screened(
+        client,
+        cast,
+        pregnant,
+        technique=_tech("swedish"),
+        body_region="Low back",
+        position="side_lying",
+        pressure="light",
+    )
+    assert side_lying == []
+    assert _screened(client, cast, pregnant, technique="not-a-technique") == []
+
+
+def test_only_the_treating_therapist_is_told(client, cast, pregnant):
+    client.force_login(cast.therapist2)
+    url = reverse("note_screen", args=[pregnant.pk])
+    assert client.get(url, {"technique": _tech("swedish")}).status_code == 403

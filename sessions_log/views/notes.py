@@ -4,8 +4,8 @@ addenda, and the client's list of notes."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -232,3 +232,26 @@ def client_notes(request, client_id):
     )
     audit.record(actor=request.user, action="list", client=client, detail="session notes")
     return render(request, "sessions_log/note_list.html", {"client": client, "notes": notes})
+
+
+@role_required(Role.THERAPIST)
+def note_screen(request, appointment_id):
+    """What one technique row would meet at the table, for the note form's script to show as
+    the row is filled in (sessions_log/services/notes.py decides; saving checks it again)."""
+    appointment = _appointment(request, appointment_id)
+    if appointment.therapist.user_id != request.user.pk:
+        raise PermissionDenied("Only the treating therapist writes this note.")
+    if request.method != "GET":  # asked after access, so a stranger learns nothing more
+        return HttpResponseNotAllowed(["GET"])
+    row = note_services.table_row(
+        technique_id=request.GET.get("technique", ""),
+        body_region=request.GET.get("body_region", ""),
+        position=request.GET.get("position", ""),
+        pressure=request.GET.get("pressure", ""),
+    )
+    if row is None:
+        return JsonResponse({"findings": []})
+    findings = note_services.table_findings(appointment, row)
+    response = JsonResponse({"findings": findings})
+    response["Cache-Control"] = "no-store, private"
+    return response
