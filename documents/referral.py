@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from intake.medications import class_label, match_medications
 from intake.models import Assessment, HealthHistory
 from treatment_plans.models import ClearanceRequest, PlanVersion
 
@@ -60,6 +61,17 @@ def history_conditions(history: HealthHistory | None) -> list[dict]:
     return [{"label": flag.label, "detail": detail} for flag, detail in history.flag_details]
 
 
+def recognised_medications(history: HealthHistory | None) -> list[dict]:
+    """The drug names found in the medications as written, with their class ("Warfarin",
+    "anticoagulant"); nothing guessed (intake/medications.py)."""
+    if history is None:
+        return []
+    return [
+        {"text": match.text, "class": class_label(match.drug_class)}
+        for match in match_medications(history.medications)
+    ]
+
+
 def baseline_assessment(version: PlanVersion) -> Assessment | None:
     """The initial assessment the plan stands on: the newest one on or before activation
     (else the newest), with its range-of-motion readings and their norms."""
@@ -91,6 +103,7 @@ def referral_context(version: PlanVersion, *, sessions_attended: int) -> dict:
         "attestation": attestation(version),
         "history": history,
         "history_conditions": history_conditions(history),
+        "medications_recognised": recognised_medications(history),
         "baseline": baseline_assessment(version),
         "sessions_attended": sessions_attended,
         "clearance_requests": clearance_requests(version),

@@ -77,6 +77,7 @@ def test_the_pdf_carries_the_history_the_plan_stands_on(cast, printed):
     assert "Takes anticoagulants / blood thinners (e.g. warfarin)" in text
     assert f"Surgery in the last 6 months (right shoulder, on {day(surgery)})" in text
     assert "Medications Warfarin 5 mg daily" in text
+    assert "Recognised: Warfarin → anticoagulant" in text
     assert "Allergies Latex" in text
 
 
