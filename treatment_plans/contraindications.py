@@ -149,6 +149,19 @@ def findings_for(client, items: list[PlanItem], *, as_of=None) -> list:
     return screen(facts_of(current_history(client), as_of), items)
 
 
+def planned_item(planned) -> PlanItem:
+    """A plan's technique row as screening reads it: the region (and side) named in its target
+    areas, and its position and pressure when the plan gives them."""
+    region, side = site_region(planned.target_areas)
+    return PlanItem(
+        technique=planned.technique.key,
+        region=region,
+        side=side,
+        position=planned.position,
+        pressure=planned.pressure,
+    )
+
+
 def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> list[Conflict]:
     """Every conflict between the version's techniques and the client's health history, most
     severe first, each with its override and latest clearance request if any. Five queries.
@@ -157,9 +170,8 @@ def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> lis
     facts = facts_of(history)
     if flags is not None:
         facts = Facts(as_of=facts.as_of, conditions=frozenset(flags))
-    chosen = {
-        pt.technique_id: pt.technique for pt in version.techniques.select_related("technique")
-    }
+    planned = list(version.techniques.select_related("technique"))
+    chosen = {pt.technique_id: pt.technique for pt in planned}
     keys = facts_keys(facts)
     if not keys or not chosen:
         return []
@@ -171,7 +183,7 @@ def conflicts_for(version: PlanVersion, *, flags: set[str] | None = None) -> lis
     }
     by_key = {t.key: t for t in chosen.values()}
     findings = screen(
-        facts, [PlanItem(technique=key) for key in by_key], [rule_of(r) for r in rows.values()]
+        facts, [planned_item(pt) for pt in planned], [rule_of(r) for r in rows.values()]
     )
     overrides = {
         (o.rule_id, o.technique_id): o for o in version.overrides.select_related("decided_by")

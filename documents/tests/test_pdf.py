@@ -721,6 +721,14 @@ def test_the_pdf_names_conditions_as_people_do_with_site_and_date_for_local_rule
     from intake.tests.factories import HealthHistoryFactory
 
     version = make_plan(cast)
+    # Work planned on the operated knee: the local rule is about that site (issue 17).
+    PlanTechniqueFactory(
+        version=version,
+        technique=technique("sports"),
+        target_areas="Left knee",
+        rationale="Quadriceps tone around the knee.",
+        order=9,
+    )
     HealthHistoryFactory(
         client=cast.client,
         conditions=["anticoagulants", "recent_surgery"],

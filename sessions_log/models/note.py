@@ -15,7 +15,7 @@ from clinic.text_limits import LimitedTextField
 from intake.models import RomNorm
 from scheduling.models import Appointment
 from sessions_log.querysets import NotePartQuerySet, SessionNoteQuerySet
-from treatment_plans.models import PlanVersion, Technique
+from treatment_plans.models import PlanVersion, Position, Technique
 
 PAIN = [MinValueValidator(0), MaxValueValidator(10)]
 
@@ -116,16 +116,6 @@ class SessionNote(UUIDModel):
             if stored:
                 raise ValidationError("A signed note cannot change; add an addendum instead.")
         super().save(*args, **kwargs)
-
-
-class Position(models.TextChoices):
-    """How the client lay or sat: screening checks it (e.g. no supine after ~20 weeks of
-    pregnancy; treatment_plans/rules_seed.py)."""
-
-    PRONE = "prone", "Prone"
-    SUPINE = "supine", "Supine"
-    SIDE_LYING = "side_lying", "Side-lying"
-    SEATED = "seated", "Seated"
 
 
 class TechniqueApplied(UUIDModel):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinic.clinic_time import today
 from intake.tests.factories import AssessmentFactory
+from sessions_log.models import SessionNote
 from sessions_log.progress import Outcome, milestone_progress
 from sessions_log.services.progress import milestones_update
 from sessions_log.tests.test_progress import session
@@ -38,9 +39,12 @@ def pain_milestone(version, by_session=3):
 
 
 def sessions_with_pain(cast, version, *pains):
-    """One signed session a day, oldest first, with these pain scores at the start."""
+    """One signed session a day, oldest first, with these pain scores at the start; a second
+    call goes on from the day after the last session (one therapist is never booked twice at
+    once: PostgreSQL's exclusion constraint refuses it)."""
+    done = SessionNote.objects.filter(plan_version=version).count()
     for i, pain in enumerate(pains):
-        session(cast, version, 30 - i, pain=(pain, 1))
+        session(cast, version, 30 - done - i, pain=(pain, 1))
 
 
 def row(version):

@@ -9,7 +9,7 @@ from clinic import text_limits
 from clinic.dates import PLAN_REVIEW, PLAN_START
 from clinic.forms import DateInput, RowsFormSet
 from intake.models import RomNorm
-from treatment_plans.models import Milestone, PlanVersion, Technique
+from treatment_plans.models import Milestone, PlannedPressure, PlanVersion, Position, Technique
 
 
 class PlanVersionForm(forms.ModelForm):
@@ -92,6 +92,10 @@ class TechniqueRowForm(forms.Form):
         queryset=Technique.objects.filter(is_active=True), required=False
     )
     target_areas = forms.CharField(max_length=200, required=False, label="Target areas")
+    position = forms.ChoiceField(choices=[("", "—"), *Position.choices], required=False)
+    pressure = forms.ChoiceField(
+        choices=[("", "—"), *PlannedPressure.choices], required=False, label="Planned pressure"
+    )
     rationale = text_limits.text_field(
         text_limits.SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -114,7 +118,9 @@ class TechniqueRowForm(forms.Form):
         data = self.cleaned_data
         if not data.get("technique"):
             return None
-        return {k: data[k] for k in ("technique", "target_areas", "rationale")}
+        return {
+            k: data[k] for k in ("technique", "target_areas", "position", "pressure", "rationale")
+        }
 
 
 class BaseTechniqueFormSet(RowsFormSet):
@@ -217,7 +223,13 @@ def technique_initial(version: PlanVersion | None) -> list[dict]:
     if version is None:
         return []
     return [
-        {"technique": t.technique_id, "target_areas": t.target_areas, "rationale": t.rationale}
+        {
+            "technique": t.technique_id,
+            "target_areas": t.target_areas,
+            "position": t.position,
+            "pressure": t.pressure,
+            "rationale": t.rationale,
+        }
         for t in version.techniques.all()
     ]
 

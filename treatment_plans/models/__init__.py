@@ -1,7 +1,13 @@
 """Treatment plans: the techniques catalogue, contraindication rules, plans and their
-immutable versions, milestones, clearance requests, and the PDF summaries."""
+immutable versions, milestones and clearance requests."""
 
-from treatment_plans.models.catalogue import ContraindicationRule, Severity, Technique
+from treatment_plans.models.catalogue import (
+    ContraindicationRule,
+    PlannedPressure,
+    Position,
+    Severity,
+    Technique,
+)
 from treatment_plans.models.plan import (
     ClearanceRequest,
     ConflictOverride,
@@ -20,6 +26,8 @@ __all__ = [
     "PlanAcknowledgement",
     "PlanTechnique",
     "PlanVersion",
+    "PlannedPressure",
+    "Position",
     "Severity",
     "Technique",
     "TreatmentPlan",

@@ -28,6 +28,24 @@ class Technique(UUIDModel):
         return self.name
 
 
+class Position(models.TextChoices):
+    """How the client lies or sits for the work: screening checks it (e.g. no prone position
+    from the second trimester; rules_seed.py). Plans and session notes record it."""
+
+    PRONE = "prone", "Prone"
+    SUPINE = "supine", "Supine"
+    SIDE_LYING = "side_lying", "Side-lying"
+    SEATED = "seated", "Seated"
+
+
+class PlannedPressure(models.TextChoices):
+    """The pressure a plan intends, in screening's three words (a note records four)."""
+
+    LIGHT = "light", "Light"
+    MODERATE = "moderate", "Moderate"
+    DEEP = "deep", "Deep"
+
+
 class Severity(models.TextChoices):
     CAUTION = "caution", "Caution"
     CLEARANCE = "clearance", "Needs physician clearance"

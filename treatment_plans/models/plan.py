@@ -12,7 +12,12 @@ from clinic import text_limits
 from clinic.models import CareTeamMember, Client, Physician, UUIDModel
 from clinic.text_limits import LimitedTextField
 from intake.models import RomNorm
-from treatment_plans.models.catalogue import ContraindicationRule, Technique
+from treatment_plans.models.catalogue import (
+    ContraindicationRule,
+    PlannedPressure,
+    Position,
+    Technique,
+)
 from treatment_plans.querysets import (
     ClearanceRequestQuerySet,
     PlanPartQuerySet,
@@ -117,6 +122,9 @@ class PlanTechnique(UUIDModel):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="techniques")
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
     target_areas = models.CharField(max_length=200)
+    # Optional: screening reads them with the region named in target_areas.
+    position = models.CharField(max_length=12, choices=Position.choices, blank=True)
+    pressure = models.CharField(max_length=10, choices=PlannedPressure.choices, blank=True)
     rationale = LimitedTextField(max_length=text_limits.SHORT_TEXT)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -389,13 +389,24 @@ def test_the_plan_screen_uses_the_due_date_and_the_surgery_site(cast):
         Event("recent_surgery", today() - dt.timedelta(days=20), "knee", "left"),
     )
     version = PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist)
-    PlanTechniqueFactory(version=version, technique=technique("cupping"))
-    PlanTechniqueFactory(version=version, technique=technique("swedish"))
+    # Target areas that name no body region: every region rule may apply.
+    cupping = PlanTechniqueFactory(
+        version=version, technique=technique("cupping"), target_areas="As the session needs"
+    )
+    PlanTechniqueFactory(
+        version=version, technique=technique("swedish"), target_areas="As the session needs"
+    )
     found = {(c.subject, c.rule.condition, c.severity) for c in conflicts_for(version)}
     assert ("Cupping therapy", "pregnancy", "contraindicated") in found  # abdomen, lower back
     assert ("All techniques", "recent_surgery", "contraindicated") in found  # on the knee
-    # Position and pressure rules wait for the table: a plan names neither.
+    # Position and pressure rules wait for the table: a plan that names neither.
     assert not {c for c in found if c[0] == "All techniques" and c[1] == "pregnancy"}
+
+    # A plan that says where: cupping on the upper back is not cupping on the abdomen.
+    cupping.target_areas = "Upper back"
+    cupping.save()
+    found = {(c.subject, c.rule.condition, c.severity) for c in conflicts_for(version)}
+    assert ("Cupping therapy", "pregnancy", "contraindicated") not in found
 
 
 def test_work_at_the_table_is_screened_on_the_current_history(cast):
