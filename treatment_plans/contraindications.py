@@ -225,6 +225,18 @@ def pending_clearances(client) -> dict:
     return {request.technique_id: request for request in pending}
 
 
+def answered_clearances(client) -> dict:
+    """The physician's latest answer about each technique (None: every technique) for the
+    client's plans: what the table must respect (a decline) or show (restrictions)."""
+    answered = (
+        ClearanceRequest.objects.filter(version__plan__client=client)
+        .exclude(status=ClearanceRequest.Status.PENDING)
+        .select_related("care_team_member__physician", "technique")
+        .order_by("responded_at")
+    )
+    return {request.technique_id: request for request in answered}
+
+
 def clearance_awaited_for(pending: dict, technique) -> ClearanceRequest | None:
     """The open request that covers this technique: its own, or one about every technique."""
     return pending.get(technique.pk) or pending.get(None)

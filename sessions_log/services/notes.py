@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.clinic_time import local
-from clinic.date_formats import day_time
+from clinic.date_formats import day, day_time
 from clinic.roles import CLINICAL_WRITERS, role_of
 from intake.selectors import missing_for_care
 from scheduling.models import Appointment
@@ -25,12 +25,13 @@ from sessions_log.models import (
     TriggerPoint,
 )
 from treatment_plans.contraindications import (
+    answered_clearances,
     clearance_awaited_for,
     findings_for,
     pending_clearances,
     site_region,
 )
-from treatment_plans.models import PlanVersion, Severity, Technique
+from treatment_plans.models import ClearanceRequest, PlanVersion, Severity, Technique
 from treatment_plans.screening import Finding, PlanItem
 from treatment_plans.services.plans import has_initial_assessment
 
@@ -180,6 +181,14 @@ def table_remarks(client, techniques: list[dict], trigger_points: list[dict]) ->
             where = ", ".join(p for p in (row.get("body_region"), row.get("pressure")) if p)
             label = Severity(finding.severity).label
             remarks.append(f"{row['technique'].name} ({where}): {label}. {finding.reason}")
+    answered = answered_clearances(client)
+    for row in techniques:
+        answer = clearance_awaited_for(answered, row["technique"])
+        if answer and answer.status == ClearanceRequest.Status.RESTRICTED:
+            remarks.append(
+                f"{row['technique'].name}: {answer.care_team_member.physician} approved it with "
+                f"restrictions: {answer.response}"
+            )
     low, high = TRIGGER_POINT_HOLD_SECONDS
     for point in trigger_points:
         seconds = point.get("hold_seconds")
@@ -191,9 +200,15 @@ def table_remarks(client, techniques: list[dict], trigger_points: list[dict]) ->
     return list(dict.fromkeys(remarks))
 
 
+def _declined(answered: dict, technique):
+    answer = clearance_awaited_for(answered, technique)
+    return answer if answer and answer.status == ClearanceRequest.Status.DECLINED else None
+
+
 def _check_techniques(client, version, techniques: list[dict]) -> None:
     errors = []
     pending = pending_clearances(client)
+    answered = answered_clearances(client)
     for row in techniques:
         if row.get("override_reason"):
             continue  # the note says why it was used
@@ -203,6 +218,11 @@ def _check_techniques(client, version, techniques: list[dict]) -> None:
             errors.append(
                 f"{technique.name}: the client's health history contraindicates it and "
                 f"the plan has no override ({reason}). Write why it was used, or remove it."
+            )
+        elif declined := _declined(answered, technique):
+            errors.append(
+                f"{technique.name}: {declined.care_team_member.physician} declined clearance "
+                f"on {day(declined.responded_at)}. Write why it was used, or remove it."
             )
         elif asked := clearance_awaited_for(pending, technique):
             errors.append(

@@ -170,3 +170,61 @@ def test_only_the_treating_therapist_is_told(client, cast, pregnant):
     client.force_login(cast.therapist2)
     url = reverse("note_screen", args=[pregnant.pk])
     assert client.get(url, {"technique": _tech("swedish")}).status_code == 403
+
+
+def _answered(cast, technique_key: str, status: str, response: str):
+    from django.utils import timezone
+
+    from treatment_plans.models import ClearanceRequest, ContraindicationRule, Severity
+    from treatment_plans.tests.factories import PlanVersionFactory
+
+    rule = ContraindicationRule.objects.create(
+        condition="uncontrolled_hypertension",
+        technique=Technique.objects.get(key=technique_key),
+        severity=Severity.CLEARANCE,
+        reason="Blood pressure not yet controlled.",
+        source="Werner R., 7th ed. (2019): Hypertension",
+    )
+    return ClearanceRequest.objects.create(
+        version=PlanVersionFactory(plan__client=cast.client, plan__therapist=cast.therapist),
+        rule=rule,
+        technique=rule.technique,
+        care_team_member=cast.client.care_team.first(),
+        question="Deep work on the back?",
+        created_by=cast.therapist,
+        status=status,
+        response=response,
+        responded_at=timezone.now(),
+    )
+
+
+def test_a_declined_clearance_needs_a_reason_at_the_table(client, cast):
+    visit = _visit(cast, conditions=[])
+    answer = _answered(cast, "deep_tissue", "declined", "Not until her pressure is controlled.")
+    refused = _post(
+        client, cast, visit, **_row("deep_tissue", "Upper back and shoulder blades", "prone")
+    )
+    page = refused.content.decode()
+    assert f"{answer.care_team_member.physician} declined clearance on" in page
+    assert not SessionNote.objects.exists()
+    _post(
+        client,
+        cast,
+        visit,
+        **_row("deep_tissue", "Upper back and shoulder blades", "prone"),
+        **{"techniques-0-override_reason": "Two minutes, light, client asked; BP 128/80 today"},
+    )
+    assert SessionNote.objects.exists()
+
+
+def test_restrictions_on_a_clearance_are_shown_at_the_table(client, cast):
+    visit = _visit(cast, conditions=[])
+    answer = _answered(cast, "deep_tissue", "restricted", "Light pressure only, no neck work.")
+    saved = _post(
+        client, cast, visit, **_row("deep_tissue", "Upper back and shoulder blades", "prone")
+    )
+    assert SessionNote.objects.exists()
+    assert (
+        f"Deep tissue massage: {answer.care_team_member.physician} approved it with "
+        "restrictions: Light pressure only, no neck work."
+    ) in _said(saved)
