@@ -128,7 +128,7 @@ PLANS = {
         "therapist": "therapist",
         "data": {
             "health_goal": "Sleep through the night without hip pain.",
-            "clinical_reason": "Pregnancy-related low back and hip pain, third trimester.",
+            "clinical_reason": "Pregnancy-related low back and hip pain since the second trimester.",
             "sessions_per_week": 1,
             "planned_sessions": 6,
             "session_minutes": 60,
