@@ -361,9 +361,11 @@ def test_therapist_screens_work_for_a_pregnant_client(journey, demo):
     page.locator("#id_techniques-0-pressure").select_option("light")
     page.locator("#id_techniques-0-minutes").fill("20")
     # The row says what it meets as it is filled in (the server checks again on saving).
+    from playwright.sync_api import expect
+
     findings = page.locator("[data-screen-findings]").first
-    findings.get_by_text("no prone position", exact=False).wait_for()
-    assert "Write why below" in findings.inner_text()
+    expect(findings).to_contain_text("no prone position")
+    expect(findings).to_contain_text("Write why below")
     journey.check(page, "note-row-warned")
     page.get_by_label("Pain after (0-10)").select_option("2")
     page.get_by_role("button", name="Save draft").click()

@@ -40,6 +40,13 @@
     FIELDS.forEach(function (field) {
       params.set(field, valueOf(row, field));
     });
+    // Only the newest answer counts: an earlier request (the row before its last change) may
+    // come back later and must not overwrite it.
+    var asked = (Number(box.getAttribute("data-asked")) || 0) + 1;
+    box.setAttribute("data-asked", String(asked));
+    function current() {
+      return Number(box.getAttribute("data-asked")) === asked;
+    }
     if (!params.get("technique")) {
       box.textContent = "";
       return;
@@ -49,10 +56,10 @@
         return response.ok ? response.json() : { findings: [] };
       })
       .then(function (data) {
-        show(box, data.findings || []);
+        if (current()) show(box, data.findings || []);
       })
       .catch(function () {
-        box.textContent = "";
+        if (current()) box.textContent = "";
       });
   }
 
