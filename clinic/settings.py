@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "intake",
     "treatment_plans",
     "sessions_log",
+    "billing",
     "documents",
     "portals",
 ]
