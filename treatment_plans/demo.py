@@ -93,7 +93,7 @@ PLANS = {
         "data": {
             "health_goal": "Grip my tools through a full work day.",
             "clinical_reason": "Ten weeks after flexor-tendon repair of the right forearm; scar adhesion.",
-            "referral": "Dr. Samuel Adeyemi, hand surgery: flexor-tendon repair (S56.1)",
+            "referral": "Dr. Samuel Adeyemi, hand surgery: flexor-tendon repair (S56.921D)",
             "sessions_per_week": 1,
             "planned_sessions": 8,
             "session_minutes": 60,

@@ -13,9 +13,11 @@ from clinic.forms import DateInput
 from clinic.models import Physician
 from clinic.permissions import Can
 from intake import conditions, medications
+from intake.diagnoses import billable_problem
 from intake.fields import PainMapField
 from intake.forms.consents import ReferralLetterField
 from intake.models import HealthHistory
+from intake.models.history import validate_icd10
 from intake.screening_facts import REGIONS
 
 
@@ -106,7 +108,11 @@ class HealthHistoryForm(forms.ModelForm):
             del self.fields["medication_classes"]
 
     def clean_icd10_code(self):
-        return self.cleaned_data["icd10_code"].strip().upper()
+        code = self.cleaned_data["icd10_code"].strip().upper()
+        validate_icd10(code)  # the shape first: its message says what a code looks like
+        if code and (problem := billable_problem(code)):
+            raise forms.ValidationError(problem)
+        return code
 
     def clean(self):
         data = super().clean()

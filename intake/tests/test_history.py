@@ -125,6 +125,8 @@ def test_after_review_the_client_can_no_longer_edit(client, cast):
         ({"conditions": ["recent_surgery"]}, "Please give the date of the surgery"),
         ({"recent_surgery_date": "2999-01-01"}, "cannot be in the future"),
         ({"icd10_code": "neck"}, "Not an ICD-10 code"),
+        ({"icd10_code": "S56.1"}, "is a category, not a billable code"),
+        ({"icd10_code": "M99.999"}, "M99.999 is not an ICD-10-CM code."),
         ({"reason_for_visit": ""}, "This field is required"),
         ({"injuries-0-date": "2999-01-01"}, "This date is in the future"),
         ({"conditions": ["not-a-condition"]}, "Select a valid choice"),
