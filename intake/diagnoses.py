@@ -4,13 +4,27 @@ it suggested). Checked against the `simple-icd-10-cm` package (the CDC's ICD-10-
 
 from __future__ import annotations
 
-import simple_icd_10_cm as icd
+import warnings
+from functools import cache
 
 SUGGESTED = 5
 
 
+@cache
+def _icd():
+    """The classification, loaded on first use (it reads ~100,000 codes: no process should pay
+    for it at start-up). The package reads its data with importlib.resources' deprecated
+    read_text/open_text; that warning is its own, not ours, so it is silenced here only."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 def billable_problem(code: str) -> str | None:
     """What is wrong with `code` for a claim, in words a therapist can act on, or None."""
+    icd = _icd()
     if not icd.is_valid_item(code):
         return f"{code} is not an ICD-10-CM code."
     if icd.is_leaf(code):
@@ -25,4 +39,5 @@ def billable_problem(code: str) -> str | None:
 
 
 def description(code: str) -> str:
+    icd = _icd()
     return icd.get_description(code) if icd.is_valid_item(code) else ""
