@@ -41,6 +41,7 @@ from sessions_log.progress import (
     progress_charts,
     sessions_done,
 )
+from treatment_plans.contraindications import conflicts_for, current_history
 from treatment_plans.models import ConflictOverride, Milestone, PlanVersion
 
 logger = logging.getLogger(__name__)
@@ -243,8 +244,8 @@ def conflict_rows(version: PlanVersion) -> list[dict]:
     """Contraindication conflicts with their override, plus any override whose conflict no
     longer shows (the health history changed since): a written decision stays on paper."""
     rows, covered = [], set()
-    history = _current_history(version)
-    for conflict in _conflicts(version):
+    history = current_history(version.plan.client)
+    for conflict in conflicts_for(version):
         override = conflict.override
         if override is not None:
             covered.add(override.pk)
@@ -277,12 +278,6 @@ def conflict_rows(version: PlanVersion) -> list[dict]:
     return rows
 
 
-def _current_history(version: PlanVersion) -> HealthHistory | None:
-    return (
-        HealthHistory.objects.filter(client_id=version.plan.client_id).order_by("-version").first()
-    )
-
-
 def _where(rule, history: HealthHistory | None) -> str | None:
     """For a rule about the affected area only: where and when (the site and date of the
     surgery), as the health alerts show it; "" when the history says no more; None for a
@@ -290,14 +285,6 @@ def _where(rule, history: HealthHistory | None) -> str | None:
     if not rule.local:
         return None
     return history.condition_detail(rule.condition) if history else ""
-
-
-def _conflicts(version: PlanVersion) -> list:
-    try:
-        from treatment_plans.contraindications import conflicts_for
-    except ImportError:  # the checks land in their own change; overrides still print
-        return []
-    return conflicts_for(version)
 
 
 def chart_rows(progress: list[MilestoneProgress]) -> list[ProgressRow]:

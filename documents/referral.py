@@ -15,6 +15,7 @@ from django.conf import settings
 
 from intake.medications import class_label, match_medications
 from intake.models import Assessment, HealthHistory
+from treatment_plans.contraindications import current_history
 from treatment_plans.models import ClearanceRequest, PlanVersion
 
 
@@ -45,12 +46,6 @@ def attestation(version: PlanVersion) -> Attestation:
         credentials=profile.credentials if profile else "",
         licence=profile.license_number if profile else "",
         signed_at=version.activated_at,
-    )
-
-
-def current_history(version: PlanVersion) -> HealthHistory | None:
-    return (
-        HealthHistory.objects.filter(client_id=version.plan.client_id).order_by("-version").first()
     )
 
 
@@ -97,7 +92,7 @@ def clearance_requests(version: PlanVersion) -> list[ClearanceRequest]:
 
 
 def referral_context(version: PlanVersion, *, sessions_attended: int) -> dict:
-    history = current_history(version)
+    history = current_history(version.plan.client)
     return {
         "clinic": clinic_contact(),
         "attestation": attestation(version),

@@ -117,16 +117,16 @@ def table_item(row: dict) -> PlanItem:
     )
 
 
-def unresolved_rules(client, version: PlanVersion | None, row: dict) -> list[Finding]:
+def unresolved_rules(
+    client, version: PlanVersion | None, row: dict, findings: list[Finding] | None = None
+) -> list[Finding]:
     """What contraindicates this work at the table (technique, region, side, position and
     pressure, on the client's current health history) and the plan has not overridden: the
-    note must say why it was still done."""
+    note must say why it was still done. `findings`: the row's, when already screened."""
     technique = row["technique"]
-    findings = [
-        finding
-        for finding in findings_for(client, [table_item(row)])
-        if finding.severity == Severity.CONTRAINDICATED
-    ]
+    if findings is None:
+        findings = findings_for(client, [table_item(row)])
+    findings = [f for f in findings if f.severity == Severity.CONTRAINDICATED]
     if version is None:
         return findings
     overridden = {(str(o.rule_id), o.technique_id) for o in version.overrides.all()}
@@ -156,7 +156,9 @@ def table_findings(appointment, row: dict) -> list[dict]:
     says whether the note will need a written reason for it (a contraindication the plan has
     not overridden)."""
     client = appointment.client
-    needing = {f.rule_id for f in unresolved_rules(client, active_plan_version(client), row)}
+    findings = findings_for(client, [table_item(row)])
+    version = active_plan_version(client)
+    needing = {f.rule_id for f in unresolved_rules(client, version, row, findings)}
     return [
         {
             "severity": finding.severity,
@@ -164,7 +166,7 @@ def table_findings(appointment, row: dict) -> list[dict]:
             "reason": finding.reason,
             "needs_reason": finding.rule_id in needing,
         }
-        for finding in findings_for(client, [table_item(row)])
+        for finding in findings
     ]
 
 
