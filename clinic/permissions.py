@@ -16,14 +16,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from clinic.querysets import APPOINTMENT_READERS, CLINICAL_READERS, CONSENT_READERS
-from clinic.roles import CLINICAL_WRITERS, CLINICIAN_ROLES, STAFF_ROLES, Role, role_of
+from clinic.roles import (
+    BILLING_ROLES,
+    CLINICAL_WRITERS,
+    CLINICIAN_ROLES,
+    STAFF_ROLES,
+    Role,
+    role_of,
+)
 
-ADMIN, THERAPIST, FRONT_DESK, CLIENT, PHYSICIAN = (
+ADMIN, THERAPIST, FRONT_DESK, CLIENT, PHYSICIAN, BILLING = (
     Role.ADMIN,
     Role.THERAPIST,
     Role.FRONT_DESK,
     Role.CLIENT,
     Role.PHYSICIAN,
+    Role.BILLING,
 )
 
 
@@ -91,8 +99,9 @@ class Can:
         THERAPIST,
         FRONT_DESK,
         CLIENT,
-        doc="A client's contact details, referral and portal status (a physician sees name "
-        "and birth date only).",
+        BILLING,
+        doc="A client's contact details, address, referral and portal status (a physician "
+        "sees name and birth date only).",
     )
     see_appointments = granted_to(
         *APPOINTMENT_READERS, doc="Appointments and the waitlist (a client their own)."
@@ -109,6 +118,34 @@ class Can:
         ADMIN, THERAPIST, doc="Why a plan PDF could not be prepared (a technical message)."
     )
     view_audit = granted_to(ADMIN, doc="The audit trail.")
+    see_billing = granted_to(
+        ADMIN,
+        BILLING,
+        FRONT_DESK,
+        THERAPIST,
+        CLIENT,
+        doc="Billing at all (issue 18): billing staff everything; the front desk balances, "
+        "invoices and payments; a therapist the codes drafted from their own notes; a client "
+        "their own invoices, receipts and superbills. Never a physician.",
+    )
+    see_balances = granted_to(
+        ADMIN,
+        BILLING,
+        FRONT_DESK,
+        CLIENT,
+        doc="What a client owes and has paid (a client their own).",
+    )
+    see_claim_codes = granted_to(
+        ADMIN,
+        BILLING,
+        THERAPIST,
+        CLIENT,
+        doc="Diagnosis (ICD-10-CM) codes on charges and superbills: not for the front desk.",
+    )
+    see_billing_reports = granted_to(
+        *BILLING_ROLES,
+        doc="Accounts receivable aging, revenue, authorizations' visits left, the export.",
+    )
 
     # --- what the viewer may do --------------------------------------------------------------
 
@@ -135,6 +172,23 @@ class Can:
     retry_pdf = granted_to(ADMIN, THERAPIST, doc="Ask again for a plan PDF that failed.")
     answer_clearance = granted_to(PHYSICIAN, doc="Answer a therapist's clearance request.")
     acknowledge_plan = granted_to(PHYSICIAN, doc="Acknowledge receipt of a plan version.")
+    bill = granted_to(
+        *BILLING_ROLES,
+        doc="Review, edit (with a reason), post and void charges; credit notes; invoices; "
+        "no-show fees; payers, fee schedules and the clinic's billing identity.",
+    )
+    edit_coverage = granted_to(
+        ADMIN,
+        BILLING,
+        FRONT_DESK,
+        doc="A client's coverage (who pays, in order) and payers' authorizations.",
+    )
+    take_payments = granted_to(
+        ADMIN,
+        BILLING,
+        FRONT_DESK,
+        doc="Record payments and refunds, allocate them, sell packages.",
+    )
     manage_staff = granted_to(
         ADMIN, doc="Staff accounts and the physician directory (the admin site)."
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Exists, OuterRef
 
-from clinic.roles import STAFF_ROLES, Role, role_of
+from clinic.roles import BILLING_ROLES, STAFF_ROLES, Role, role_of
 from clinic.search import folded_names, words_in_names
 
 # Who may read each kind of client data (the columns of the access table).
@@ -26,7 +26,7 @@ CONSENT_READERS = frozenset({Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK, Role.C
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClientQuerySet:
         role = role_of(user)
-        if role in STAFF_ROLES:
+        if role in STAFF_ROLES or role in BILLING_ROLES:
             return self
         if role == Role.CLIENT:
             return self.filter(user=user)

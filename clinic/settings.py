@@ -163,6 +163,8 @@ CLINIC_PHONE = env_str("CLINIC_PHONE", "555-0100")
 # Printed on documents a physician keeps (the plan PDF's letterhead).
 CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "12 River Road, Springfield")
 CLINIC_EMAIL = env_str("CLINIC_EMAIL", "care@riverside-massage.example")
+# Billing's currency (ISO 4217); every amount is a Decimal in it.
+CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "USD")
 CLINIC_INVITATION_DAYS = env_int("CLINIC_INVITATION_DAYS", 7, minimum=1)
 # Appointment reminders go out this many hours before the start.
 CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("treatment_plans.urls")),
     path("", include("sessions_log.urls")),
     path("", include("documents.urls")),
+    path("billing/", include("billing.urls")),
     path("audit/", audit.audit_log, name="audit_log"),
     path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on every site; the icon itself is a static file.

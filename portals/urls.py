@@ -10,6 +10,7 @@ dashboard_patterns = [
     path("dashboard/admin/", dashboards.admin_dashboard, name="dashboard_admin"),
     path("dashboard/therapist/", dashboards.therapist_dashboard, name="dashboard_therapist"),
     path("dashboard/front-desk/", dashboards.front_desk_dashboard, name="dashboard_front_desk"),
+    path("dashboard/billing/", dashboards.billing_dashboard, name="dashboard_billing"),
     path("portal/", dashboards.client_portal, name="portal"),
     path("physician/", dashboards.physician_dashboard, name="physician_dashboard"),
 ]

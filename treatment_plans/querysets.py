@@ -57,3 +57,15 @@ class PlanPartQuerySet(ClientDataQuerySet):
     client_lookup = "version__plan__client"
     readers = CLINICAL_READERS
     shared_only = {"version__activated_at__isnull": False}
+
+
+class PlanDiagnosisQuerySet(ClientDataQuerySet):
+    """A plan's ICD-10-CM codes: read like the plan (the client and consented physicians once a
+    version is activated)."""
+
+    client_lookup = "plan__client"
+    readers = CLINICAL_READERS
+    shared_only = {"plan__versions__activated_at__isnull": False}
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()

@@ -10,7 +10,7 @@ from clinic.roles import STAFF_ROLES, Role, role_of
 
 # Who must use a second factor when CLINIC_REQUIRE_MFA is on: everyone who reads other
 # people's records. Clients may enrol but are never forced.
-MFA_REQUIRED_ROLES = STAFF_ROLES | {Role.PHYSICIAN}
+MFA_REQUIRED_ROLES = STAFF_ROLES | {Role.PHYSICIAN, Role.BILLING}
 
 
 def mfa_required_for(user) -> bool:

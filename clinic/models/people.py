@@ -46,6 +46,7 @@ class User(AbstractUser):
             Role.FRONT_DESK: "dashboard_front_desk",
             Role.CLIENT: "portal",
             Role.PHYSICIAN: "physician_dashboard",
+            Role.BILLING: "dashboard_billing",
         }[self.role]
 
 

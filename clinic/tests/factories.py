@@ -76,6 +76,7 @@ def make_cast() -> SimpleNamespace:
     therapist = TherapistFactory(user__username="therapist").user
     therapist2 = TherapistFactory(user__username="therapist2").user
     frontdesk = UserFactory(username="frontdesk", role=Role.FRONT_DESK)
+    biller = UserFactory(username="biller", role=Role.BILLING)
     # Fixed, unusual names: tests look for a client's name in pages, and a random name could
     # equal a staff member's (Faker repeats names).
     client = ClientFactory(user__username="client", first_name="Oriana", last_name="Quillfeather")
@@ -89,6 +90,7 @@ def make_cast() -> SimpleNamespace:
         therapist=therapist,
         therapist2=therapist2,
         frontdesk=frontdesk,
+        biller=biller,
         client_user=client.user,
         client2_user=client2.user,
         physician_user=physician.user,

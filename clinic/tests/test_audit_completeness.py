@@ -22,6 +22,7 @@ ROLES = ("admin", "therapist", "frontdesk", "client_user", "physician_user")
 EXEMPT = {
     "home": "a redirect to the role's dashboard",
     "dashboard_admin": "staff accounts and clinic settings, no client records",
+    "dashboard_billing": "counts and totals of charges, no client named",
     "client_new": "an empty registration form",
     "appointment_new": "an empty booking form (client picker only)",
     "free_slot_finder": "free time slots of therapists, no client shown",
@@ -45,6 +46,14 @@ EXEMPT = {
     "mfa_verify": "the user's own second factor",
     "mfa_regenerate": "the user's own second factor",
     "mfa_disable": "the user's own second factor",
+    # billing: charges
+    #
+    # billing: coverage, identity, diagnoses
+    #
+    # billing: payments, invoices, packages, the client's billing page
+    #
+    # billing: documents, export, reports
+    #
 }
 
 

@@ -1,4 +1,4 @@
-"""`Can`, the one permission object: every predicate for each of the five roles, as a table
+"""`Can`, the one permission object: every predicate for each of the six roles, as a table
 that mirrors DESIGN.md's access table (a row per predicate, a column per role)."""
 
 from __future__ import annotations
@@ -10,32 +10,39 @@ from clinic.models import Therapist, User
 from clinic.permissions import Can
 from scheduling.models import Appointment
 
-ROLES = ("admin", "therapist", "front_desk", "client", "physician")
+ROLES = ("admin", "therapist", "front_desk", "client", "physician", "billing")
 Y, N = True, False
 
-# predicate:            admin therapist front_desk client physician
+# predicate:            admin therapist front_desk client physician billing
 TABLE = {
-    "see_clinical": (Y, Y, N, Y, Y),
-    "see_clinical_detail": (Y, Y, N, N, N),
-    "see_full_health_history": (Y, Y, N, Y, N),
-    "see_home_care": (Y, Y, N, Y, N),
-    "see_contacts": (Y, Y, Y, Y, N),
-    "see_appointments": (Y, Y, Y, Y, N),
-    "see_consents": (Y, Y, Y, Y, N),
-    "see_care_readiness": (Y, Y, Y, N, N),
-    "see_pdf_error": (Y, Y, N, N, N),
-    "view_audit": (Y, N, N, N, N),
-    "chart": (N, Y, N, N, N),
-    "book": (Y, Y, Y, N, N),
-    "sign_consents": (N, Y, N, Y, N),
-    "add_referral_letter": (N, Y, N, Y, N),
-    "invite_client": (N, Y, Y, N, N),
-    "invite_physician": (Y, Y, N, N, N),
-    "retry_pdf": (Y, Y, N, N, N),
-    "answer_clearance": (N, N, N, N, Y),
-    "acknowledge_plan": (N, N, N, N, Y),
-    "manage_staff": (Y, N, N, N, N),
-    "is_client": (N, N, N, Y, N),
+    "see_clinical": (Y, Y, N, Y, Y, N),
+    "see_clinical_detail": (Y, Y, N, N, N, N),
+    "see_full_health_history": (Y, Y, N, Y, N, N),
+    "see_home_care": (Y, Y, N, Y, N, N),
+    "see_contacts": (Y, Y, Y, Y, N, Y),
+    "see_appointments": (Y, Y, Y, Y, N, N),
+    "see_consents": (Y, Y, Y, Y, N, N),
+    "see_care_readiness": (Y, Y, Y, N, N, N),
+    "see_pdf_error": (Y, Y, N, N, N, N),
+    "view_audit": (Y, N, N, N, N, N),
+    "chart": (N, Y, N, N, N, N),
+    "book": (Y, Y, Y, N, N, N),
+    "sign_consents": (N, Y, N, Y, N, N),
+    "add_referral_letter": (N, Y, N, Y, N, N),
+    "invite_client": (N, Y, Y, N, N, N),
+    "invite_physician": (Y, Y, N, N, N, N),
+    "retry_pdf": (Y, Y, N, N, N, N),
+    "answer_clearance": (N, N, N, N, Y, N),
+    "acknowledge_plan": (N, N, N, N, Y, N),
+    "manage_staff": (Y, N, N, N, N, N),
+    "is_client": (N, N, N, Y, N, N),
+    "see_billing": (Y, Y, Y, Y, N, Y),
+    "see_balances": (Y, N, Y, Y, N, Y),
+    "see_claim_codes": (Y, Y, N, Y, N, Y),
+    "see_billing_reports": (Y, N, N, N, N, Y),
+    "bill": (Y, N, N, N, N, Y),
+    "edit_coverage": (Y, N, Y, N, N, Y),
+    "take_payments": (Y, N, Y, N, N, Y),
 }
 
 

@@ -10,6 +10,7 @@ ROLES = [
     "admin",
     "therapist",
     "frontdesk",
+    "biller",
     "client_user",
     "physician_user",
     "therapist2",
@@ -179,6 +180,7 @@ MATRIX = {
     "dashboard_admin": (None, _only({"admin": 200})),
     "dashboard_therapist": (None, _only({"therapist": 200, "therapist2": 200})),
     "dashboard_front_desk": (None, _only({"frontdesk": 200})),
+    "dashboard_billing": (None, _only({"biller": 200})),
     "portal": (None, _only({"client_user": 200, "client2_user": 200})),
     "portal_contacts": (None, _only({"client_user": 200, "client2_user": 200})),
     "physician_dashboard": (None, _only({"physician_user": 200, "physician2_user": 200})),
@@ -390,6 +392,15 @@ MATRIX = {
     "mfa_verify": (None, _everyone(302)),
     "mfa_regenerate": (None, _everyone(405)),
     "mfa_disable": (None, _everyone(405)),
+    # --- billing (issue 18); each part's rows under its own heading -----------------------
+    # billing: charges
+    #
+    # billing: coverage, identity, diagnoses
+    #
+    # billing: payments, invoices, packages, the client's billing page
+    #
+    # billing: documents, export, reports
+    #
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in

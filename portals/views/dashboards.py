@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.selectors.summary import billing_summary
 from clinic import audit
 from clinic.charts import progress_chart
 from clinic.clinic_time import day_bounds, today
@@ -39,6 +40,12 @@ RECENT = 10
 @login_required
 def home(request):
     return redirect(request.user.dashboard_url_name)
+
+
+@role_required(Role.BILLING)
+def billing_dashboard(request):
+    """Billing staff's home: the work waiting (drafted charges to review) and what is owed."""
+    return render(request, "portals/billing.html", billing_summary(request.user))
 
 
 @role_required(Role.ADMIN)

@@ -24,6 +24,7 @@ from sessions_log.models import (
     TechniqueApplied,
     TriggerPoint,
 )
+from sessions_log.signals import note_signed
 from treatment_plans.contraindications import (
     answered_clearances,
     clearance_awaited_for,
@@ -344,6 +345,7 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
     audit.record(actor=actor, action="sign", client=note.client, target=note, detail="session note")
     if note.plan_version_id:
         _progress_changed(note.plan_version)
+    note_signed.send(sender=SessionNote, note=note)
     return note
 
 

@@ -4,7 +4,7 @@ starts a new draft version, so what the care team received stays readable as it 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -20,6 +20,7 @@ from treatment_plans.models.catalogue import (
 )
 from treatment_plans.querysets import (
     ClearanceRequestQuerySet,
+    PlanDiagnosisQuerySet,
     PlanPartQuerySet,
     PlanQuerySet,
     PlanVersionQuerySet,
@@ -285,3 +286,36 @@ class PlanAcknowledgement(UUIDModel):
         constraints = [
             models.UniqueConstraint(fields=["version", "physician"], name="plan_ack_once"),
         ]
+
+
+class PlanDiagnosis(UUIDModel):
+    """An ICD-10-CM code the plan treats (issue 18), billable as intake/diagnoses.py checks.
+    At most four, in order: CMS-1500 box 21 holds A-D for the charge lines to point to."""
+
+    MAX = 4
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="diagnoses")
+    position = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX)]
+    )
+    code = models.CharField(max_length=8)
+    description = models.CharField(max_length=250, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanDiagnosisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="plan_diagnosis_position"),
+            models.UniqueConstraint(fields=["plan", "code"], name="plan_diagnosis_once"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=4), name="plan_diagnosis_at_most_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.code}"

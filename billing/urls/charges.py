@@ -1,0 +1,3 @@
+"""Billing URLs: charges (issue 18)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing URLs: coverage (issue 18)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing URLs: money (issue 18)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing URLs: reports (issue 18)."""
+
+urlpatterns: list = []
