@@ -19,6 +19,7 @@ ACCOUNTS = [
     ("therapist", Role.THERAPIST, "Maya", "Lindqvist", "maya@clinic.example"),
     ("therapist2", Role.THERAPIST, "Daniel", "Okafor", "daniel@clinic.example"),
     ("frontdesk", Role.FRONT_DESK, "Rosa", "Delgado", "frontdesk@clinic.example"),
+    ("billing", Role.BILLING, "Nora", "Quinn", "billing@clinic.example"),
     ("client", Role.CLIENT, "Karen", "Whitfield", "karen.whitfield@mail.example"),
     ("client2", Role.CLIENT, "Marcus", "Bell", "marcus.bell@mail.example"),
     ("physician", Role.PHYSICIAN, "Helen", "Cho", "h.cho@northside-fm.example"),
