@@ -19,7 +19,7 @@ from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.models import Authorization, Charge, ChargeLine, PayerType
-from billing.models.money import ZERO
+from billing.models.money import ZERO, cents
 from billing.querysets import MONEY, NOTHING
 from clinic.clinic_time import today
 
@@ -116,7 +116,7 @@ def ar_aging(user, *, as_of: dt.date | None = None) -> Aging:
 
 
 def _amounts(row: dict) -> tuple[Decimal, ...]:
-    return tuple(row[f"b{i}"] or ZERO for i in range(len(BUCKETS)))
+    return tuple(cents(row[f"b{i}"] or ZERO) for i in range(len(BUCKETS)))
 
 
 # --- revenue --------------------------------------------------------------------------------
@@ -189,9 +189,10 @@ def _sums(charged: str) -> dict:
 def _revenue_row(label: str, row: dict, **extra) -> RevenueRow:
     return RevenueRow(
         label=label,
-        charged=row["charged_sum"],
-        credited=row["credited_sum"],
-        paid=row["paid_sum"],
+        # Two places whatever the database hands back (SQLite's sums drop trailing zeros).
+        charged=cents(row["charged_sum"]),
+        credited=cents(row["credited_sum"]),
+        paid=cents(row["paid_sum"]),
         **extra,
     )
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.export import HEADER, safe_text
 from billing.models import PayerType
@@ -37,6 +39,9 @@ EXPECTED_HEADER = (
 )
 
 
+_VISITS = itertools.count(1)
+
+
 def posted_charge(*, coverage=None, payer_type=None, day=DAY, rendering=None, **extra):
     """A posted visit charge of `coverage`'s client (self-pay without one), rendered by
     `rendering` (default: a new therapist without an NPI)."""
@@ -45,6 +50,8 @@ def posted_charge(*, coverage=None, payer_type=None, day=DAY, rendering=None, **
     return ChargeFactory(
         appointment__client=client,
         appointment__therapist=rendering,
+        # A day apart: one therapist's visits never overlap (PostgreSQL refuses that).
+        appointment__starts_at=timezone.now() + dt.timedelta(days=next(_VISITS)),
         date_of_service=day,
         payer_type=payer_type or (coverage.payer_type if coverage else PayerType.SELF_PAY),
         coverage=coverage,

@@ -82,6 +82,7 @@ def test_aging_buckets_at_their_edges(cast):
     assert (row.payer, row.client, row.payer_type) == ("Blue Harbor Health", "", "commercial")
     assert row.buckets == (D("3.00"), D("12.00"), D("48.00"), D("192.00"))
     assert row.total == D("255.00")
+    assert [str(amount) for amount in row.buckets] == ["3.00", "12.00", "48.00", "192.00"]
     assert aging.totals == row.buckets and aging.total == D("255.00")
     assert aging.labels == ("0-30", "31-60", "61-90", "90+")
 
@@ -188,6 +189,7 @@ def test_revenue_by_month_therapist_and_code(cast):
         ("March 2026", D("100.00"), D("15.00"), D("50.00")),
     ]
     assert report.by_month[0].month == dt.date(year, 1, 1)
+    assert [str(r.charged) for r in report.by_month] == ["100.00", "100.00"]  # as money shows
     assert table(report.by_therapist) == [
         ("Nell North", D("110.00"), D("5.00"), D("60.00")),
         ("Sam South", D("90.00"), D("15.00"), D("50.00")),
