@@ -27,6 +27,7 @@ from billing.tests.factories import (
     clinic_billing,
     code,
 )
+from clinic.clinic_time import today
 from clinic.models import AuditEntry
 from clinic.tests.factories import ClientFactory, TherapistFactory
 
@@ -291,6 +292,10 @@ def test_the_form_page_asks_for_the_csv(client, cast):
     assert response.status_code == 200
     assert f'action="{reverse("billing_export")}"' in html
     assert 'name="from"' in html and 'name="to"' in html
+    form = response.context["form"]  # last month, at first
+    first, last = form.initial["from"], form.initial["to"]
+    assert first.day == 1 and (last + dt.timedelta(days=1)).day == 1 and first <= last
+    assert last < today() and (last + dt.timedelta(days=1)).month == today().month
 
 
 @pytest.mark.parametrize("role", ["therapist", "frontdesk", "client_user", "physician_user"])

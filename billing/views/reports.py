@@ -8,6 +8,8 @@ clients (self-paying clients owing money, clients on authorizations) so its read
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -17,6 +19,7 @@ from billing import export
 from billing.forms.reports import AsOfForm, ExportForm, RevenueRangeForm
 from billing.selectors import reports
 from clinic import audit
+from clinic.clinic_time import today
 from clinic.permissions import Can, role_required
 
 REPORT_READERS = Can.see_billing_reports.fget.roles
@@ -26,8 +29,10 @@ EXPORT_FORM = "billing/reports/export_form.html"
 @role_required(*REPORT_READERS)
 @require_GET
 def export_form(request):
-    """The export's form: two dates; it asks for the CSV by GET."""
-    return render(request, EXPORT_FORM, {"form": ExportForm()})
+    """The export's form: two dates (at first last month's), asking for the CSV by GET."""
+    last_day = today().replace(day=1) - dt.timedelta(days=1)
+    initial = {"from": last_day.replace(day=1), "to": last_day}
+    return render(request, EXPORT_FORM, {"form": ExportForm(initial=initial)})
 
 
 @role_required(*REPORT_READERS)
