@@ -371,3 +371,13 @@ def test_the_query_count_does_not_grow(client, cast):
             b"".join(response.streaming_content)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_icd10_follows_the_pointers_and_skips_what_points_nowhere():
+    from billing.export import icd10
+    from billing.models import Charge, ChargeLine
+
+    charge = Charge(diagnoses=["M54.2", {"code": "M62.830", "description": "Spasm"}])
+    assert icd10(ChargeLine(charge=charge, diagnosis_pointers="21")) == "M62.830;M54.2"
+    assert icd10(ChargeLine(charge=charge, diagnosis_pointers="14")) == "M54.2"  # no 4th
+    assert icd10(ChargeLine(charge=charge, diagnosis_pointers="")) == ""
