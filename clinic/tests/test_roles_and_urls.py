@@ -401,6 +401,11 @@ MATRIX = {
     #
     # billing: documents, export, reports
     #
+    # export and reports: billing staff and the admin (Can.see_billing_reports). The export's
+    # link carries no dates here, so it answers with its form and messages (400), not a file.
+    "billing_export_form": (None, _only({"admin": 200, "biller": 200})),
+    "billing_export": (None, _only({"admin": 400, "biller": 400})),
+    "billing_reports": (None, _only({"admin": 200, "biller": 200})),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
