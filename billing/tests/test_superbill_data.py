@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from billing.models import CreditNote, Invoice, PaymentAllocation, PayerType
+from billing.models import CreditNote, Invoice, PayerType, PaymentAllocation
 from billing.selectors.receipt import invoice_data
 from billing.selectors.superbill import merge_diagnoses, repoint, superbill_data
 from billing.tests.factories import (
