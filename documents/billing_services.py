@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from billing.models import Invoice
+from billing.selectors.superbill import posted_charge_count
 from clinic import audit
 from clinic.clinic_time import today
 from clinic.models import Client
@@ -54,6 +55,7 @@ Status = BillingDocument.Status
 
 # A superbill covers at most a year of dates of service (a leap year's 366 days).
 MAX_RANGE_DAYS = 366
+NOTHING_TO_BILL = "No posted charge between these dates: there is nothing to put on a superbill."
 
 
 # --- who may ask ---------------------------------------------------------------------------
@@ -115,6 +117,8 @@ def billing_document_request(
         errors = superbill_range_errors(date_from, date_to)
         if errors:
             raise ValueError(" ".join(errors.values()))
+        if not posted_charge_count(client, date_from, date_to):
+            raise ValueError(NOTHING_TO_BILL)
         invoice = None
     else:
         raise ValueError(f"Unknown billing document kind: {kind}")

@@ -39,11 +39,11 @@ def billing_documents(request, client_id):
     """The client's billing documents, a superbill request (billing staff) and each invoice's
     PDF request (whoever takes payments)."""
     client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
-    form = SuperbillForm()
+    form = SuperbillForm(client=client)
     if request.method == "POST":
         if not may_request(request.user, kind=BillingDocument.Kind.SUPERBILL, client=client):
             raise PermissionDenied("Superbills hold diagnoses: billing staff ask for them.")
-        form = SuperbillForm(request.POST)
+        form = SuperbillForm(request.POST, client=client)
         if form.is_valid() and _request_superbill(request, client, form):
             return redirect("billing_documents", client_id=client.pk)
     audit.record(actor=request.user, action="view", client=client, detail="billing documents")
@@ -67,9 +67,9 @@ def billing_documents(request, client_id):
 def billing_documents_mine(request):
     """The signed-in client's superbills and receipts, and a superbill of their own dates."""
     client = get_object_or_404(Client.objects.visible_to(request.user), user=request.user)
-    form = SuperbillForm()
+    form = SuperbillForm(client=client)
     if request.method == "POST":
-        form = SuperbillForm(request.POST)
+        form = SuperbillForm(request.POST, client=client)
         if form.is_valid() and _request_superbill(request, client, form):
             return redirect("billing_documents_mine")
     audit.record(actor=request.user, action="view", client=client, detail="billing documents")

@@ -34,6 +34,7 @@ from documents import billing_pdf, billing_views
 from documents import pdf as pdf_module
 from documents.billing_services import (
     MAX_RANGE_DAYS,
+    NOTHING_TO_BILL,
     billing_document_render,
     billing_document_request,
     billing_document_sweep,
@@ -503,15 +504,33 @@ def test_a_bad_range_is_refused_at_its_field_keeping_what_was_typed(
     assert not BillingDocument.objects.exists()
 
 
-def test_366_days_are_accepted(cast, client, django_capture_on_commit_callbacks):
+def test_366_days_are_accepted(cast, case, client, django_capture_on_commit_callbacks):
     client.force_login(cast.biller)
     with django_capture_on_commit_callbacks():
         response = client.post(
             reverse("billing_documents", args=[cast.client.pk]),
-            {"date_from": "2025-03-01", "date_to": "2026-03-01"},  # 366 days
+            {"date_from": "2025-03-10", "date_to": "2026-03-10"},  # 366 days
         )
     assert response.status_code == 302
     assert BillingDocument.objects.count() == 1
+
+
+def test_a_range_without_posted_charges_is_refused(cast, case, client):
+    client.force_login(cast.client_user)
+    response = client.post(
+        reverse("billing_documents_mine"), {"date_from": "2026-02-01", "date_to": "2026-02-28"}
+    )
+    assert response.status_code == 200
+    assert NOTHING_TO_BILL in response.context["form"].errors["date_from"]
+    with pytest.raises(ValueError, match="No posted charge"):
+        billing_document_request(
+            actor=cast.biller,
+            client=cast.client,
+            kind=Kind.SUPERBILL,
+            date_from=dt.date(2026, 2, 1),
+            date_to=dt.date(2026, 2, 28),
+        )
+    assert not BillingDocument.objects.exists()
 
 
 def test_the_front_desk_may_not_ask_for_a_superbill(cast, client):
