@@ -261,6 +261,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0},
     "send-due-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
     "sweep-plan-pdfs": {"task": "documents.tasks.sweep_plan_pdfs", "schedule": 15.0},
+    "sweep-billing-documents": {
+        "task": "documents.tasks.sweep_billing_documents",
+        "schedule": 15.0,
+    },
     "purge-login-throttle": {"task": "accounts.tasks.purge_login_throttle", "schedule": 3600.0},
     "purge-form-submissions": {"task": "clinic.tasks.purge_form_submissions", "schedule": 86400.0},
 }

@@ -1,11 +1,15 @@
-"""Documents the clinic hands out: plan PDF summaries, one row per job (Celery keeps no
-results), with the file in private storage."""
+"""Documents the clinic hands out: plan PDF summaries and billing documents (superbills,
+invoices / receipts), one row per job (Celery keeps no results), with the file in private
+storage."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
-from clinic.models import UUIDModel
+from billing.models import Invoice
+from clinic.models import Client, UUIDModel
+from clinic.roles import BILLING_ROLES, Role, role_of
 from clinic.storage import private_storage
 from treatment_plans.models import PlanVersion
 from treatment_plans.querysets import PlanPartQuerySet
@@ -45,3 +49,95 @@ class PlanPdf(UUIDModel):
         constraints = [
             models.UniqueConstraint(fields=["version", "fingerprint"], name="plan_pdf_once"),
         ]
+
+
+class BillingDocumentQuerySet(models.QuerySet):
+    """Who reads billing documents: billing staff and the admin every one; the front desk
+    invoices and receipts only (a superbill holds diagnosis codes); a client their own;
+    therapists and physicians none (billing is never part of the care team's view)."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        role = role_of(user)
+        if role in BILLING_ROLES:
+            return self
+        if role == Role.FRONT_DESK:
+            return self.filter(kind=BillingDocument.Kind.INVOICE)
+        if role == Role.CLIENT:
+            return self.filter(client__user=user)
+        return self.none()
+
+
+class BillingDocument(UUIDModel):
+    """A superbill (a date range of a client's posted charges, with the CMS-1500 data
+    elements) or an invoice / receipt, rendered in the background like a plan PDF: one row
+    per request, the row is the job's record, the file lives in private storage."""
+
+    class Kind(models.TextChoices):
+        SUPERBILL = "superbill", "Superbill"
+        INVOICE = "invoice", "Invoice / receipt"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="billing_documents")
+    # A superbill's dates of service (inclusive).
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(storage=private_storage, upload_to="billing/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The claim (its token), its lease renewed by the render's heartbeat, and when the sweep
+    # last woke a worker for it: as PlanPdf.
+    started_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BillingDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="billing_doc_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind="superbill",
+                        date_from__isnull=False,
+                        date_to__isnull=False,
+                        date_from__lte=models.F("date_to"),
+                        invoice__isnull=True,
+                    )
+                    | models.Q(kind="invoice", invoice__isnull=False)
+                ),
+                name="billing_document_kind_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def download_name(self) -> str:
+        """A file name that travels without us: no name, no diagnosis."""
+        if self.kind == self.Kind.INVOICE:
+            return f"invoice-{self.invoice.number}.pdf"
+        return f"superbill-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}.pdf"

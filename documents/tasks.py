@@ -1,8 +1,10 @@
-"""Plan PDF tasks: thin, take string ids, call a service (documents/services.py).
+"""Plan PDF and billing document tasks: thin, take string ids, call a service
+(documents/services.py, documents/billing_services.py).
 
 Routed to the `pdf` queue (CELERY_TASK_ROUTES), so slow renders never hold up mail. Results
-are not kept: the PlanPdf row is the job's record. The care team's "plan ready" mails are owed
-in the outbox when a PDF becomes ready (clinic/services/outbox.py sends them).
+are not kept: the PlanPdf or BillingDocument row is the job's record. The care team's "plan
+ready" mails are owed in the outbox when a PDF becomes ready (clinic/services/outbox.py sends
+them).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from documents import services
+from documents import billing_services, services
 
 # A render normally takes well under a second; the limits stop a pathological document
 # from holding a worker. A killed render's lease lapses (services.LEASE) and the sweep
@@ -42,3 +44,32 @@ def sweep_plan_pdfs(unclaimed_seconds: int | None = None) -> int:
     if unclaimed_seconds is None:
         return services.plan_pdf_sweep()
     return services.plan_pdf_sweep(unclaimed_after=dt.timedelta(seconds=unclaimed_seconds))
+
+
+# --- billing documents (documents/billing_services.py): the same limits, retries and sweep --
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=RENDER_SOFT_LIMIT,
+    time_limit=RENDER_HARD_LIMIT,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def render_billing_document(doc_id: str) -> bool:
+    return billing_services.billing_document_render(doc_id=doc_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_billing_documents(unclaimed_seconds: int | None = None) -> int:
+    # Beat runs this every 15 seconds, beside the plan PDFs' sweep.
+    if unclaimed_seconds is None:
+        return billing_services.billing_document_sweep()
+    return billing_services.billing_document_sweep(
+        unclaimed_after=dt.timedelta(seconds=unclaimed_seconds)
+    )

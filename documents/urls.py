@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from documents import views
+from documents import billing_views, views
 
 # PDF summaries: status, retry, download, acknowledgement (documents/views.py).
 urlpatterns = [
@@ -13,5 +13,31 @@ urlpatterns = [
         "plan-versions/<uuid:version_id>/acknowledge/",
         views.plan_version_acknowledge_view,
         name="plan_version_acknowledge",
+    ),
+    # Billing documents: superbills and invoices / receipts (documents/billing_views.py).
+    path(
+        "clients/<uuid:client_id>/billing-documents/",
+        billing_views.billing_documents,
+        name="billing_documents",
+    ),
+    path(
+        "portal/billing-documents/",
+        billing_views.billing_documents_mine,
+        name="billing_documents_mine",
+    ),
+    path(
+        "billing-documents/<uuid:doc_id>/download/",
+        billing_views.billing_document_download,
+        name="billing_document_download",
+    ),
+    path(
+        "billing-documents/<uuid:doc_id>/retry/",
+        billing_views.billing_document_retry_view,
+        name="billing_document_retry",
+    ),
+    path(
+        "billing/invoices/<uuid:invoice_id>/pdf/",
+        billing_views.billing_invoice_pdf,
+        name="billing_invoice_pdf",
     ),
 ]

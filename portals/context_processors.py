@@ -31,6 +31,7 @@ NAVIGATION = {
         ("Health history", "portal_health_history"),
         ("Consents", "portal_consents"),
         ("My contact details", "portal_contacts"),
+        ("Bills and receipts", "billing_documents_mine"),
     ],
     Role.PHYSICIAN: [("My patients", "physician_dashboard")],
 }

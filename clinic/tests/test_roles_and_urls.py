@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from documents.tests.factories import issued_invoice, ready_superbill
+
 ROLES = [
     "admin",
     "therapist",
@@ -400,6 +402,35 @@ MATRIX = {
     # billing: payments, invoices, packages, the client's billing page
     #
     # billing: documents, export, reports
+    # documents
+    # A client's billing documents: billing staff and the front desk (its invoices only).
+    "billing_documents": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({"admin": 200, "biller": 200, "frontdesk": 200}),
+    ),
+    "billing_documents_mine": (None, _only({"client_user": 200, "client2_user": 200})),
+    # A ready superbill of `client`: it holds diagnoses, so not the front desk's to read.
+    "billing_document_download": (
+        lambda cast: {"doc_id": ready_superbill(cast).pk},
+        _only(
+            {
+                "admin": 200,
+                "biller": 200,
+                "frontdesk": 404,
+                "client_user": 200,
+                "client2_user": 404,
+            }
+        ),
+    ),
+    # POST-only: a GET by those who may read billing documents is 405.
+    "billing_document_retry": (
+        lambda cast: {"doc_id": ready_superbill(cast).pk},
+        _only(dict.fromkeys(["admin", "biller", "frontdesk", "client_user", "client2_user"], 405)),
+    ),
+    "billing_invoice_pdf": (
+        lambda cast: {"invoice_id": issued_invoice(cast).pk},
+        _only(dict.fromkeys(["admin", "biller", "frontdesk"], 405)),
+    ),
     #
     # export and reports: billing staff and the admin (Can.see_billing_reports). The export's
     # link carries no dates here, so it answers with its form and messages (400), not a file.
