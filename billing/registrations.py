@@ -9,9 +9,14 @@ from __future__ import annotations
 def plan_authorizations(*, user, version):
     """The plan page's part "authorizations": the visits used and left of the plan's client's
     running authorizations, for those who may see them (never a physician or the client)."""
-    from billing.selectors.authorizations import client_authorizations_usage
+    from django.db.models import Subquery
 
-    return client_authorizations_usage(user, version.plan.client)
+    from billing.selectors.authorizations import client_authorizations_usage
+    from treatment_plans.models import TreatmentPlan
+
+    # The plan's client inside the query: the version came without its plan (no extra query).
+    client = Subquery(TreatmentPlan.objects.filter(pk=version.plan_id).values("client_id")[:1])
+    return client_authorizations_usage(user, client)
 
 
 def register_all() -> None:

@@ -305,3 +305,17 @@ def test_client_record_shows_the_coverage_card_to_coverage_editors(client, cast)
         assert (b'id="coverage-card"' in content) is shown, user
     client.force_login(cast.frontdesk)
     assert b"12 left" in client.get(url).content
+
+
+@pytest.mark.parametrize("coverages", [1, 5])
+def test_the_coverage_card_costs_the_same_queries_whatever_its_rows(
+    desk, cast, coverages, django_assert_max_num_queries
+):
+    for priority in range(1, coverages + 1):
+        coverage = CoverageFactory(client=cast.client, insured=True, priority=priority)
+        AuthorizationFactory(coverage=coverage)
+        AuthorizationFactory(coverage=coverage)
+    # The client page's 11 (scheduling/tests/test_booking.py) and the card's three more.
+    with django_assert_max_num_queries(14):
+        response = desk.get(reverse("client_detail", args=[cast.client.pk]))
+    assert len(response.context["coverage_rows"]) == coverages
