@@ -142,6 +142,14 @@ class Can:
         CLIENT,
         doc="Diagnosis (ICD-10-CM) codes on charges and superbills: not for the front desk.",
     )
+    see_authorizations = granted_to(
+        ADMIN,
+        BILLING,
+        FRONT_DESK,
+        THERAPIST,
+        doc="Payers' authorizations: visits approved, used and left (a therapist on the plan "
+        "page, as counts and dates only). Not clients, never physicians.",
+    )
     see_billing_reports = granted_to(
         *BILLING_ROLES,
         doc="Accounts receivable aging, revenue, authorizations' visits left, the export.",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatment_plans.views import clearances, plans
+from treatment_plans.views import clearances, diagnoses, plans
 
 # Plans, versions, techniques, milestones, contraindications (treatment_plans/views/plans.py).
 plan_patterns = [
@@ -15,6 +15,7 @@ plan_patterns = [
     path("plans/<uuid:plan_id>/override/", plans.plan_override, name="plan_override"),
     path("plans/<uuid:plan_id>/clearance/", plans.plan_clearance, name="plan_clearance"),
     path("plans/<uuid:plan_id>/close/", plans.plan_close, name="plan_close"),
+    path("plans/<uuid:plan_id>/diagnoses/", diagnoses.plan_diagnoses, name="plan_diagnoses"),
     path("plan-versions/<uuid:version_id>/", plans.plan_version_detail, name="plan_version_detail"),
     path("clearances/<uuid:clearance_id>/", clearances.clearance_detail, name="clearance_detail"),
 ]

@@ -49,6 +49,9 @@ EXEMPT = {
     # billing: charges
     #
     # billing: coverage, identity, diagnoses
+    "billing_coverage_new": "an empty coverage form (saving is audited)",
+    "billing_authorization_new": "an empty authorization form (saving is audited)",
+    "billing_identity": "the clinic's and therapists' billing identity, no client data",
     #
     # billing: payments, invoices, packages, the client's billing page
     #

@@ -39,6 +39,7 @@ TABLE = {
     "see_billing": (Y, Y, Y, Y, N, Y),
     "see_balances": (Y, N, Y, Y, N, Y),
     "see_claim_codes": (Y, Y, N, Y, N, Y),
+    "see_authorizations": (Y, Y, Y, N, N, Y),
     "see_billing_reports": (Y, N, N, N, N, Y),
     "bill": (Y, N, N, N, N, Y),
     "edit_coverage": (Y, N, Y, N, N, Y),

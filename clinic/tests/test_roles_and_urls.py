@@ -176,6 +176,26 @@ def _assessment(cast):
     return cast.assessment
 
 
+# billing: coverage, identity, diagnoses: `client`'s commercial coverage and its authorization.
+COVERAGE_EDITORS_200 = {"admin": 200, "frontdesk": 200, "biller": 200}
+
+
+def _coverage(cast):
+    from billing.tests.factories import CoverageFactory
+
+    if not hasattr(cast, "coverage"):
+        cast.coverage = CoverageFactory(client=cast.client, insured=True, created_by=cast.biller)
+    return cast.coverage
+
+
+def _authorization(cast):
+    from billing.tests.factories import AuthorizationFactory
+
+    if not hasattr(cast, "authorization"):
+        cast.authorization = AuthorizationFactory(coverage=_coverage(cast), created_by=cast.biller)
+    return cast.authorization
+
+
 # url name -> (kwargs maker, expected status per role); 302 for anonymous is checked apart.
 MATRIX = {
     "home": (None, _everyone(302)),
@@ -398,6 +418,34 @@ MATRIX = {
     # billing: charges
     #
     # billing: coverage, identity, diagnoses
+    # A client's coverage: the roles of Can.edit_coverage read and edit it (ending is POST
+    # only); the billing identity: the roles of Can.bill; a plan's diagnoses: therapists.
+    "billing_coverage_list": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only(COVERAGE_EDITORS_200),
+    ),
+    "billing_coverage_new": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only(COVERAGE_EDITORS_200),
+    ),
+    "billing_coverage_edit": (
+        lambda cast: {"coverage_id": _coverage(cast).pk},
+        _only(COVERAGE_EDITORS_200),
+    ),
+    "billing_coverage_end": (
+        lambda cast: {"coverage_id": _coverage(cast).pk},
+        _only(dict.fromkeys(COVERAGE_EDITORS_200, 405)),
+    ),
+    "billing_authorization_new": (
+        lambda cast: {"coverage_id": _coverage(cast).pk},
+        _only(COVERAGE_EDITORS_200),
+    ),
+    "billing_authorization_edit": (
+        lambda cast: {"authorization_id": _authorization(cast).pk},
+        _only(COVERAGE_EDITORS_200),
+    ),
+    "billing_identity": (None, _only({"admin": 200, "biller": 200})),
+    "plan_diagnoses": (lambda cast: {"plan_id": _plan(cast).pk}, _only(THERAPISTS_200)),
     #
     # billing: payments, invoices, packages, the client's billing page
     #

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from billing.selectors.coverage import coverage_rows
 from clinic import audit, services
 from clinic.date_formats import day_time
 from clinic.forms import ClientContactsForm, ClientForm, ClientSearchForm
@@ -66,6 +67,9 @@ def client_detail(request, client_id):
             "client": client_shown(client, can=Can(request.user)),
             "care_team": care_team.select_related("physician"),
             "failed_mails": failed_mails(request.user, client=client, limit=10),
+            "coverage_rows": coverage_rows(request.user, client, current_only=True)
+            if Can(request.user).edit_coverage
+            else [],
             **_schedule_context(request.user, client),
         },
     )

@@ -21,6 +21,7 @@ from clinic.models import Client
 from clinic.permissions import Can, role_required
 from clinic.roles import STAFF_ROLES, Role
 from clinic.submissions import creates_once, saved
+from scheduling import booking_checks
 from scheduling.forms import BookingForm, CancelForm, RescheduleForm, WaitlistForm
 from scheduling.ical import appointment_ics
 from scheduling.models import Appointment, WaitlistEntry
@@ -57,6 +58,7 @@ def appointment_new(request):
     if client is None:  # opened from the free-slot finder or a calendar: find the client here
         context["client_search"] = ClientSearchForm()
     if request.method != "POST" or not form.is_valid():
+        context["booking_warnings"] = booking_checks.warnings_for(client, _chosen_start(form))
         return render(request, "scheduling/book.html", context)
     data = form.cleaned_data
     try:
@@ -80,10 +82,12 @@ def appointment_new(request):
             ]
     except SeriesConflicts as conflicts:
         context["conflicts"] = [(local(start), reason) for start, reason in conflicts.conflicts]
+        context["booking_warnings"] = booking_checks.warnings_for(client, _chosen_start(form))
         return render(request, "scheduling/book.html", context, status=CONFLICT)
     except ValidationError as error:
         form.add_service_errors(error)
         status = CONFLICT if isinstance(error, SlotTaken) else 200
+        context["booking_warnings"] = booking_checks.warnings_for(client, _chosen_start(form))
         return render(request, "scheduling/book.html", context, status=status)
     first = booked[0]
     count = f"{len(booked)} appointments" if len(booked) > 1 else "Appointment"
@@ -91,7 +95,32 @@ def appointment_new(request):
         request,
         f"{count} booked for {first.client}, first on {day_time_short(first.starts_at)}.",
     )
+    for warning in _warnings_after(booked):
+        messages.warning(request, warning)
     return saved(redirect("appointment_detail", appointment_id=first.pk))
+
+
+def _chosen_start(form):
+    """The start the booking form holds so far (posted or pre-filled), or None."""
+    from clinic.clinic_time import at_local
+
+    values = (getattr(form, "cleaned_data", None) or {}) if form.is_bound else form.initial
+    day, time = values.get("date"), values.get("time")
+    if isinstance(day, dt.date) and isinstance(time, dt.time):
+        return at_local(day, time)
+    return None
+
+
+def _warnings_after(booked) -> list[str]:
+    """The booking checks' warnings for what was just booked (booking_checks.py): each
+    visit is checked against the visits before it, so a series says which dates go beyond."""
+    if len(booked) == 1:
+        return booking_checks.warnings_for(booked[0].client, booked[0].starts_at)
+    return [
+        f"{day_time_short(appointment.starts_at)}: {warning}"
+        for appointment in booked
+        for warning in booking_checks.warnings_for(appointment.client, appointment.starts_at)
+    ]
 
 
 def _choose_client(request):

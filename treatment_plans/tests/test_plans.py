@@ -306,8 +306,9 @@ def test_plan_page_queries_do_not_grow(client, ready, rows, django_assert_max_nu
     plan = PlanVersion.objects.get().plan
     # Measured 24: the milestones' latest values (issue 15) read the milestones, the signed
     # sessions and the assessments once, whatever the number of rows; a draft's activation
-    # check asks once whether the client has an initial assessment (issue 17).
-    with django_assert_max_num_queries(24):
+    # check asks once whether the client has an initial assessment (issue 17). 26 since
+    # issue 18: the plan's diagnoses, and the authorizations' visits shown to the therapist.
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("plan_detail", args=[plan.pk])).status_code == 200
 
 

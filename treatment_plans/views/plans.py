@@ -27,7 +27,7 @@ from treatment_plans.forms.plans import (
     milestone_initial,
     technique_initial,
 )
-from treatment_plans.models import PlanVersion, TreatmentPlan
+from treatment_plans.models import PlanDiagnosis, PlanVersion, TreatmentPlan
 from treatment_plans.services import plans as plan_services
 
 READERS = (Role.ADMIN, Role.THERAPIST, Role.CLIENT, Role.PHYSICIAN)
@@ -236,8 +236,14 @@ def _render_detail(request, plan, version, *, override_form=None, clearance_form
             "clearance_form": clearance_form,
             "members": members,
             "close_form": CloseForm(),
+            "diagnoses": PlanDiagnosis.objects.visible_to(request.user).filter(plan=plan),
             **page_parts.context_for(
-                "progress", "latest_pdf", "reassessment_due", user=request.user, version=version
+                "progress",
+                "latest_pdf",
+                "reassessment_due",
+                "authorizations",
+                user=request.user,
+                version=version,
             ),
         },
         status=status,
