@@ -129,7 +129,6 @@ def charge_detail(user, charge: Charge) -> dict:
         .select_related("billing_code")
         .order_by("position")
     )
-    charge._prefetched_objects_cache["lines"] = lines  # for charge_remarks: no second read
     for line in lines:
         line.pointed = [
             charge.diagnoses[int(p) - 1]["code"]
@@ -200,3 +199,11 @@ def no_shows_for_fee(user) -> QuerySet:
         .select_related("client", "therapist__user", "appointment_type")
         .order_by("-starts_at")
     )
+
+
+def appointments_for_billing(user) -> QuerySet:
+    """Any appointment, for billing staff acting on one (a no-show's fee): the service says
+    why one does not qualify, rather than a bare 404."""
+    if not Can(user).bill:
+        return Appointment.objects.none()
+    return Appointment.objects.select_related("client")
