@@ -463,7 +463,7 @@ def credit_note_issue(*, actor, line: ChargeLine, amount: Decimal, reason: str) 
         raise ValidationError({"reason": "Say why the credit is given: the reason is kept."})
     if amount is None or amount <= ZERO:
         raise ValidationError({"amount": "A credit is more than 0."})
-    outstanding = (
+    outstanding = cents(
         ChargeLine.objects.with_amounts().values_list("outstanding", flat=True).get(pk=line.pk)
     )
     if amount > outstanding:
