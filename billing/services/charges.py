@@ -175,6 +175,12 @@ def package_for(client, appointment: Appointment, day: dt.date) -> Package | Non
     return None
 
 
+def _package_of(appointment: Appointment, day: dt.date) -> Package | None:
+    """The package already used for this visit, else one with a visit left."""
+    use = PackageUse.objects.filter(appointment=appointment).select_related("package").first()
+    return use.package if use else package_for(appointment.client, appointment, day)
+
+
 @transaction.atomic
 def charge_draft(*, actor, note: SessionNote) -> Charge:
     """Draft the visit charge of a signed note (once: a second call returns the first)."""
@@ -200,7 +206,7 @@ def charge_draft(*, actor, note: SessionNote) -> Charge:
         diagnoses=len(diagnoses),
         flat_fee=_flat_fee(appointment) if self_pay else None,
     )
-    package = package_for(appointment.client, appointment, day) if self_pay else None
+    package = _package_of(appointment, day) if self_pay else None
     try:
         with transaction.atomic():
             charge = Charge.objects.create(
@@ -238,7 +244,7 @@ def charge_draft(*, actor, note: SessionNote) -> Charge:
         for position, line in enumerate(planned.lines, start=1)
     )
     if package is not None:
-        PackageUse.objects.update_or_create(appointment=appointment, defaults={"package": package})
+        PackageUse.objects.get_or_create(appointment=appointment, defaults={"package": package})
     audit.record(
         actor=actor,
         action="create",
@@ -337,8 +343,9 @@ def charge_line_edit(
         "modifiers": " ".join(parse_modifiers(modifiers)),
         "units": units,
         "unit_fee": cents(unit_fee),
+        # A fee line (no code) and a charge still without diagnoses may point to none.
         "diagnosis_pointers": check_pointers(diagnosis_pointers, charge.diagnoses)
-        if line.billing_code_id or diagnosis_pointers
+        if diagnosis_pointers or (line.billing_code_id and charge.diagnoses)
         else "",
     }
     edits = []
@@ -378,10 +385,18 @@ def charge_line_edit(
 # --- post, void, credit ------------------------------------------------------------------------
 
 
+def _diagnoses_now(charge: Charge) -> list[dict]:
+    """The charge's diagnoses, or, while it has none, those its note's plan has now (the
+    remark asks the therapist to add them to the plan; posting then takes them)."""
+    if charge.diagnoses or charge.kind != Charge.Kind.VISIT or charge.note_id is None:
+        return charge.diagnoses
+    return note_diagnoses(charge.note)
+
+
 def post_problems(charge: Charge) -> list[str]:
     """Why the charge cannot be posted yet (empty: it can)."""
     problems = []
-    if charge.kind == Charge.Kind.VISIT and not charge.diagnoses:
+    if charge.kind == Charge.Kind.VISIT and not _diagnoses_now(charge):
         problems.append(drafting.NO_DIAGNOSIS)
     if not charge.lines.exists():
         problems.append("A charge without lines cannot be posted: void it instead.")
@@ -401,6 +416,8 @@ def charge_post(*, actor, charge: Charge) -> Charge:
     problems = post_problems(charge)
     if problems:
         raise ValidationError(problems)
+    if not charge.diagnoses and charge.kind == Charge.Kind.VISIT:
+        _take_plan_diagnoses(actor, charge)
     charge.status = Charge.Status.POSTED
     charge.posted_at = timezone.now()
     charge.posted_by = actor
@@ -409,6 +426,25 @@ def charge_post(*, actor, charge: Charge) -> Charge:
         actor=actor, action="update", client=charge.client, target=charge, detail="charge posted"
     )
     return charge
+
+
+def _take_plan_diagnoses(actor, charge: Charge) -> None:
+    """Copy the diagnoses added to the plan since drafting; lines pointing to none point to
+    all of them, as a draft's lines do. Each pointer set is kept as an edit."""
+    charge.diagnoses = _diagnoses_now(charge)
+    charge.save(update_fields=["diagnoses"])
+    every = drafting.pointers(len(charge.diagnoses))
+    for line in charge.lines.filter(diagnosis_pointers="").exclude(billing_code=None):
+        ChargeLineEdit.objects.create(
+            line=line,
+            field="diagnosis_pointers",
+            before="",
+            after=every,
+            reason="Diagnoses added to the plan after drafting; taken when posted",
+            edited_by=actor,
+        )
+        line.diagnosis_pointers = every
+        line.save(update_fields=["diagnosis_pointers"])
 
 
 @transaction.atomic

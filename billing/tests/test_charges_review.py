@@ -392,3 +392,55 @@ def test_my_charges(client, cast, charge):
     assert "Bastian Wrenhollow" not in page
     assert "60.00" not in page  # no money
     assert AuditEntry.objects.filter(actor=cast.therapist, action="list").exists()
+
+
+def test_diagnoses_added_to_the_plan_after_drafting_are_taken_when_posted(client, cast):
+    from treatment_plans.models import PlanDiagnosis
+
+    billable(cast.therapist)
+    note = signed(cast.therapist, cast.client, [("swedish", 30)], diagnoses=[])
+    charge = Charge.objects.get(note=note)
+    with pytest.raises(ValidationError, match="no diagnosis"):
+        services.charge_post(actor=cast.biller, charge=charge)
+    # Meanwhile the biller may still fix a line: no pointer is asked for while there is none.
+    client.force_login(cast.biller)
+    assert _edit(client, charge, _line(charge), units=1, reason="One unit").status_code == 302
+    from billing.tests.charges_helpers import plan_version
+
+    version = plan_version(cast.therapist, cast.client, diagnoses=[])
+    note.__class__.objects.filter(pk=note.pk).update(plan_version=version)
+    PlanDiagnosis.objects.create(
+        plan=version.plan,
+        position=1,
+        code="M54.2",
+        description="Cervicalgia",
+        added_by=cast.therapist,
+    )
+    charge.refresh_from_db()
+    services.charge_post(actor=cast.biller, charge=charge)
+    charge.refresh_from_db()
+    assert charge.status == "posted" and [d["code"] for d in charge.diagnoses] == ["M54.2"]
+    assert _line(charge).diagnosis_pointers == "1"
+    assert ChargeLineEdit.objects.filter(field="diagnosis_pointers", after="1").exists()
+
+
+def test_a_package_already_used_for_the_visit_is_kept(cast):
+    appointment = visit(cast.therapist, cast.client)
+    first = PackageFactory(client=cast.client)
+    PackageFactory(client=cast.client, appointment_type=appointment.appointment_type)
+    PackageUse.objects.create(package=first, appointment=appointment)
+    note = signed(cast.therapist, cast.client, [("swedish", 30)], appointment=appointment)
+    assert Charge.objects.get(note=note).package == first
+    assert PackageUse.objects.count() == 1
+
+
+def test_the_signed_note_page_links_its_charge(client, cast, charge):
+    url = reverse("note_detail", args=[charge.note_id])
+    link = reverse("billing_charge", args=[charge.pk])
+    for user in (cast.therapist, cast.admin):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert link in page and "The charge drafted from this note (draft)" in page
+    services.charge_void(actor=cast.biller, charge=charge, reason="Wrong visit")
+    client.force_login(cast.therapist)
+    assert link not in client.get(url).content.decode()
