@@ -444,3 +444,19 @@ def test_the_signed_note_page_links_its_charge(client, cast, charge):
     services.charge_void(actor=cast.biller, charge=charge, reason="Wrong visit")
     client.force_login(cast.therapist)
     assert link not in client.get(url).content.decode()
+
+
+def test_a_credit_note_number_taken_meanwhile_is_retried(cast, posted, monkeypatch):
+    """Two biller's credit notes at once read the same last number; the one that loses the
+    unique index takes the next."""
+    line = _line(posted)
+    first = services.credit_note_issue(
+        actor=cast.biller, line=line, amount=Decimal("1.00"), reason="First"
+    )
+    numbers = iter([first.number, first.number.replace("-0001", "-0002")])
+    monkeypatch.setattr(services, "next_credit_note_number", lambda year: next(numbers))
+    second = services.credit_note_issue(
+        actor=cast.biller, line=line, amount=Decimal("1.00"), reason="Second"
+    )
+    assert second.number.endswith("-0002")
+    assert CreditNote.objects.count() == 2
