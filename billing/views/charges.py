@@ -68,6 +68,7 @@ def charge_list(request):
         {
             "form": form,
             "wanted": wanted,
+            "status_label": Charge.Status(wanted.status).label,
             "charges": selectors.with_remarks(page.object_list),
             "page": page,
             "query": query.urlencode(),
