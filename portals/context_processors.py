@@ -20,6 +20,7 @@ NAVIGATION = {
         ("Dashboard", "dashboard_therapist"),
         ("Schedule", "schedule_day"),
         ("Clients", "client_list"),
+        ("My codes", "billing_my_charges"),
     ],
     Role.FRONT_DESK: [
         ("Dashboard", "dashboard_front_desk"),

@@ -134,10 +134,13 @@ def current_coverage(client, on: dt.date) -> Coverage | None:
 
 def current_authorization(client, day: dt.date) -> Authorization | None:
     """The authorization of the client's current top-priority coverage that covers `day`, or
-    None (no coverage, self-pay, or no authorization covering that day). Of two that overlap,
-    the one that started first (its visits are used up first). The charges part calls it when
-    it drafts a charge: the charge's `authorization`."""
-    coverage = current_coverage(client, day)
+    None (no coverage, self-pay, or no authorization covering that day)."""
+    return authorization_of(current_coverage(client, day), day)
+
+
+def authorization_of(coverage: Coverage | None, day: dt.date) -> Authorization | None:
+    """`coverage`'s authorization covering `day`. Of two that overlap, the one that started
+    first (its visits are used up first). Drafting a charge records it on the charge."""
     if coverage is None or coverage.payer_type == PayerType.SELF_PAY:
         return None
     return (

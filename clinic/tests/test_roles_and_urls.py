@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from billing.tests import charges_helpers as _charges
 from documents.tests.factories import issued_invoice, ready_superbill
 
 ROLES = [
@@ -33,6 +34,7 @@ STAFF_200 = {"admin": 200, "therapist": 200, "frontdesk": 200, "therapist2": 200
 STAFF_405 = dict.fromkeys(STAFF_200, 405)
 CLINICIANS_200 = {"admin": 200, "therapist": 200, "therapist2": 200}
 THERAPISTS_200 = {"therapist": 200, "therapist2": 200}  # clinical writes: not the admin
+BILL_200 = {"admin": 200, "biller": 200}  # Can.bill: billing staff and the admin
 PLAN_READERS_200 = {
     **CLINICIANS_200,
     "client_user": 200,
@@ -416,6 +418,20 @@ MATRIX = {
     "mfa_disable": (None, _everyone(405)),
     # --- billing (issue 18); each part's rows under its own heading -----------------------
     # billing: charges
+    # Billing staff (and the admin) work the charges; the rendering therapist reads their own
+    # (`therapist`'s here; `therapist2` gets 404); the front desk, clients and physicians 403.
+    "billing_charges": (None, _only(BILL_200)),
+    "billing_charge": (
+        _charges.charge_kwargs,
+        _only({**BILL_200, "therapist": 200, "therapist2": 404}),
+    ),
+    "billing_charge_line_edit": (_charges.line_kwargs, _only(BILL_200)),
+    "billing_charge_post": (_charges.charge_kwargs, _only(dict.fromkeys(BILL_200, 405))),
+    "billing_charge_void": (_charges.charge_kwargs, _only(BILL_200)),
+    "billing_credit_note_new": (_charges.line_kwargs, _only(BILL_200)),
+    "billing_no_shows": (None, _only(BILL_200)),
+    "billing_no_show_fee": (_charges.no_show_kwargs, _only(dict.fromkeys(BILL_200, 405))),
+    "billing_my_charges": (None, _only(THERAPISTS_200)),
     #
     # billing: coverage, identity, diagnoses
     # A client's coverage: the roles of Can.edit_coverage read and edit it (ending is POST

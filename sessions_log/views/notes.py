@@ -15,6 +15,7 @@ from clinic.models import Client
 from clinic.permissions import role_required
 from clinic.roles import Role
 from scheduling.models import Appointment
+from sessions_log import note_parts
 from sessions_log.forms.notes import (
     AddendumForm,
     MeasurementFormSet,
@@ -199,7 +200,12 @@ def note_detail(request, note_id):
     return render(
         request,
         "sessions_log/note_detail.html",
-        {"note": shown, "client": shown.client, "addendum_form": AddendumForm()},
+        {
+            "note": shown,
+            "client": shown.client,
+            "addendum_form": AddendumForm(),
+            **note_parts.context_for("charge_link", user=request.user, note=note),
+        },
     )
 
 
