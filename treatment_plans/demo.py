@@ -14,6 +14,7 @@ from intake.models import RomNorm
 from treatment_plans.contraindications import conflicts_for
 from treatment_plans.models import Technique, TreatmentPlan
 from treatment_plans.services import plans as services
+from treatment_plans.services.diagnoses import plan_diagnosis_add
 
 
 def _rom(joint, movement, side, baseline, target, by_session=None):
@@ -179,6 +180,16 @@ PLANS = {
 }
 
 
+# The ICD-10-CM codes each plan treats, in claim order (issue 18; billable, as
+# intake/diagnoses.py checks): the health history's code first.
+DIAGNOSES = {
+    "Whitfield": ["M54.2", "G44.209"],  # cervicalgia; tension-type headache
+    "Bell": ["S56.921D"],  # right forearm flexor tendon laceration, subsequent encounter
+    "Raman": ["O26.893", "M54.50"],  # pregnancy-related condition, 3rd trimester; low back pain
+    "Haldane": ["S76.311D"],  # right posterior thigh (hamstring) strain, subsequent encounter
+}
+
+
 @transaction.atomic
 def seed(stdout=None) -> None:
     made = 0
@@ -186,15 +197,18 @@ def seed(stdout=None) -> None:
         client = Client.objects.get(
             last_name=last_name, user__isnull=last_name not in {"Whitfield", "Bell"}
         )
-        if TreatmentPlan.objects.filter(client=client).exists():
-            continue
-        _make_plan(client, spec)
-        made += 1
+        plan = TreatmentPlan.objects.filter(client=client).first()
+        if plan is None:
+            plan = _make_plan(client, spec)
+            made += 1
+        if not plan.diagnoses.exists():
+            for code in DIAGNOSES[last_name]:
+                plan_diagnosis_add(actor=plan.therapist, plan=plan, code=code)
     if stdout:
         stdout.write(f"treatment_plans: {made} new active plans")
 
 
-def _make_plan(client, spec) -> None:
+def _make_plan(client, spec) -> TreatmentPlan:
     therapist = User.objects.get(username=spec["therapist"])
     data = {
         **spec["data"],
@@ -223,3 +237,4 @@ def _make_plan(client, spec) -> None:
                 reason=spec["overrides"][key],
             )
     services.plan_activate(actor=therapist, version=version)
+    return plan
