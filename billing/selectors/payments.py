@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Sum
 
 from billing.models import ChargeLine, Package, Payment
@@ -92,6 +93,7 @@ def to_the_cent(row, *names: str):
 class DayTakings:
     count: int
     total: Decimal
+    currency: str
 
 
 def payments_received(user, day: dt.date) -> DayTakings:
@@ -101,4 +103,8 @@ def payments_received(user, day: dt.date) -> DayTakings:
         .filter(received_on=day)
         .aggregate(count=Count("pk"), total=Sum("amount"))
     )
-    return DayTakings(count=totals["count"], total=totals["total"] or ZERO)
+    return DayTakings(
+        count=totals["count"],
+        total=cents(totals["total"] or ZERO),
+        currency=settings.CLINIC_CURRENCY,
+    )

@@ -373,3 +373,12 @@ def test_the_front_desk_takes_a_payment_end_to_end(client, cast):
     assert page.context["balance"].credit == D("20.00")
     assert page.context["balance"].owed == D("-20.00")
     assert b"In credit" in page.content
+
+
+def test_the_front_desk_dashboard_shows_todays_payments(client, cast):
+    payment(cast.client, "60.00", received_on=today())
+    payment(cast.client2, "15.50", received_on=today())
+    payment(cast.client, "99.00", received_on=today() - dt.timedelta(days=1))
+    client.force_login(cast.frontdesk)
+    response = client.get(reverse("dashboard_front_desk"))
+    assert b"2 payments, 75.50 USD in all." in response.content
