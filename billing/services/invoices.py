@@ -5,8 +5,10 @@ is still due on it comes from the payments allocated to those rows."""
 
 from __future__ import annotations
 
+import zlib
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Length
 
 from billing.models import Charge, Invoice, Package, PayerType
@@ -80,8 +82,11 @@ def invoice_issue(*, actor, client: Client) -> Invoice:
 
 
 def _numbered(**fields) -> Invoice:
-    """Insert the invoice with the next free number. Two clerks issuing at the same moment may
-    pick the same number: the unique index refuses the second, which takes the next one."""
+    """Insert the invoice with the next free number. Clerks issuing at the same moment take
+    numbers one at a time (a transaction-long lock on the year's numbering, on PostgreSQL; on
+    SQLite one transaction writes at a time anyway). The unique index stays the final guard: a
+    number taken after all is skipped and the next one tried."""
+    _lock_numbering(fields["issued_on"].year)
     for _attempt in range(NUMBER_ATTEMPTS):
         number = next_invoice_number(fields["issued_on"].year)
         try:
@@ -90,6 +95,13 @@ def _numbered(**fields) -> Invoice:
         except IntegrityError:
             continue
     raise ValidationError("Could not number the invoice just now; please try again.")
+
+
+def _lock_numbering(year: int) -> None:
+    if connection.vendor == "postgresql":
+        key = zlib.crc32(f"billing.invoice.number.{year}".encode())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 @transaction.atomic

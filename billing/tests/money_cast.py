@@ -9,6 +9,8 @@ import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.utils import timezone
+
 from billing.models import Invoice, PaymentAllocation
 from billing.tests.factories import (
     ChargeFactory,
@@ -23,7 +25,13 @@ def money_cast(cast) -> SimpleNamespace:
         return cast.money
     from scheduling.tests.factories import AppointmentFactory
 
-    appointment = AppointmentFactory(client=cast.client, therapist=cast.therapist.therapist_profile)
+    # A week ago: never overlapping the matrix's own appointment of `therapist` (tomorrow),
+    # which PostgreSQL's exclusion constraint would refuse.
+    appointment = AppointmentFactory(
+        client=cast.client,
+        therapist=cast.therapist.therapist_profile,
+        starts_at=timezone.now() - dt.timedelta(days=7),
+    )
     charge = ChargeFactory(appointment=appointment, status="posted", diagnoses=["M54.2"])
     line = ChargeLineFactory(charge=charge)  # 2 x 30.00
     package = PackageFactory(client=cast.client, sold_by=cast.frontdesk)
