@@ -175,3 +175,39 @@ def test_the_client_page_offers_to_invoice_only_to_billing_staff(client, cast):
     assert b"Issue an invoice (1 item)" in client.get(url).content
     client.force_login(cast.frontdesk)
     assert b"Issue an invoice" not in client.get(url).content
+
+
+@pytest.mark.parametrize(
+    ("url_name", "predicate"),
+    [("billing_invoice_issue", "bill"), ("billing_invoice_void", "bill")],
+)
+def test_the_invoice_actions_admit_exactly_who_may_bill(url_name, predicate):
+    from django.urls import get_resolver
+
+    from clinic.permissions import Can
+
+    view = next(p.callback for p in _patterns(get_resolver()) if p.name == url_name)
+    assert set(view.allowed_roles) == set(getattr(Can, predicate).fget.roles)
+
+
+def test_the_staff_billing_page_admits_who_sees_balances_but_the_client():
+    from django.urls import get_resolver
+
+    from clinic.permissions import Can
+    from clinic.roles import Role
+
+    views = {p.name: p.callback for p in _patterns(get_resolver())}
+    balances = set(Can.see_balances.fget.roles)
+    assert set(views["billing_client"].allowed_roles) == balances - {Role.CLIENT}
+    assert set(views["billing_invoice"].allowed_roles) == balances
+    assert set(views["billing_portal"].allowed_roles) == {Role.CLIENT}
+
+
+def _patterns(resolver):
+    from django.urls import URLResolver
+
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry)
+        else:
+            yield entry

@@ -247,6 +247,9 @@ def test_oldest_first_with_nothing_owed_says_so(client, cast):
     made = payment(cast.client, "100.00")
     with pytest.raises(ValidationError, match="nothing outstanding"):
         payment_allocate_oldest_first(actor=cast.frontdesk, payment=made)
+    client.force_login(cast.frontdesk)
+    response = client.post(_allocate_url(made), {"oldest": "1"}, follow=True)
+    assert b"nothing outstanding to allocate the payment to" in response.content
 
 
 def test_a_package_paid_visit_and_an_unposted_charge_are_not_offered(client, cast):

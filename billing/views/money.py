@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from billing.forms.money import AllocationForm, PackageForm, PaymentForm, ReasonForm, RefundForm
 from billing.models import Invoice, Payment, PaymentAllocation
+from billing.models.money import cents
 from billing.selectors.client_billing import client_billing, invoice_shown, portal_billing
 from billing.selectors.payments import allocation_targets, payment_with_amounts
 from billing.services import invoices, packages, payments
@@ -93,24 +94,26 @@ def billing_payment_allocate(request, payment_id):
     payment = _payment(request, payment_id)
     targets = allocation_targets(payment, user=request.user)
     form = AllocationForm(request.POST or None, targets=targets, unallocated=payment.unallocated)
-    if request.method == "POST":
+    if request.method == "POST" and "oldest" in request.POST:
+        # The typed amounts do not matter here: nothing to keep, the page is shown again.
         try:
-            if "oldest" in request.POST:
-                made = payments.payment_allocate_oldest_first(actor=request.user, payment=payment)
-            elif form.is_valid():
-                made = payments.payment_allocate(
-                    actor=request.user, payment=payment, amounts=form.amounts()
-                )
-            else:
-                made = None
+            made = payments.payment_allocate_oldest_first(actor=request.user, payment=payment)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{cents(sum(a.amount for a in made))} allocated.")
+        return redirect("billing_payment_allocate", payment_id=payment.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = payments.payment_allocate(
+                actor=request.user, payment=payment, amounts=form.amounts()
+            )
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            if made is not None:
-                total = sum(a.amount for a in made)
-                messages.success(request, f"{total} allocated.")
-                return redirect("billing_payment_allocate", payment_id=payment.pk)
-    else:
+            messages.success(request, f"{cents(sum(a.amount for a in made))} allocated.")
+            return redirect("billing_payment_allocate", payment_id=payment.pk)
+    if request.method == "GET":
         audit.record(actor=request.user, action="view", client=payment.client, target=payment)
     return _allocate_page(request, payment, form)
 
