@@ -52,10 +52,10 @@ def money_error(amount) -> str | None:
         return "The amount cannot be negative."
     if amount == ZERO:
         return "The amount must be more than 0."
+    if amount > MAX_AMOUNT:  # before rounding: 1E+30 has more digits than a quantize allows
+        return "This amount is too large."
     if amount != amount.quantize(CENT):
         return "Enter the amount in cents at most, with no more than two decimal places."
-    if amount > MAX_AMOUNT:
-        return "This amount is too large."
     return None
 
 

@@ -69,6 +69,8 @@ def test_a_payment_is_recorded_audited_and_leads_to_its_allocation(client, cast)
         ("-5", "The amount cannot be negative."),
         ("12.345", "no more than two decimal places"),
         ("abc", "Enter an amount such as 60 or 60.00."),
+        ("NaN", "Enter an amount such as 60 or 60.00."),
+        ("1e30", "This amount is too large."),
         ("", "Enter an amount."),
     ],
 )
