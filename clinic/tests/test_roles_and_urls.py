@@ -198,6 +198,13 @@ def _authorization(cast):
     return cast.authorization
 
 
+def _money(cast):
+    """`client`'s charge, line, package, payment, allocation and invoice (billing money)."""
+    from billing.tests.money_cast import money_cast
+
+    return money_cast(cast)
+
+
 # url name -> (kwargs maker, expected status per role); 302 for anonymous is checked apart.
 MATRIX = {
     "home": (None, _everyone(302)),
@@ -464,6 +471,48 @@ MATRIX = {
     "plan_diagnoses": (lambda cast: {"plan_id": _plan(cast).pk}, _only(THERAPISTS_200)),
     #
     # billing: payments, invoices, packages, the client's billing page
+    # A client's billing for the staff who see balances and take payments (not therapists);
+    # invoices are issued and voided by billing staff (POST only); a client reads their own
+    # invoices and their own billing page.
+    "billing_client": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({"admin": 200, "frontdesk": 200, "biller": 200}),
+    ),
+    "billing_payment_new": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({"admin": 200, "frontdesk": 200, "biller": 200}),
+    ),
+    "billing_payment_allocate": (
+        lambda cast: {"payment_id": _money(cast).payment.pk},
+        _only({"admin": 200, "frontdesk": 200, "biller": 200}),
+    ),
+    "billing_allocation_remove": (
+        lambda cast: {"allocation_id": _money(cast).allocation.pk},
+        _only({"admin": 405, "frontdesk": 405, "biller": 405}),
+    ),
+    "billing_refund_new": (
+        lambda cast: {"payment_id": _money(cast).payment.pk},
+        _only({"admin": 200, "frontdesk": 200, "biller": 200}),
+    ),
+    "billing_package_new": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({"admin": 200, "frontdesk": 200, "biller": 200}),
+    ),
+    "billing_invoice_issue": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only({"admin": 405, "biller": 405}),
+    ),
+    "billing_invoice": (
+        lambda cast: {"invoice_id": _money(cast).invoice.pk},
+        _only(
+            {"admin": 200, "frontdesk": 200, "biller": 200, "client_user": 200, "client2_user": 404}
+        ),
+    ),
+    "billing_invoice_void": (
+        lambda cast: {"invoice_id": _money(cast).invoice.pk},
+        _only({"admin": 405, "biller": 405}),
+    ),
+    "billing_portal": (None, _only({"client_user": 200, "client2_user": 200})),
     #
     # billing: documents, export, reports
     # documents

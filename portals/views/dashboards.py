@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.selectors.payments import payments_received
 from billing.selectors.summary import billing_summary
 from clinic import audit
 from clinic.charts import progress_chart
@@ -130,6 +131,7 @@ def front_desk_dashboard(request):
             "todays": _todays_appointments(request.user),
             "freed_slots": _freed_slots(request.user),
             "failed_mails": failed_mails(request.user, limit=RECENT),
+            "payments_today": payments_received(request.user, today()),
         },
     )
 
