@@ -13,6 +13,7 @@ NAVIGATION = {
         ("Dashboard", "dashboard_admin"),
         ("Schedule", "schedule_day"),
         ("Clients", "client_list"),
+        ("Billing", "dashboard_billing"),
         ("Audit trail", "audit_log"),
         ("Staff accounts", "admin:clinic_user_changelist"),
     ],
@@ -32,9 +33,17 @@ NAVIGATION = {
         ("Health history", "portal_health_history"),
         ("Consents", "portal_consents"),
         ("My contact details", "portal_contacts"),
-        ("Bills and receipts", "billing_documents_mine"),
+        ("My billing", "billing_portal"),
     ],
     Role.PHYSICIAN: [("My patients", "physician_dashboard")],
+    Role.BILLING: [
+        ("Dashboard", "dashboard_billing"),
+        ("Clients", "billing_clients"),
+        ("Charges", "billing_charges"),
+        ("Reports", "billing_reports"),
+        ("Export", "billing_export_form"),
+        ("Billing identity", "billing_identity"),
+    ],
 }
 
 

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("billing.urls.clients")),
     path("", include("billing.urls.charges")),
     path("", include("billing.urls.coverage")),
     path("", include("billing.urls.money")),

@@ -23,7 +23,7 @@ from clinic.links import link_maker
 from clinic.models import AuditEntry, CareTeamMember, Client, OutboundMail, User
 from clinic.permissions import role_required
 from clinic.plain_language import GLOSSARY
-from clinic.roles import Role
+from clinic.roles import BILLING_ROLES, Role
 from clinic.selectors import failed_mails, outbox_backlog
 from documents.models import PlanPdf
 from documents.pdf import chart_rows
@@ -43,9 +43,10 @@ def home(request):
     return redirect(request.user.dashboard_url_name)
 
 
-@role_required(Role.BILLING)
+@role_required(*BILLING_ROLES)
 def billing_dashboard(request):
-    """Billing staff's home: the work waiting (drafted charges to review) and what is owed."""
+    """Billing staff's home (the admin's billing page): the work waiting (drafted charges to
+    review, no-shows) and what is owed."""
     return render(request, "portals/billing.html", billing_summary(request.user))
 
 
