@@ -16,17 +16,25 @@ from billing.models import (
     AppointmentTypeFee,
     Authorization,
     BillingCode,
+    Charge,
     ClinicBilling,
     Coverage,
     Package,
     Payer,
     PayerFee,
     PayerType,
+    PaymentMethod,
     TherapistBilling,
     UnitRule,
 )
+from billing.models.money import ZERO
+from billing.services.charges import charge_draft, charge_post
+from billing.services.invoices import invoice_issue
+from billing.services.payments import payment_allocate_oldest_first, payment_record
+from clinic.clinic_time import today
 from clinic.models import Client, User
 from scheduling.models import AppointmentType
+from sessions_log.models import SessionNote
 
 # NPIs pass the CMS check digit (Luhn over 80840 + the first nine digits); none is real.
 CLINIC = {
@@ -65,8 +73,76 @@ def seed(stdout=None) -> None:
             defaults={"fee": TREATMENT_SELF_PAY},
         )
         made = _coverages(payers)
+        drafted = _charges()
+        if drafted:
+            _payments(payers)
     if stdout:
-        stdout.write(f"billing: {made} new coverages")
+        stdout.write(f"billing: {made} new coverages, {drafted} charges drafted from signed notes")
+
+
+# --- the charges of the signed sessions, as billing staff would leave them -------------------
+
+LEFT_TO_REVIEW = 2  # each client's latest charges stay drafts, for the biller to review
+
+
+def _charges() -> int:
+    """Draft a charge from every signed demo note (the demo writes its notes straight to the
+    table, so the signing signal never ran), then post all but each client's latest two."""
+    billing = User.objects.get(username="billing")
+    notes = (
+        SessionNote.objects.filter(signed_at__isnull=False, charges__isnull=True)
+        .select_related("appointment", "therapist")
+        .order_by("client", "appointment__starts_at")
+    )
+    drafted = [charge_draft(actor=note.therapist, note=note) for note in notes]
+    for client_id in {charge.client_id for charge in drafted}:
+        drafts = Charge.objects.filter(client_id=client_id, status=Charge.Status.DRAFT)
+        for charge in list(drafts.order_by("date_of_service"))[:-LEFT_TO_REVIEW]:
+            charge_post(actor=billing, charge=charge)
+    return len(drafted)
+
+
+def _payments(payers: dict[str, Payer]) -> None:
+    """Karen's auto insurer paid her first two visits (an EOB); Tom paid his package by card;
+    Priya's visits are invoiced, and she paid the first by card."""
+    frontdesk = User.objects.get(username="frontdesk")
+    billing = User.objects.get(username="billing")
+    clients = {c.last_name: c for c in Client.objects.filter(last_name__in=COVERED)}
+    karen, tom, priya = clients["Whitfield"], clients["Haldane"], clients["Raman"]
+
+    first_two = Charge.objects.posted().filter(client=karen).order_by("date_of_service")[:2]
+    eob = payment_record(
+        actor=billing,
+        client=karen,
+        method=PaymentMethod.objects.get(code="insurance"),
+        payer=payers["Keystone Mutual Auto"],
+        amount=sum((c.total for c in Charge.objects.with_amounts().filter(pk__in=first_two)), ZERO),
+        received_on=today() - dt.timedelta(days=10),
+        reference="EOB 2026-118344-01",
+    )
+    payment_allocate_oldest_first(actor=billing, payment=eob)
+
+    package = tom.packages.first()
+    card = payment_record(
+        actor=frontdesk,
+        client=tom,
+        method=PaymentMethod.objects.get(code="card"),
+        amount=package.price,
+        received_on=package.purchased_on,
+    )
+    payment_allocate_oldest_first(actor=frontdesk, payment=card)
+
+    invoice_issue(actor=billing, client=priya)
+    first = Charge.objects.posted().with_amounts().filter(client=priya).order_by("date_of_service")
+    if first:
+        paid = payment_record(
+            actor=frontdesk,
+            client=priya,
+            method=PaymentMethod.objects.get(code="card"),
+            amount=first[0].total,
+            received_on=first[0].date_of_service,
+        )
+        payment_allocate_oldest_first(actor=frontdesk, payment=paid)
 
 
 def _identity() -> None:
