@@ -81,16 +81,8 @@ def claim_number(charge: Charge) -> str:
 
 
 def icd10(line: ChargeLine) -> str:
-    """The codes of the charge's diagnoses the line points to ("12" -> first and second). A
-    diagnosis is stored as its code (or a mapping with a "code"); a pointer past the list
-    points to nothing."""
-    diagnoses = line.charge.diagnoses or []
-    codes = []
-    for pointer in line.diagnosis_pointers:
-        if pointer.isdigit() and 1 <= int(pointer) <= len(diagnoses):
-            diagnosis = diagnoses[int(pointer) - 1]
-            codes.append(diagnosis.get("code", "") if isinstance(diagnosis, dict) else diagnosis)
-    return ";".join(str(code) for code in codes if code)
+    """The codes of the charge's diagnoses the line points to ("12" -> first and second)."""
+    return ";".join(line.charge.pointed_codes(line.diagnosis_pointers))
 
 
 def _rendering_npi(charge: Charge) -> str:

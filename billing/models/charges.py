@@ -95,6 +95,18 @@ class Charge(UUIDModel):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    @property
+    def diagnosis_codes(self) -> list[str]:
+        """The codes of `diagnoses` in claim order (box 21 A-D). Each entry is stored as
+        {"code": ..., "description": ...}."""
+        return [entry["code"] for entry in self.diagnoses]
+
+    def pointed_codes(self, pointers: str) -> list[str]:
+        """The codes a line's pointers name ("12": the first two); a pointer past the list
+        names nothing."""
+        codes = self.diagnosis_codes
+        return [codes[int(p) - 1] for p in pointers if p.isdigit() and 1 <= int(p) <= len(codes)]
+
 
 class ChargeLine(UUIDModel):
     """One CMS-1500 service line (box 24): a code with its modifiers, the note's minutes for

@@ -55,7 +55,7 @@ def _charge_rows(user, client) -> list[ChargeRow]:
             codes=", ".join(
                 f"{line.cpt or line.description} x{line.units}" for line in charge.lines.all()
             ),
-            diagnoses=list(charge.diagnoses) if shows_codes else [],
+            diagnoses=charge.diagnosis_codes if shows_codes else [],
             invoiceable=charge.status == Charge.Status.POSTED
             and charge.payer_type == PayerType.SELF_PAY
             and charge.package_id is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Sum
 
 from billing.models import Charge
@@ -16,4 +17,5 @@ def billing_summary(user) -> dict:
     return {
         "drafts_waiting": charges.filter(status=Charge.Status.DRAFT).count(),
         "outstanding": outstanding,
+        "currency": settings.CLINIC_CURRENCY,
     }

@@ -194,17 +194,8 @@ def merge_diagnoses(lists: list[list]) -> tuple[list[tuple[str, str]], list[str]
 
 
 def _entries(entries) -> list[tuple[str, str]]:
-    """A charge's `diagnoses` as (code, description): each entry a code, or a mapping with a
-    "code" (and perhaps a "description")."""
-    pairs = []
-    for entry in entries or []:
-        if isinstance(entry, dict):
-            code, text = str(entry.get("code", "")).strip(), str(entry.get("description", ""))
-        else:
-            code, text = str(entry).strip(), ""
-        if code:
-            pairs.append((code.upper(), text))
-    return pairs
+    """A charge's `diagnoses` ({"code", "description"} each) as (code, description)."""
+    return [(entry["code"], entry.get("description", "")) for entry in entries or []]
 
 
 def repoint(pointers: str, charge_codes: list[str], letter_of: dict[str, str]) -> str:

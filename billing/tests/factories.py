@@ -29,6 +29,11 @@ CLINIC_NPI = "1234567893"
 THERAPIST_NPIS = ["1245319599", "1000000004", "1111111112", "1999999992"]
 
 
+def dx(*codes: str) -> list[dict]:
+    """A charge's `diagnoses` as drafting stores them."""
+    return [{"code": c, "description": ""} for c in codes]
+
+
 def code(cpt: str) -> BillingCode:
     return BillingCode.objects.get(code=cpt)
 

@@ -17,6 +17,7 @@ from billing.tests.factories import (
     ChargeLineFactory,
     PackageFactory,
     PaymentFactory,
+    dx,
 )
 
 
@@ -32,7 +33,7 @@ def money_cast(cast) -> SimpleNamespace:
         therapist=cast.therapist.therapist_profile,
         starts_at=timezone.now() - dt.timedelta(days=7),
     )
-    charge = ChargeFactory(appointment=appointment, status="posted", diagnoses=["M54.2"])
+    charge = ChargeFactory(appointment=appointment, status="posted", diagnoses=dx("M54.2"))
     line = ChargeLineFactory(charge=charge)  # 2 x 30.00
     package = PackageFactory(client=cast.client, sold_by=cast.frontdesk)
     payment = PaymentFactory(

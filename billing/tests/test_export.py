@@ -26,6 +26,7 @@ from billing.tests.factories import (
     TherapistBillingFactory,
     clinic_billing,
     code,
+    dx,
 )
 from clinic.clinic_time import today
 from clinic.models import AuditEntry
@@ -57,7 +58,7 @@ def posted_charge(*, coverage=None, payer_type=None, day=DAY, rendering=None, **
         payer_type=payer_type or (coverage.payer_type if coverage else PayerType.SELF_PAY),
         coverage=coverage,
         status="posted",
-        diagnoses=extra.pop("diagnoses", ["M54.2", "M62.830", "S13.4XXA"]),
+        diagnoses=extra.pop("diagnoses", dx("M54.2", "M62.830", "S13.4XXA")),
         **extra,
     )
 
@@ -377,7 +378,7 @@ def test_icd10_follows_the_pointers_and_skips_what_points_nowhere():
     from billing.export import icd10
     from billing.models import Charge, ChargeLine
 
-    charge = Charge(diagnoses=["M54.2", {"code": "M62.830", "description": "Spasm"}])
+    charge = Charge(diagnoses=dx("M54.2", "M62.830"))
     assert icd10(ChargeLine(charge=charge, diagnosis_pointers="21")) == "M62.830;M54.2"
     assert icd10(ChargeLine(charge=charge, diagnosis_pointers="14")) == "M54.2"  # no 4th
     assert icd10(ChargeLine(charge=charge, diagnosis_pointers="")) == ""

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Package, PackageUse, PaymentAllocation
-from billing.tests.factories import PackageFactory
+from billing.tests.factories import PackageFactory, dx
 from billing.tests.money_helpers import D, payment, posted_charge
 from clinic.clinic_time import today
 from clinic.models import AuditEntry
@@ -92,7 +92,7 @@ def test_visits_used_and_left_and_the_expiry_are_on_the_client_page(client, cast
 
 
 def test_the_front_desk_never_sees_diagnosis_codes_billing_staff_do(client, cast):
-    posted_charge(cast.client, "60.00", diagnoses=["M54.2", "S16.1XXA"])
+    posted_charge(cast.client, "60.00", diagnoses=dx("M54.2", "S16.1XXA"))
     url = reverse("billing_client", args=[cast.client.pk])
     client.force_login(cast.frontdesk)
     assert b"M54.2" not in client.get(url).content
@@ -132,7 +132,7 @@ def _rows(cast, n):
     from scheduling.tests.factories import AppointmentFactory
 
     for i in range(n):
-        _, line = posted_charge(cast.client, "60.00", diagnoses=["M54.2"])
+        _, line = posted_charge(cast.client, "60.00", diagnoses=dx("M54.2"))
         package = PackageFactory(client=cast.client, price=D("100.00"))
         PackageUse.objects.create(
             package=package, appointment=AppointmentFactory(client=cast.client)

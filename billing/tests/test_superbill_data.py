@@ -24,6 +24,7 @@ from billing.tests.factories import (
     TherapistBillingFactory,
     clinic_billing,
     code,
+    dx,
 )
 from clinic.tests.factories import ClientFactory, TherapistFactory, UserFactory
 from scheduling.tests.factories import AppointmentFactory
@@ -64,7 +65,7 @@ def superbill_case(client=None) -> SimpleNamespace:
         client,
         therapist,
         FIRST_DAY,
-        diagnoses=["M54.2", "M62.838"],
+        diagnoses=dx("M54.2", "M62.838"),
         coverage=coverage,
         payer_type=PayerType.COMMERCIAL,
     )
@@ -91,7 +92,7 @@ def superbill_case(client=None) -> SimpleNamespace:
         client,
         therapist,
         SECOND_DAY,
-        diagnoses=["G44.209", "M54.2"],
+        diagnoses=dx("G44.209", "M54.2"),
         coverage=coverage,
         payer_type=PayerType.COMMERCIAL,
     )
@@ -106,18 +107,18 @@ def superbill_case(client=None) -> SimpleNamespace:
     )
     # Not on the superbill: a draft, a void, and a visit outside the range.
     posted_charge(
-        client, therapist, SECOND_DAY + dt.timedelta(days=1), diagnoses=["Z00.00"], status="draft"
+        client, therapist, SECOND_DAY + dt.timedelta(days=1), diagnoses=dx("Z00.00"), status="draft"
     )
     void = posted_charge(
         client,
         therapist,
         FIRST_DAY + dt.timedelta(days=1),
-        diagnoses=["Z00.00"],
+        diagnoses=dx("Z00.00"),
         status="void",
         void_reason="wrong client",
     )
     ChargeLineFactory(charge=void, units=3)
-    outside = posted_charge(client, therapist, dt.date(2026, 4, 20), diagnoses=["Z00.00"])
+    outside = posted_charge(client, therapist, dt.date(2026, 4, 20), diagnoses=dx("Z00.00"))
     ChargeLineFactory(charge=outside, units=4)
     biller = UserFactory(role="billing")
     payment = PaymentFactory(client=client, amount=Decimal("60.00"))
@@ -193,8 +194,8 @@ def test_diagnoses_are_merged_in_first_seen_order_and_lines_re_pointed():
 def test_more_than_four_codes_keep_the_first_four_and_name_the_rest():
     merged, omitted = merge_diagnoses(
         [
-            ["M54.2", "M62.838", "G44.209"],
-            [{"code": "m79.18", "description": "Myalgia"}, "M54.2", "S13.4XXA"],
+            dx("M54.2", "M62.838", "G44.209"),
+            [{"code": "M79.18", "description": "Myalgia"}, *dx("M54.2", "S13.4XXA")],
         ]
     )
     assert [code for code, _ in merged] == ["M54.2", "M62.838", "G44.209", "M79.18"]
@@ -217,7 +218,7 @@ def test_auto_claims_use_the_claim_number_and_self_pay_names_no_insurer():
         claim_number="PIP-2026-0042",
         date_of_accident=dt.date(2026, 1, 14),
     )
-    charge = posted_charge(client, therapist, FIRST_DAY, diagnoses=["S13.4XXA"], coverage=auto)
+    charge = posted_charge(client, therapist, FIRST_DAY, diagnoses=dx("S13.4XXA"), coverage=auto)
     ChargeLineFactory(charge=charge)
     bill = superbill_data(client, FIRST_DAY, FIRST_DAY)
     assert bill.insured.insured_id == "PIP-2026-0042"
@@ -238,7 +239,7 @@ def test_superbill_queries_do_not_grow_with_the_charges(django_assert_max_num_qu
     for week in range(3):
         day = SECOND_DAY + dt.timedelta(days=2 + week)
         charge = posted_charge(
-            case.client, case.therapist, day, diagnoses=["M54.2"], coverage=case.coverage
+            case.client, case.therapist, day, diagnoses=dx("M54.2"), coverage=case.coverage
         )
         ChargeLineFactory(charge=charge)
     with django_assert_max_num_queries(5):
@@ -256,7 +257,7 @@ def make_invoice(client, *, issued_by, number="INV-0042", paid=Decimal("0.00")):
         number=number, client=client, issued_on=dt.date(2026, 3, 10), issued_by=issued_by
     )
     charge = posted_charge(
-        client, TherapistFactory(), FIRST_DAY, diagnoses=["M54.2"], invoice=invoice
+        client, TherapistFactory(), FIRST_DAY, diagnoses=dx("M54.2"), invoice=invoice
     )
     line = ChargeLineFactory(charge=charge)
     package = PackageFactory(client=client, invoice=invoice, price=Decimal("950.00"))

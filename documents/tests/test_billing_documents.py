@@ -630,7 +630,8 @@ def test_a_document_not_ready_is_not_served(cast, case, client):
 
 def test_the_client_portal_offers_bills_and_receipts(cast, client):
     client.force_login(cast.client_user)
-    body = client.get(reverse("portal")).content.decode()
+    assert reverse("billing_portal") in client.get(reverse("portal")).content.decode()
+    body = client.get(reverse("billing_portal")).content.decode()
     assert reverse("billing_documents_mine") in body
 
 
