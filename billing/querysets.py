@@ -3,7 +3,8 @@
 - Billing staff and the admin: every row.
 - The front desk: coverage, payments, invoices, packages and posted charges (balances are made
   of them); the selectors leave out what is clinical (diagnosis codes).
-- A therapist: the charges drafted from their own notes, and those charges' lines.
+- A therapist: the charges drafted from their own notes, and those charges' lines; every
+  authorization (the visits approved are part of planning care).
 - A client: their own rows (charges once posted).
 - A physician: nothing. Billing is never part of the care team's view.
 """
@@ -14,7 +15,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from clinic.roles import BILLING_ROLES, Role, role_of
 
@@ -26,6 +27,8 @@ class BillingQuerySet(models.QuerySet):
     # Extra filter for what the front desk and the client see (e.g. posted charges only).
     shared_only: dict | None = None
     front_desk_reads = True
+    # Rows every therapist reads (not only those of their own notes).
+    therapists_read_all = False
 
     def visible_to(self, user) -> models.QuerySet:
         role = role_of(user)
@@ -33,6 +36,8 @@ class BillingQuerySet(models.QuerySet):
             return self
         if role == Role.FRONT_DESK and self.front_desk_reads:
             return self._shared()
+        if role == Role.THERAPIST and self.therapists_read_all:
+            return self
         if role == Role.THERAPIST and self.therapist_lookup:
             return self.filter(**{self.therapist_lookup: user})
         if role == Role.CLIENT:
@@ -51,7 +56,11 @@ class CoverageQuerySet(BillingQuerySet):
 
 
 class AuthorizationQuerySet(BillingQuerySet):
+    """Therapists read authorizations too: they plan the visits a payer approved (the plan
+    page shows them the visits used and left, not the payer's ids)."""
+
     client_lookup = "coverage__client"
+    therapists_read_all = True
 
 
 class ChargeQuerySet(BillingQuerySet):
@@ -117,7 +126,7 @@ class PackageQuerySet(BillingQuerySet):
         return self.annotate(
             paid=sum_of(PaymentAllocation.objects.all(), "package"),
             visits_used=Count("uses", distinct=True),
-        ).annotate(outstanding=F("price") - F("paid"))
+        ).annotate(outstanding=to_cents(F("price") - F("paid")))
 
 
 class PaymentQuerySet(BillingQuerySet):
@@ -128,7 +137,7 @@ class PaymentQuerySet(BillingQuerySet):
         return self.annotate(
             allocated=sum_of(PaymentAllocation.objects.all(), "payment"),
             refunded=sum_of(Refund.objects.all(), "payment"),
-        ).annotate(unallocated=F("amount") - F("allocated") - F("refunded"))
+        ).annotate(unallocated=to_cents(F("amount") - F("allocated") - F("refunded")))
 
 
 class PaymentAllocationQuerySet(BillingQuerySet):
@@ -149,6 +158,13 @@ MONEY = models.DecimalField(max_digits=12, decimal_places=2)
 NOTHING = Value(Decimal("0.00"), output_field=MONEY)
 
 
+def to_cents(expression):
+    """`expression` rounded to the cent in the database. PostgreSQL's numeric is exact; SQLite
+    adds decimals as floating point (60 - 0.01 - 59.99 is not 0 there), and rounding puts the
+    cents back before anyone compares or adds them up."""
+    return Round(expression, 2, output_field=MONEY)
+
+
 def sum_of(rows: models.QuerySet, link: str, value: str = "amount"):
     """The sum of `value` over `rows` whose `link` is the outer row (0 when there are none)."""
     total = (
@@ -158,13 +174,13 @@ def sum_of(rows: models.QuerySet, link: str, value: str = "amount"):
         .annotate(total=Sum(value))
         .values("total")
     )
-    return Coalesce(Subquery(total, output_field=MONEY), NOTHING, output_field=MONEY)
+    return to_cents(Coalesce(Subquery(total, output_field=MONEY), NOTHING, output_field=MONEY))
 
 
 def _owed(amount, *, posted: str, package: str):
     """`amount` where the charge is posted and not paid from a package, else 0."""
     return Case(
-        When(**{posted: "posted", f"{package}__isnull": True}, then=amount),
+        When(**{posted: "posted", f"{package}__isnull": True}, then=to_cents(amount)),
         default=NOTHING,
         output_field=MONEY,
     )

@@ -206,16 +206,14 @@ def client_authorizations_usage(user, client, *, on: dt.date | None = None):
     """Usage of the client's authorizations still running (not ended, on a coverage not
     ended), for the client's page and the plan page; [] for a viewer who may not see them.
 
-    Billing staff and the front desk read through `visible_to`. A therapist reads no coverage
-    (billing/querysets.py) but plans the sessions left: the plan page, whose client the view
-    has already found visible, shows them these counts and dates only (no payer ids)."""
-    can = Can(user)
-    if not can.see_authorizations:
+    A therapist reads authorizations (billing/querysets.py) to plan the sessions left; the
+    pages show them these counts and dates only."""
+    if not Can(user).see_authorizations:
         return []
-    base = Authorization.objects.visible_to(user) if can.edit_coverage else Authorization.objects
     on = on or today()
     rows = (
-        base.filter(coverage__client=client, ends_on__gte=on)
+        Authorization.objects.visible_to(user)
+        .filter(coverage__client=client, ends_on__gte=on)
         .filter(Q(coverage__ends_on__isnull=True) | Q(coverage__ends_on__gte=on))
         .select_related("coverage__payer")
         .order_by("coverage__priority", "starts_on")

@@ -30,6 +30,7 @@ from billing.models import (
     PackageUse,
     PayerFee,
     PayerType,
+    PaymentAllocation,
     TechniqueBillingCode,
     TherapistBilling,
     UnitRule,
@@ -423,6 +424,12 @@ def _take_plan_diagnoses(actor, charge: Charge) -> None:
         line.save(update_fields=["diagnosis_pointers"])
 
 
+PAID_CANNOT_VOID = (
+    "Payments are allocated to this charge: take them back on the payment's page first (the "
+    "money becomes credit), or correct the charge with a credit note."
+)
+
+
 @transaction.atomic
 def charge_void(*, actor, charge: Charge, reason: str) -> Charge:
     """Void a draft or a posted charge; a package visit it used is given back."""
@@ -433,6 +440,8 @@ def charge_void(*, actor, charge: Charge, reason: str) -> Charge:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the charge is voided: the reason is kept."})
+    if PaymentAllocation.objects.filter(line__charge=charge).exists():
+        raise ValidationError(PAID_CANNOT_VOID)
     if charge.package_id:
         PackageUse.objects.filter(
             appointment_id=charge.appointment_id, package_id=charge.package_id

@@ -70,3 +70,22 @@ def test_a_visit_paid_from_a_package_owes_nothing_but_the_package_owes_its_price
     assert (package.paid, package.outstanding) == (Decimal("200.00"), Decimal("300.00"))
     payment = Payment.objects.with_amounts().get(pk=payment.pk)
     assert (payment.allocated, payment.unallocated) == (Decimal("200.00"), Decimal("100.00"))
+
+
+def test_amounts_come_back_to_the_cent_even_where_the_database_adds_floats():
+    """SQLite adds decimals as floating point: 60.00 - 59.99 - 0.01 is not 0 there."""
+    charge = ChargeFactory(status="posted")
+    line = ChargeLineFactory(charge=charge, units=2, unit_fee=Decimal("30.00"))
+    biller = UserFactory(role="billing")
+    payment = PaymentFactory(client=charge.client, amount=Decimal("0.30"))
+    for amount in ("0.10", "0.20"):
+        PaymentAllocation.objects.create(
+            payment=payment, line=line, amount=Decimal(amount), allocated_by=biller
+        )
+    CreditNote.objects.create(
+        number="CN-2", charge=charge, line=line, amount=Decimal("59.70"), reason="goodwill",
+        created_by=biller,
+    )  # fmt: skip
+    assert ChargeLine.objects.with_amounts().get(pk=line.pk).outstanding == 0
+    assert Charge.objects.with_amounts().filter(outstanding__gt=0).count() == 0
+    assert Payment.objects.with_amounts().get(pk=payment.pk).unallocated == 0

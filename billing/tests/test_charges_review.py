@@ -18,6 +18,7 @@ from billing.tests.factories import (
     ChargeLineFactory,
     CoverageFactory,
     PackageFactory,
+    PaymentFactory,
     clinic_billing,
 )
 from clinic.models import AuditEntry
@@ -233,6 +234,33 @@ def test_a_posted_charge_is_voided(cast, charge):
     charge.refresh_from_db()
     assert charge.status == "void"
     assert Charge.objects.with_amounts().get(pk=charge.pk).outstanding == 0
+
+
+def test_a_paid_charge_is_not_voided_until_its_payments_are_taken_back(client, cast, charge):
+    from django.utils.html import escape
+
+    from billing.models import PaymentAllocation
+    from billing.services.payments import allocation_remove
+
+    billable(cast.therapist)
+    services.charge_post(actor=cast.biller, charge=charge)
+    line = charge.lines.first()
+    payment = PaymentFactory(client=charge.client, amount=Decimal("10.00"))
+    allocation = PaymentAllocation.objects.create(
+        payment=payment, line=line, amount=Decimal("10.00"), allocated_by=cast.biller
+    )
+    client.force_login(cast.biller)
+    url = reverse("billing_charge_void", args=[charge.pk])
+    response = client.post(url, {"reason": "Billed to the wrong client"})
+    assert response.status_code == 200
+    assert escape(services.PAID_CANNOT_VOID) in response.content.decode()
+    assert 'value="Billed to the wrong client"' in response.content.decode()  # kept
+    charge.refresh_from_db()
+    assert charge.status == "posted"
+    allocation_remove(actor=cast.biller, allocation=allocation, reason="Wrong client")
+    services.charge_void(actor=cast.biller, charge=charge, reason="Billed to the wrong client")
+    charge.refresh_from_db()
+    assert charge.status == "void"
 
 
 # --- credit notes -------------------------------------------------------------------------------
