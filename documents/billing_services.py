@@ -22,12 +22,10 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import threading
-from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,6 +36,7 @@ from clinic.clinic_time import today
 from clinic.models import Client
 from clinic.roles import BILLING_ROLES, Role, role_of
 from clinic.wakeups import wake
+from documents.lease import lease_kept
 from documents.models import BillingDocument
 from documents.services import (
     HEARTBEAT_SECONDS,
@@ -253,31 +252,13 @@ def _release(doc_id, token) -> bool:
     return released == 1
 
 
-@contextmanager
 def _lease_kept(doc_id, token):
-    stop = threading.Event()
-    heartbeat = threading.Thread(
-        target=_renew_lease, args=(doc_id, token, stop), name=f"lease-{doc_id}", daemon=True
+    """The claim's lease renewed while the render runs (documents/lease.py)."""
+    return lease_kept(
+        f"billing document {doc_id}",
+        lambda: _mine(doc_id, token).update(lease_until=timezone.now() + LEASE),
+        every=HEARTBEAT_SECONDS,
     )
-    heartbeat.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        heartbeat.join()
-
-
-def _renew_lease(doc_id, token, stop: threading.Event) -> None:
-    try:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            try:
-                _mine(doc_id, token).update(lease_until=timezone.now() + LEASE)
-            except DatabaseError as error:
-                logger.warning(
-                    "billing document %s: lease not renewed (%s)", doc_id, type(error).__name__
-                )
-    finally:
-        connection.close()
 
 
 def _render_and_store(doc_id, token) -> bool:

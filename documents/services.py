@@ -21,15 +21,13 @@ import hashlib
 import json
 import logging
 import secrets
-import threading
 import time
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.template import loader
 from django.urls import reverse
@@ -40,6 +38,7 @@ from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from clinic.services.outbox import mail_owe
 from clinic.wakeups import wake
+from documents.lease import lease_kept
 from documents.models import PlanPdf
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
@@ -223,33 +222,14 @@ def _release(pdf_id, token: dt.datetime) -> bool:
     return released == 1
 
 
-@contextmanager
 def _lease_kept(pdf_id: str, token: dt.datetime):
-    """Renew the claim's lease from a thread while the render runs: a live render keeps its
-    claim however long it takes (up to the task's time limit), a dead one loses it soon."""
-    stop = threading.Event()
-    heartbeat = threading.Thread(
-        target=_renew_lease, args=(pdf_id, token, stop), name=f"lease-{pdf_id}", daemon=True
+    """The claim's lease renewed while the render runs (documents/lease.py)."""
+    mine = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token)
+    return lease_kept(
+        f"plan pdf {pdf_id}",
+        lambda: mine.update(lease_until=timezone.now() + LEASE),
+        every=HEARTBEAT_SECONDS,
     )
-    heartbeat.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        heartbeat.join()
-
-
-def _renew_lease(pdf_id: str, token: dt.datetime, stop: threading.Event) -> None:
-    try:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            try:
-                PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
-                    lease_until=timezone.now() + LEASE
-                )
-            except DatabaseError as error:  # the render goes on; its final UPDATE decides
-                logger.warning("plan pdf %s: lease not renewed (%s)", pdf_id, type(error).__name__)
-    finally:
-        connection.close()  # this thread's own connection
 
 
 def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
