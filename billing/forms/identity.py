@@ -7,6 +7,7 @@ from django import forms
 
 from billing.models import ClinicBilling, TherapistBilling
 from billing.models.provider import MASSAGE_THERAPIST_TAXONOMY
+from billing.services.identity import CLINIC_FIELDS, THERAPIST_FIELDS
 
 
 def _upper(value: str) -> str:
@@ -16,19 +17,7 @@ def _upper(value: str) -> str:
 class ClinicBillingForm(forms.ModelForm):
     class Meta:
         model = ClinicBilling
-        fields = [
-            "legal_name",
-            "ein",
-            "npi",
-            "taxonomy",
-            "address",
-            "city",
-            "state",
-            "postal_code",
-            "phone",
-            "place_of_service",
-            "no_show_fee",
-        ]
+        fields = list(CLINIC_FIELDS)
         labels = {"postal_code": "ZIP code", "ein": "EIN (tax id)"}
         help_texts = {
             "ein": "NN-NNNNNNN",
@@ -66,7 +55,7 @@ class TherapistBillingForm(forms.ModelForm):
 
     class Meta:
         model = TherapistBilling
-        fields = ["npi", "taxonomy", "license_state"]
+        fields = list(THERAPIST_FIELDS)
         labels = {"license_state": "Licence state"}
         help_texts = {"npi": "Type 1 NPI (CMS-1500 box 24J).", "license_state": "e.g. NY"}
 
