@@ -26,11 +26,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from billing.models.charges import MAX_DIAGNOSES
+from billing.models.money import CENT
 from billing.units import THRESHOLD_MINUTES, units_for_minutes
 from billing.units import units as units_by_rule
 
-MAX_DIAGNOSES = 4  # CMS-1500 box 24E points to at most four of box 21's codes
-CENT = Decimal("0.01")
 GP = "GP"  # therapy services under an outpatient plan of care
 DISTINCT = "59"  # distinct procedural service
 # CMS NCCI procedure-to-procedure (PTP) edits: 97140 (column 2) bundles into 97124 (column 1)
