@@ -17,8 +17,10 @@ from billing.querysets import ChargeLineQuerySet, ChargeQuerySet, CreditNoteQuer
 from clinic.models import Client, Therapist, UUIDModel
 from scheduling.models import Appointment
 from sessions_log.models import SessionNote
+from treatment_plans.models import PlanDiagnosis
 
-MAX_DIAGNOSES = 4  # CMS-1500 box 24E points to at most four of box 21's codes
+# CMS-1500 box 24E points to at most four of box 21's codes: the plan holds as many.
+MAX_DIAGNOSES = PlanDiagnosis.MAX
 
 
 class Charge(UUIDModel):
