@@ -89,13 +89,15 @@ class Journey:
     report: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
-    def login(self, username: str):
-        """A fresh browser (own cookies) signed in as `username`; returns its page."""
+    def login(self, username: str, viewport: tuple[int, int] = (1280, 900)):
+        """A fresh browser (own cookies) signed in as `username` on a screen of `viewport`
+        (width, height) CSS pixels; returns its page."""
+        width, height = viewport
         context = self.browser.new_context(
             base_url=self.base_url,
             bypass_csp=True,
             accept_downloads=True,
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": width, "height": height},
         )
         context.set_default_timeout(15_000)
         self.contexts.append(context)
