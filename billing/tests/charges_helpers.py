@@ -86,10 +86,16 @@ def billable(therapist_user):
 # --- the URL matrix ------------------------------------------------------------------------------
 
 
+# The matrix's makers all book `therapist`: each its own time, or PostgreSQL's no-overlap
+# constraint refuses the second (the money maker is a week ago, the matrix's own tomorrow).
+CHARGE_AGO = dt.timedelta(days=2)
+NO_SHOW_AGO = dt.timedelta(days=3)
+
+
 def charge(cast) -> Charge:
     """A drafted visit charge of `client`, rendered by `therapist`, with one line."""
     if not hasattr(cast, "charges_charge"):
-        appointment = visit(cast.therapist, cast.client)
+        appointment = visit(cast.therapist, cast.client, when=timezone.now() - CHARGE_AGO)
         made = ChargeFactory(
             appointment=appointment, diagnoses=[{"code": "M54.2", "description": "Cervicalgia"}]
         )
@@ -108,5 +114,7 @@ def line_kwargs(cast) -> dict:
 
 def no_show_kwargs(cast) -> dict:
     if not hasattr(cast, "charges_no_show"):
-        cast.charges_no_show = visit(cast.therapist, cast.client, status="no_show")
+        cast.charges_no_show = visit(
+            cast.therapist, cast.client, when=timezone.now() - NO_SHOW_AGO, status="no_show"
+        )
     return {"appointment_id": cast.charges_no_show.pk}
