@@ -75,6 +75,15 @@ NPRS = {
 }
 PLAN_OF_CARE = {"system": LOINC, "code": "18776-5", "display": "Plan of care note"}
 PATIENT_CONSENT = {"system": LOINC, "code": "59284-0", "display": "Patient Consent"}
+# The SOAP sections as the note page names them (clinicians' bundles only).
+SOAP_LABELS = {
+    "subjective": "Subjective",
+    "objective": "Objective",
+    "assessment": "Assessment",
+    "plan_next": "Plan for next time",
+    "client_response": "Client response",
+    "no_assessment_reason": "Why treated before an initial assessment",
+}
 LATERALITY = {
     Side.LEFT: {"system": SNOMED, "code": "7771000", "display": "Left"},
     Side.RIGHT: {"system": SNOMED, "code": "24028007", "display": "Right"},
@@ -740,8 +749,7 @@ class _Builder:
             for name in SOAP_TEXT:
                 text = getattr(note, name)
                 if text:
-                    label = SessionNote._meta.get_field(name).verbose_name
-                    annotations.append({"text": f"{label.capitalize()}: {text}"})
+                    annotations.append({"text": f"{SOAP_LABELS.get(name, name)}: {text}"})
         elif self.can.is_client and note.share_assessment and note.assessment:
             annotations.append({"text": f"Assessment: {note.assessment}"})
         if self.can.see_home_care:
