@@ -28,6 +28,7 @@ import hashlib
 import json
 import uuid
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -503,16 +504,17 @@ class _Builder:
 
     @staticmethod
     def _timing(version: PlanVersion) -> dict:
-        """`sessions_per_week` as FHIR counts it: n a week, or once every k weeks; `count`
-        the planned sessions."""
-        per_week = Decimal(version.sessions_per_week)
-        if per_week >= 1 and per_week == per_week.to_integral_value():
-            repeat = {"frequency": int(per_week), "period": 1, "periodUnit": "wk"}
-        else:
-            repeat = {"frequency": 1, "period": _number(round(1 / per_week, 2)), "periodUnit": "wk"}
-        repeat["count"] = version.planned_sessions
-        repeat["duration"] = version.session_minutes
-        repeat["durationUnit"] = "min"
+        """`sessions_per_week` as FHIR counts it: `frequency` sessions every `period` weeks
+        (1.5 a week is 3 every 2 weeks, 0.5 is 1 every 2); `count` the planned sessions."""
+        ratio = Fraction(Decimal(version.sessions_per_week)).limit_denominator(10)
+        repeat = {
+            "frequency": ratio.numerator,
+            "period": ratio.denominator,
+            "periodUnit": "wk",
+            "count": version.planned_sessions,
+            "duration": version.session_minutes,
+            "durationUnit": "min",
+        }
         return {"repeat": repeat}
 
     def _goal_status(self, care_plan_status: str) -> str:

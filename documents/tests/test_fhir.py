@@ -313,3 +313,28 @@ def test_queries_do_not_grow_with_sessions(cast, viewer):
     many = _queries(cast, getattr(cast, viewer))
     assert SessionNote.objects.filter(client=cast.client).count() == 50
     assert many == few
+
+
+def test_frequency_is_sessions_every_so_many_weeks():
+    from decimal import Decimal
+
+    from documents.fhir.bundle import _Builder
+    from treatment_plans.models import PlanVersion
+
+    version = PlanVersion(sessions_per_week=Decimal("1.5"), planned_sessions=8, session_minutes=60)
+    repeat = _Builder._timing(version)["repeat"]
+    assert (repeat["frequency"], repeat["period"], repeat["periodUnit"]) == (3, 2, "wk")
+    assert (repeat["count"], repeat["duration"], repeat["durationUnit"]) == (8, 60, "min")
+
+
+def test_the_plan_ready_mail_offers_the_fhir_bundle(cast):
+    from documents.services import care_team_email
+    from treatment_plans.tests.factories import PlanVersionFactory
+
+    version = PlanVersionFactory(
+        plan__client=cast.client, plan__therapist=cast.therapist, activated_at=timezone.now()
+    )
+    body = care_team_email(version, "doctor@example.org").body
+    assert reverse("fhir_client_bundle", kwargs={"client_id": cast.client.pk}) in body
+    assert "FHIR R4" in body
+    assert cast.client.last_name not in body  # still no health information, not even a name
