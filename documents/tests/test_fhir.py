@@ -172,6 +172,17 @@ def test_a_physicians_bundle_has_no_soap_text_home_care_or_consents():
     ours = json.dumps(client_bundle(client, viewer=therapist), ensure_ascii=False)
     assert [text for text in private if text not in ours] == []
     assert not [text for text in private if text in theirs]
+    # The therapist's written overrides of a contraindication are the clinicians' too.
+    from treatment_plans.models import ConflictOverride
+
+    reasons = list(
+        ConflictOverride.objects.filter(version__plan__client=client).values_list(
+            "reason", flat=True
+        )
+    )
+    assert reasons
+    assert all(reason in ours for reason in reasons)
+    assert not [reason for reason in reasons if reason in theirs]
     bundle = json.loads(theirs)
     assert of_type(bundle, "Consent") == []
     assert of_type(bundle, "Procedure")  # the sessions themselves are theirs to read
