@@ -37,6 +37,7 @@ from clinic.models import CareTeamMember, Client, User
 from clinic.permissions import Can
 from clinic.roles import Role, role_of
 from documents.models import PlanPdf
+from documents.services import site_url
 from intake import diagnoses
 from intake.models import Assessment, Consent, HealthHistory
 from intake.models.assessment import Side
@@ -909,7 +910,8 @@ class _Builder:
             seen.add(pdf.version_id)
             attachment = {
                 "contentType": "application/pdf",
-                "url": reverse("plan_pdf_download", kwargs={"pdf_id": pdf.pk}),
+                # Absolute, as FHIR's `url` is; opening it asks the reader to sign in.
+                "url": site_url(reverse("plan_pdf_download", kwargs={"pdf_id": pdf.pk})),
                 "title": f"treatment-plan-v{version.number}.pdf",
             }
             if pdf.size is not None:

@@ -133,6 +133,8 @@ def test_the_demo_clients_bundle_holds_her_care():
         with pdf.file.open("rb") as handle:
             expected = base64.b64encode(hashlib.sha1(handle.read()).digest()).decode()  # noqa: S324
         assert attachment["hash"] == expected
+        assert attachment["url"].startswith("http")
+        assert attachment["url"].endswith(reverse("plan_pdf_download", kwargs={"pdf_id": pdf.pk}))
 
 
 @pytest.mark.usefixtures("demo")
