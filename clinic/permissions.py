@@ -178,6 +178,14 @@ class Can:
         ADMIN, THERAPIST, doc="Invite a care-team physician to the physician portal."
     )
     retry_pdf = granted_to(ADMIN, THERAPIST, doc="Ask again for a plan PDF that failed.")
+    download_fhir = granted_to(
+        ADMIN,
+        THERAPIST,
+        CLIENT,
+        PHYSICIAN,
+        doc="Download a client's care as a FHIR R4 bundle, as the plan PDF is downloaded (a "
+        "client their own, a physician consenting patients'; never the front desk or billing).",
+    )
     answer_clearance = granted_to(PHYSICIAN, doc="Answer a therapist's clearance request.")
     acknowledge_plan = granted_to(PHYSICIAN, doc="Acknowledge receipt of a plan version.")
     bill = granted_to(

@@ -372,6 +372,10 @@ def care_team_email(version: PlanVersion, address: str) -> EmailMessage:
     context = {
         "clinic_name": settings.CLINIC_NAME,
         "link": site_url(reverse("plan_version_pdf", kwargs={"version_id": version.pk})),
+        # The same care as a FHIR R4 bundle for the physician's EHR (documents/fhir/).
+        "fhir_link": site_url(
+            reverse("fhir_client_bundle", kwargs={"client_id": version.plan.client_id})
+        ),
     }
     return EmailMessage(
         subject=f"A treatment plan for one of your patients is ready - {settings.CLINIC_NAME}",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from documents import billing_views, views
+from documents import billing_views, fhir_views, views
 
 # PDF summaries: status, retry, download, acknowledgement (documents/views.py).
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
         "plan-versions/<uuid:version_id>/acknowledge/",
         views.plan_version_acknowledge_view,
         name="plan_version_acknowledge",
+    ),
+    # A client's care as a FHIR R4 Bundle (documents/fhir_views.py), read like the plan PDF.
+    path(
+        "clients/<uuid:client_id>/fhir/",
+        fhir_views.fhir_client_bundle,
+        name="fhir_client_bundle",
     ),
     # Billing documents: superbills and invoices / receipts (documents/billing_views.py).
     path(

@@ -364,6 +364,11 @@ MATRIX = {
         lambda cast: {"version_id": _plan_pdf(cast).version_id},
         _only(PLAN_READERS_200),
     ),
+    # The FHIR R4 bundle of a client's care: scoped like the plan PDF (documents/fhir_views.py).
+    "fhir_client_bundle": (
+        lambda cast: (_plan_pdf(cast), {"client_id": cast.client.pk})[1],
+        _only(PLAN_READERS_200),
+    ),
     "plan_pdf_retry": (
         lambda cast: {"pdf_id": _plan_pdf(cast).pk},
         _only(dict.fromkeys(CLINICIANS_200, 405)),
