@@ -55,7 +55,9 @@ def _check_priority(coverage: Coverage) -> None:
     if not _is_current(coverage, on):
         return
     clash = (
-        Coverage.objects.select_for_update()
+        # of=("self",): the payer is on the nullable side of the join, and PostgreSQL locks
+        # no such row ("FOR UPDATE cannot be applied to the nullable side of an outer join").
+        Coverage.objects.select_for_update(of=("self",))
         .filter(client_id=coverage.client_id, priority=coverage.priority)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .exclude(pk=coverage.pk)
@@ -188,7 +190,7 @@ def authorization_add(*, actor, coverage: Coverage, data: dict) -> Authorization
 def authorization_update(*, actor, authorization: Authorization, data: dict) -> Authorization:
     _require(actor)
     authorization = (
-        Authorization.objects.select_for_update()
+        Authorization.objects.select_for_update(of=("self",))
         .select_related("coverage__client")
         .get(pk=authorization.pk)
     )

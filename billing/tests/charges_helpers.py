@@ -18,6 +18,7 @@ from billing.tests.factories import (
     clinic_billing,
     code,
 )
+from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
 from sessions_log.models import TechniqueApplied
 from sessions_log.services.notes import note_sign
@@ -29,13 +30,19 @@ DIAGNOSES = [("M54.2", "Cervicalgia"), ("M62.838", "Other muscle spasm")]
 
 
 def visit(therapist_user, client, *, when=None, **extra):
-    """An appointment of `client` with the therapist, two hours ago (so it can be signed)."""
-    return AppointmentFactory(
-        client=client,
-        therapist=therapist_user.therapist_profile,
-        starts_at=when or timezone.now() - dt.timedelta(hours=2),
-        **extra,
-    )
+    """An appointment of `client` with the therapist, in the past (so it can be signed): two
+    hours ago, or two hours earlier for each visit of the therapist already there, so that
+    PostgreSQL's no-overlap constraint never meets two at the same time."""
+    therapist = therapist_user.therapist_profile
+    if when is None:
+        when = timezone.now() - dt.timedelta(hours=2)
+        while Appointment.objects.filter(
+            therapist=therapist,
+            starts_at__lt=when + dt.timedelta(hours=2),
+            ends_at__gt=when - dt.timedelta(hours=1),
+        ).exists():
+            when -= dt.timedelta(hours=2)
+    return AppointmentFactory(client=client, therapist=therapist, starts_at=when, **extra)
 
 
 def plan_version(therapist_user, client, diagnoses=DIAGNOSES):

@@ -46,10 +46,14 @@ def _workers_comp(cast, *, approved=12, starts=None, ends=None, number="AUTH-1",
 
 
 def _charges(cast, authorization, count, *, status=Charge.Status.DRAFT):
-    for days in range(count):
+    """`count` charges of visits at 10:00 on the days before today, each on a day of its own
+    (after the days earlier calls took: PostgreSQL refuses overlapping visits)."""
+    therapist = cast.therapist.therapist_profile
+    taken = Appointment.objects.filter(therapist=therapist, starts_at__lt=timezone.now()).count()
+    for days in range(taken, taken + count):
         visit = AppointmentFactory(
             client=cast.client,
-            therapist=cast.therapist.therapist_profile,
+            therapist=therapist,
             starts_at=at_local(today() - dt.timedelta(days=days + 1), dt.time(10)),
             status=Appointment.Status.COMPLETED,
         )
