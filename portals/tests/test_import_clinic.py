@@ -333,3 +333,82 @@ def test_parse_toml_rejects_unknown_keys():
 
     with pytest.raises(MappingError, match="unknown keys: colums"):
         parse_toml("colums = 1\n[columns]\nfirst_name = 'A'\n")
+
+
+# --- the admin page --------------------------------------------------------------------------
+
+
+def _upload(client, text, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/imports/",
+        {
+            "step": "preview",
+            "kind": "clients",
+            "file": SimpleUploadedFile("old.csv", text.encode(), content_type="text/csv"),
+            **extra,
+        },
+    )
+
+
+def test_page_upload_preview_confirm(client, cast, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "clinic.storage.PrivateStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    client.force_login(cast.admin)
+    assert client.get("/imports/").status_code == 200
+    before = Client.objects.count()
+    text = CLIENTS + "c4,Oriana,Quillfeather,1980-01-01,,\n"  # the cast's client: a duplicate
+    response = _upload(client, text)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Preview of old.csv" in page and "Lovelace" in page
+    assert "line 5: Oriana Quillfeather born 1980-01-01 is already registered" in page
+    assert Client.objects.count() == before  # a preview saves nothing
+    waiting = list((tmp_path / "imports").iterdir())
+    assert len(waiting) == 1 and waiting[0].name not in page  # its name is never shown
+    assert AuditEntry.objects.filter(actor=cast.admin, detail__startswith="import preview").exists()
+
+    response = client.post("/imports/", {"step": "confirm"})
+    assert response.status_code == 200
+    assert "3 clients imported" in response.content.decode()
+    assert Client.objects.count() == before + 3
+    assert not list((tmp_path / "imports").iterdir())  # the upload is deleted
+    assert AuditEntry.objects.filter(actor=cast.admin, detail__startswith="imported 3").exists()
+
+    # Confirming again: nothing waits.
+    response = client.post("/imports/", {"step": "confirm"})
+    assert response.status_code == 302
+    assert Client.objects.count() == before + 3
+
+
+def test_page_errors_at_the_field_and_mapping_kept(client, cast):
+    client.force_login(cast.admin)
+    response = _upload(client, "a,b\n1,2\n", mapping="[columns]\nfirst_nme = 'x'\n")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "unknown fields: first_nme" in page
+    assert "first_nme = &#x27;x&#x27;" in page  # what was typed is kept
+    response = _upload(client, "a,b\n1,2\n")
+    assert "No preset matches" in response.content.decode()
+    response = client.post("/imports/", {"step": "preview", "kind": "clients"})
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+
+
+def test_page_is_the_admins_only(client, cast):
+    for user in (
+        cast.therapist,
+        cast.frontdesk,
+        cast.biller,
+        cast.client_user,
+        cast.physician_user,
+    ):
+        client.force_login(user)
+        assert client.get("/imports/").status_code == 403
+        assert _upload(client, CLIENTS).status_code == 403
+    assert Client.objects.filter(last_name="Lovelace").count() == 0
