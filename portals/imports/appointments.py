@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from clinic import audit
 from clinic.clinic_time import clinic_tz
 from clinic.models import Client, Therapist
 from clinic.search import fold, folded_names
@@ -331,4 +332,16 @@ def create(planned: list[Planned], mapping: Mapping, *, actor) -> None:
             for item in planned
         ],
         batch_size=1000,
+    )
+    audit.record_many(
+        actor=actor,
+        action="create",
+        entries=[
+            (
+                item.appointment.client,
+                item.appointment,
+                f"imported from {mapping.source} (id {item.source_id})",
+            )
+            for item in planned
+        ],
     )

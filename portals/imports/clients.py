@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from clinic import dates, text_limits
+from clinic import audit, dates, text_limits
 from clinic.models import Client
 from clinic.search import folded_names
 from portals.imports.mapping import Mapping
@@ -193,8 +193,9 @@ def preview_row(item: Planned) -> dict:
     }
 
 
-def create(planned: list[Planned], mapping: Mapping) -> None:
-    """Write the planned clients and their imported-record rows, in batches."""
+def create(planned: list[Planned], mapping: Mapping, *, actor) -> None:
+    """Write the planned clients, their imported-record rows and an audit entry for each, in
+    batches."""
     for start in range(0, len(planned), BATCH):
         batch = planned[start : start + BATCH]
         Client.objects.bulk_create([item.client for item in batch])
@@ -208,4 +209,12 @@ def create(planned: list[Planned], mapping: Mapping) -> None:
                 )
                 for item in batch
             ]
+        )
+        audit.record_many(
+            actor=actor,
+            action="create",
+            entries=[
+                (item.client, item.client, f"imported from {mapping.source} (id {item.source_id})")
+                for item in batch
+            ],
         )

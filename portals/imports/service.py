@@ -1,8 +1,9 @@
 """The import itself: `clinic_import(*, actor, ...)`, the one write of portals/imports.
 
 All or nothing: a file with any error writes nothing (one transaction), unless the caller
-asks to skip bad rows; a dry run reads and reports only. One audit entry per import (with
-its counts), none per row."""
+asks to skip bad rows; a dry run reads and reports only. Each imported client and appointment has
+its audit entry (imported from which source, with its id there), and the import one more with
+its counts."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def clinic_import(
         try:
             with transaction.atomic():
                 if kind == "clients":
-                    clients.create(planned, mapping)
+                    clients.create(planned, mapping, actor=actor)
                 else:
                     appointments.create(planned, mapping, actor=actor)
         except IntegrityError:

@@ -57,6 +57,8 @@ def test_clients_import_and_a_rerun_changes_nothing(tmp_path):
     assert ImportedRecord.objects.get(source="generic", source_id="c1").object_id == ada.pk
     entry = AuditEntry.objects.get(detail__startswith="imported 3 clients")
     assert entry.actor_label == "system"
+    own = AuditEntry.objects.get(client=ada)
+    assert (own.action, own.detail) == ("create", "imported from generic (id c1)")
 
     before = (Client.objects.count(), ImportedRecord.objects.count(), AuditEntry.objects.count())
     out = run(tmp_path, CLIENTS, "--kind", "clients")
@@ -100,7 +102,7 @@ def test_skip_bad_rows_imports_the_good_ones(tmp_path):
     out = run(tmp_path, text, "--kind", "clients", "--skip-bad-rows")
     assert "line 5, date_of_birth: 31/02/1980 is not a date (expected YYYY-MM-DD)" in out
     assert Client.objects.count() == 3
-    assert "1 bad rows skipped" in AuditEntry.objects.get().detail
+    assert "1 bad rows skipped" in AuditEntry.objects.get(client=None).detail
 
 
 def test_dry_run_writes_nothing(tmp_path):
@@ -227,6 +229,7 @@ def test_appointments_import_and_rerun(tmp_path, schedule):
     assert second.ends_at - second.starts_at == dt.timedelta(minutes=45)
     assert second.status == "completed"
     assert Appointment.objects.get(client__last_name="Hopper").cancelled_at is not None
+    assert AuditEntry.objects.get(object_id=str(first.pk)).client == first.client
 
     out = run(tmp_path, text, "--kind", "appointments")
     assert "imported 0 appointments, 3 already imported" in out
