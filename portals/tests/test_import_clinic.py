@@ -415,3 +415,28 @@ def test_page_is_the_admins_only(client, cast):
         assert client.get("/imports/").status_code == 403
         assert _upload(client, CLIENTS).status_code == 403
     assert Client.objects.filter(last_name="Lovelace").count() == 0
+
+
+def test_queries_do_not_grow_with_rows():
+    """Two reads per batch of 1,000 rows (already imported? registered duplicates?), never
+    one per row; the INSERTs are bulk (SQLite's limit on parameters splits them into more
+    statements than PostgreSQL's). 10,000 rows are timed by bench/import_clients.py."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ClientFactory(first_name="Row", last_name="Seventeen", date_of_birth=dt.date(1950, 1, 18))
+    lines = ["id,first_name,last_name,date_of_birth,phone"]
+    for n in range(3000):
+        lines.append(f"r{n},Row,{'Seventeen' if n == 17 else f'N{n}'},1950-01-{n % 28 + 1:02d},555")
+    data = ("\n".join(lines) + "\n").encode()
+    with CaptureQueriesContext(connection) as queries:
+        report = clinic_import(actor=None, kind="clients", data=data)
+    assert report.created == 2999 and len(report.duplicates) == 1
+    assert Client.objects.count() == 3000
+    reads = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) <= 6
+    assert len(queries.captured_queries) < 3000 / 20
+    with CaptureQueriesContext(connection) as queries:
+        report = clinic_import(actor=None, kind="clients", data=data)
+    assert report.unchanged == 2999 and report.created == 0
+    assert len(queries.captured_queries) <= 8
