@@ -384,6 +384,17 @@ def test_page_upload_preview_confirm(client, cast, settings, tmp_path):
     assert not list((tmp_path / "imports").iterdir())  # the upload is deleted
     assert AuditEntry.objects.filter(actor=cast.admin, detail__startswith="imported 3").exists()
 
+    # Cancelling a preview deletes the upload and gives the form back with what was typed.
+    mapping = "[columns]\nsource_id = 'id'\nfirst_name = 'first_name'\nlast_name = 'last_name'\n"
+    mapping += "date_of_birth = 'date_of_birth'\n"
+    _upload(
+        client, "id,first_name,last_name,date_of_birth\nz1,Zed,Zulu,1970-01-01\n", mapping=mapping
+    )
+    assert len(list((tmp_path / "imports").iterdir())) == 1
+    response = client.post("/imports/", {"step": "cancel"})
+    assert "date_of_birth = &#x27;date_of_birth&#x27;" in response.content.decode()
+    assert not list((tmp_path / "imports").iterdir())
+
     # Confirming again: nothing waits.
     response = client.post("/imports/", {"step": "confirm"})
     assert response.status_code == 302

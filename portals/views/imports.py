@@ -129,9 +129,15 @@ def import_upload(request):
     if request.method == "POST" and request.POST.get("step") == "confirm":
         return _confirm(request)
     if request.method == "POST" and request.POST.get("step") == "cancel":
+        pending = request.session.get(PENDING) or {}
         _forget(request)
         messages.info(request, "The import was cancelled; the uploaded file is deleted.")
-        return redirect("import_upload")
+        # What was typed comes back (the file must be chosen again: browsers never re-send it).
+        initial = {
+            key: pending[key] for key in ("kind", "mapping", "skip_bad_rows") if key in pending
+        }
+        form = ImportUploadForm(initial=initial)
+        return render(request, "portals/import.html", {"form": form, "step": "upload"})
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         report = _preview(request, form)
