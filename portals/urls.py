@@ -3,7 +3,7 @@ registry and record (the staff's view of one client, drawing on every app)."""
 
 from django.urls import path
 
-from portals.views import clients, dashboards
+from portals.views import clients, dashboards, imports
 
 dashboard_patterns = [
     path("", dashboards.home, name="home"),
@@ -24,3 +24,5 @@ client_patterns = [
 ]
 
 urlpatterns = [*dashboard_patterns, *client_patterns]
+
+urlpatterns += [path("imports/", imports.import_upload, name="import_upload")]

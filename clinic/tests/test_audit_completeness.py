@@ -24,6 +24,8 @@ EXEMPT = {
     "dashboard_admin": "staff accounts and clinic settings, no client records",
     "dashboard_billing": "counts and totals of charges, no client named",
     "client_new": "an empty registration form",
+    "import_upload": "an empty upload form; the preview and the import are audited "
+    "(portals/tests/test_import_clinic.py)",
     "appointment_new": "an empty booking form (client picker only)",
     "free_slot_finder": "free time slots of therapists, no client shown",
     "therapist_hours": "a therapist's working hours and time off",

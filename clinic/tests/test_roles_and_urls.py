@@ -209,6 +209,7 @@ def _money(cast):
 MATRIX = {
     "home": (None, _everyone(302)),
     "dashboard_admin": (None, _only({"admin": 200})),
+    "import_upload": (None, _only({"admin": 200})),
     "dashboard_therapist": (None, _only({"therapist": 200, "therapist2": 200})),
     "dashboard_front_desk": (None, _only({"frontdesk": 200})),
     "dashboard_billing": (None, _only({"admin": 200, "biller": 200})),

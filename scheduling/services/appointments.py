@@ -82,24 +82,30 @@ def slot_problems(slot: Slot, *, client: Client | None = None, ignore=None) -> d
 
 
 def _outside_hours(slot: Slot) -> str | None:
-    start, end = local(slot.starts_at), local(slot.ends_at)
+    return outside_hours(therapist=slot.therapist, starts_at=slot.starts_at, ends_at=slot.ends_at)
+
+
+def outside_hours(*, therapist: Therapist, starts_at: dt.datetime, ends_at: dt.datetime):
+    """Why the time is outside the therapist's working hours or in their time off, or None.
+    (Also asked by the importer, whose appointments may end where no type's duration would.)"""
+    start, end = local(starts_at), local(ends_at)
     if start.date() != end.date():
         return "An appointment must start and end on the same day."
-    hours = list(WorkingHours.objects.filter(therapist=slot.therapist, weekday=start.weekday()))
+    hours = list(WorkingHours.objects.filter(therapist=therapist, weekday=start.weekday()))
     if not hours:
-        return f"{slot.therapist.user.get_full_name()} does not work on {start:%A}s."
+        return f"{therapist.user.get_full_name()} does not work on {start:%A}s."
     if not any(h.start_time <= start.time() and end.time() <= h.end_time for h in hours):
         spans = ", ".join(f"{h.start_time:%H:%M}-{h.end_time:%H:%M}" for h in hours)
         return (
-            f"Outside {slot.therapist.user.get_full_name()}'s working hours on {start:%A}s "
+            f"Outside {therapist.user.get_full_name()}'s working hours on {start:%A}s "
             f"({spans}). The appointment would run {start:%H:%M}-{end:%H:%M}."
         )
     away = TimeOff.objects.filter(
-        therapist=slot.therapist, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at
+        therapist=therapist, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).first()
     if away:
         reason = f" ({away.reason})" if away.reason else ""
-        return f"{slot.therapist.user.get_full_name()} is away then{reason}."
+        return f"{therapist.user.get_full_name()} is away then{reason}."
     return None
 
 
