@@ -15,12 +15,23 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.models import Authorization, Charge, ChargeLine, PayerType
 from billing.models.money import ZERO, cents
-from billing.querysets import MONEY, NOTHING
+from billing.querysets import NOTHING
 from clinic.clinic_time import today
 
 # --- accounts receivable aging ------------------------------------------------------------
@@ -59,40 +70,43 @@ class Aging:
         return sum(self.totals, ZERO)
 
 
-def _in_bucket(as_of: dt.date, first: int, last: int | None):
-    """The outstanding amount of a charge whose age falls in [first, last] days."""
-    age = Q(date_of_service__lte=as_of - dt.timedelta(days=first))
-    if last is not None:
-        age &= Q(date_of_service__gte=as_of - dt.timedelta(days=last))
-    return Sum(Case(When(age, then=F("outstanding")), default=NOTHING, output_field=MONEY))
+def _bucket(as_of: dt.date):
+    """The index in BUCKETS of a charge's age on `as_of` (None after `as_of`)."""
+    whens = []
+    for index, (_, first, last) in enumerate(BUCKETS):
+        age = Q(date_of_service__lte=as_of - dt.timedelta(days=first))
+        if last is not None:
+            age &= Q(date_of_service__gte=as_of - dt.timedelta(days=last))
+        whens.append(When(age, then=Value(index)))
+    return Case(*whens, default=None, output_field=IntegerField())
 
 
 def ar_aging(user, *, as_of: dt.date | None = None) -> Aging:
     """What is still owed on posted charges, by who owes it and by the age of the service on
     `as_of` (default: the clinic's today). Amounts are what is outstanding now (the one
     definition of what is owed has no date); `as_of` sets the day ages are counted from, and
-    services after it are left out. Two queries: insurers, then self-paying clients."""
+    services after it are left out. Two queries: insurers, then self-paying clients; each sums
+    `outstanding` once per (who, bucket) and the buckets are laid out here. (Summing it once
+    per bucket column and filtering on it made PostgreSQL compute each charge's amounts
+    twice: bench/billing.py.) Whoever owes nothing is not listed."""
     as_of = as_of or today()
     owed = (
         Charge.objects.visible_to(user)
         .posted()
         .filter(date_of_service__lte=as_of)
         .with_amounts()
-        .exclude(outstanding=0)
+        .annotate(bucket=_bucket(as_of))
     )
-    buckets = {
-        f"b{i}": _in_bucket(as_of, first, last) for i, (_, first, last) in enumerate(BUCKETS)
-    }
     insured = (
         owed.exclude(payer_type=PayerType.SELF_PAY)
-        .values("payer_type", "coverage__payer_id", "coverage__payer__name")
-        .annotate(**buckets)
-        .order_by("coverage__payer__name", "payer_type")
+        .values("payer_type", "coverage__payer_id", "coverage__payer__name", "bucket")
+        .annotate(owed=Sum("outstanding"))
+        .order_by("coverage__payer__name", "payer_type", "coverage__payer_id")
     )
     self_pay = (
         owed.filter(payer_type=PayerType.SELF_PAY)
-        .values("client_id", "client__last_name", "client__first_name")
-        .annotate(**buckets)
+        .values("client_id", "client__last_name", "client__first_name", "bucket")
+        .annotate(owed=Sum("outstanding"))
         .order_by("client__last_name", "client__first_name", "client_id")
     )
     rows = [
@@ -100,23 +114,30 @@ def ar_aging(user, *, as_of: dt.date | None = None) -> Aging:
             payer=row["coverage__payer__name"] or PayerType(row["payer_type"]).label,
             client="",
             payer_type=row["payer_type"],
-            buckets=_amounts(row),
+            buckets=buckets,
         )
-        for row in insured
+        for row, buckets in _by_owner(insured, ("payer_type", "coverage__payer_id"))
     ] + [
         AgingRow(
             payer=PayerType.SELF_PAY.label,
             client=f"{row['client__first_name']} {row['client__last_name']}",
             payer_type=PayerType.SELF_PAY,
-            buckets=_amounts(row),
+            buckets=buckets,
         )
-        for row in self_pay
+        for row, buckets in _by_owner(self_pay, ("client_id",))
     ]
     return Aging(as_of=as_of, rows=rows)
 
 
-def _amounts(row: dict) -> tuple[Decimal, ...]:
-    return tuple(cents(row[f"b{i}"] or ZERO) for i in range(len(BUCKETS)))
+def _by_owner(rows, key: tuple[str, ...]) -> list[tuple[dict, tuple[Decimal, ...]]]:
+    """(first row, amount per bucket) of each owner in the rows' order, owners owing nothing
+    left out."""
+    owners: dict = {}
+    for row in rows:
+        first, amounts = owners.setdefault(tuple(row[k] for k in key), (row, [ZERO] * len(BUCKETS)))
+        if row["bucket"] is not None:
+            amounts[row["bucket"]] += cents(row["owed"] or ZERO)
+    return [(first, tuple(amounts)) for first, amounts in owners.values() if any(amounts)]
 
 
 # --- revenue --------------------------------------------------------------------------------
@@ -186,6 +207,20 @@ def _sums(charged: str) -> dict:
     }
 
 
+def _added_up(cells: list[dict], key: tuple[str, ...], *, order) -> list[dict]:
+    """The cells' sums added up by `key`, each group keeping its first cell's other values,
+    in `order`."""
+    groups: dict = {}
+    for cell in cells:
+        group_key = tuple(cell[k] for k in key)
+        if group_key not in groups:
+            groups[group_key] = {**cell}
+            continue
+        for name in ("charged_sum", "credited_sum", "paid_sum"):
+            groups[group_key][name] += cell[name]
+    return sorted(groups.values(), key=order)
+
+
 def _revenue_row(label: str, row: dict, **extra) -> RevenueRow:
     return RevenueRow(
         label=label,
@@ -201,24 +236,33 @@ def revenue(user, *, start: dt.date, end: dt.date) -> Revenue:
     """Posted charges with a date of service in [start, end] (drafts and voids left out):
     charged (their lines' amounts), credited (credit notes) and paid (payments allocated to
     their lines), by month of service, by rendering therapist and by CPT code. Credits and
-    payments count toward the service they were for, whenever they were received. Three
-    queries."""
+    payments count toward the service they were for, whenever they were received. Two
+    queries: the charges' sums by month and therapist at once (each charge's amounts are
+    computed once; the month and therapist tables are added up here), then the lines' by
+    code."""
     charges = (
         Charge.objects.visible_to(user)
         .posted()
         .filter(date_of_service__range=(start, end))
         .with_amounts()
     )
-    months = (
+    cells = list(
         charges.annotate(month=TruncMonth("date_of_service"))
-        .values("month")
+        .values(
+            "month", "rendering_id", "rendering__user__first_name", "rendering__user__last_name"
+        )
         .annotate(**_sums("total"))
-        .order_by("month")
+        .order_by()
     )
-    therapists = (
-        charges.values("rendering_id", "rendering__user__first_name", "rendering__user__last_name")
-        .annotate(**_sums("total"))
-        .order_by("rendering__user__last_name", "rendering__user__first_name", "rendering_id")
+    months = _added_up(cells, ("month",), order=lambda r: r["month"])
+    therapists = _added_up(
+        cells,
+        ("rendering_id",),
+        order=lambda r: (
+            r["rendering__user__last_name"],
+            r["rendering__user__first_name"],
+            str(r["rendering_id"]),
+        ),
     )
     codes = (
         ChargeLine.objects.visible_to(user)
