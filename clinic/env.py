@@ -102,6 +102,12 @@ def database_from_env(
         # IMMEDIATE makes every write transaction take the write lock up front, so two
         # writers queue instead of failing half-way (see DESIGN.md, booking flow).
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    else:
+        # No JIT compilation: the billing reports' queries look costly to the planner, which
+        # spent 1-2 s compiling each one that then ran in 0.3 s (bench/billing.py: the reports
+        # page 4.5 s with JIT, 1.8 s without). A clinic's pages are short queries: JIT only
+        # adds compile time to them.
+        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
     return config
 
 

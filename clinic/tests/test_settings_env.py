@@ -64,6 +64,7 @@ def test_database_postgres_url():
     # Persistent connections, tested before reuse: one ended by the server is replaced instead
     # of failing a request (clinic/tests/test_connection_health_integration.py).
     assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert config["OPTIONS"]["options"] == "-c jit=off"  # see clinic/env.py
 
 
 def test_database_sqlite_opens_a_connection_per_request():
