@@ -5,6 +5,7 @@ charges land on one invoice only."""
 from __future__ import annotations
 
 import threading
+from importlib import import_module
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,13 +18,19 @@ from billing.services.payments import payment_allocate
 from billing.tests.money_helpers import D, payment, posted_charge
 from clinic.tests.factories import ClientFactory
 
-# serialized_rollback: the codes and payment methods the migrations seed come back after
-# each test empties the tables.
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ATTEMPTS = 12
+
+
+@pytest.fixture(autouse=True)
+def _seeded(transactional_db):
+    """Put back the codes and payment methods the migrations seed: the PostgreSQL run's other
+    transactional tests empty every table before these run. (serialized_rollback restored
+    them only while no earlier test had re-created the content types under new ids.)"""
+    from django.apps import apps
+
+    for migration in ("0002_codes", "0004_payment_methods"):
+        import_module(f"billing.migrations.{migration}").seed(apps, None)
 
 
 def _race(worker) -> list:
