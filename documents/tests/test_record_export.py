@@ -223,3 +223,32 @@ def test_220_notes_build_in_bounded_time_and_memory(cast):
     print(f"220 notes: {seconds:.1f} s, peak RSS grew {grown_mb:.0f} MB")
     assert seconds < 180
     assert grown_mb < 400
+
+
+def test_a_build_is_claimed_once_and_the_sweep_wakes_what_is_owed(cast, monkeypatch):
+    from documents import record_export as module
+
+    export = record_export_request(actor=cast.therapist, client=cast.client)
+    woken = []
+    monkeypatch.setattr(module, "_wake_build", lambda pk, now=None: woken.append(pk) or True)
+    later = timezone.now() + dt.timedelta(minutes=1)
+    assert record_export_sweep(now=later) == 1  # never woken (the broker was down)
+    assert woken == [export.pk]
+    assert record_export_build(export_id=str(export.pk)) is True
+    assert record_export_build(export_id=str(export.pk)) is False  # a duplicate delivery
+
+
+def test_a_failed_build_says_nothing_of_the_record(cast, monkeypatch):
+    from documents import record_export as module
+
+    def broken(self, archive):
+        raise ValueError("Neck stiff: the client's words")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(module.RecordParts, "write", broken)
+    export = record_export_request(actor=cast.therapist, client=cast.client)
+    assert record_export_build(export_id=str(export.pk)) is False
+    export.refresh_from_db()
+    assert export.status == RecordExport.Status.FAILED
+    assert export.error == "Building failed (ValueError)."
+    assert not export.file
