@@ -67,6 +67,8 @@ Status = RecordExport.Status
 
 VALID_FOR = dt.timedelta(days=7)
 NOTES_PER_PDF = 50
+# Appointments are one table row each: a few hundred to a PDF keeps each render small.
+APPOINTMENTS_PER_PDF = 250
 COPY_CHUNK = 64 * 1024
 READY_MAIL = "record_export_ready"
 # A spent export's file is kept this long after its one download (a broken-off download is
@@ -296,6 +298,8 @@ class RecordParts:
             self.note_ids[i : i + NOTES_PER_PDF]
             for i in range(0, len(self.note_ids), NOTES_PER_PDF)
         ]
+        appointments = Appointment.objects.visible_to(viewer).filter(client=client).count()
+        self.appointment_batches = max(1, -(-appointments // APPOINTMENTS_PER_PDF))
         self.readme: list[tuple[str, str]] = []
 
     @property
@@ -307,7 +311,8 @@ class RecordParts:
             + len(self.plan_pdfs)
             + 2
             + max(1, len(self.note_batches))
-            + 2
+            + 1
+            + self.appointment_batches
             + (1 if self.has_invoices else 0)
             + 1
         )
@@ -324,7 +329,11 @@ class RecordParts:
         for number, batch in enumerate(self.note_batches, start=1):
             yield self._notes(archive, number, batch)
         yield self._pdf(archive, "consents.pdf", "Consents", self._consents())
-        yield self._pdf(archive, "appointments.pdf", "Appointments", self._appointments())
+        for number in range(self.appointment_batches):
+            name = "appointments.pdf"
+            if self.appointment_batches > 1:
+                name = f"appointments-{number + 1:03d}.pdf"
+            yield self._pdf(archive, name, "Appointments", [], table=self._appointments(number))
         if self.has_invoices:
             yield self._pdf(archive, "invoices.pdf", "Invoices", self._invoices())
         yield self._readme(archive)
@@ -360,7 +369,9 @@ class RecordParts:
         )
         return name
 
-    def _pdf(self, archive, name: str, title: str, entries: list[_Entry], *, notes=None) -> str:
+    def _pdf(
+        self, archive, name: str, title: str, entries: list[_Entry], *, notes=None, table=None
+    ) -> str:
         from documents.pdf import html_to_pdf
 
         html = loader.render_to_string(
@@ -371,11 +382,12 @@ class RecordParts:
                 "title": title,
                 "entries": entries,
                 "notes": notes,
+                "table": table,
                 "made_at": _when(timezone.now()),
             },
         )
         archive.writestr(name, html_to_pdf(html))
-        count = len(notes) if notes is not None else len(entries)
+        count = len(notes if notes is not None else table if table is not None else entries)
         self.readme.append((name, f"{title}: {count} item(s), readable PDF."))
         return name
 
@@ -447,23 +459,21 @@ class RecordParts:
             entries.append(entry)
         return entries
 
-    def _appointments(self) -> list[_Entry]:
+    def _appointments(self, batch: int) -> list[tuple[str, str, str, str]]:
         rows = (
             Appointment.objects.visible_to(self.viewer)
             .filter(client=self.client)
             .select_related("therapist__user", "appointment_type")
-            .order_by("starts_at")
-        )
+            .order_by("starts_at", "pk")
+        )[batch * APPOINTMENTS_PER_PDF : (batch + 1) * APPOINTMENTS_PER_PDF]
         return [
-            _Entry(
-                heading=_when(a.starts_at),
-                fields=[
-                    ("Type", a.appointment_type.name),
-                    ("Therapist", a.therapist.user.get_full_name()),
-                    ("Status", a.get_status_display()),
-                ],
+            (
+                _when(a.starts_at),
+                a.appointment_type.name,
+                a.therapist.user.get_full_name(),
+                a.get_status_display(),
             )
-            for a in rows.iterator(chunk_size=500)
+            for a in rows
         ]
 
     def _invoices(self) -> list[_Entry]:

@@ -105,6 +105,8 @@ def test_the_zip_holds_the_whole_record_read_back(cast, record):
     assert "desk #1" in notes and "desk #3" in notes
     assert "Late entry: iced after" in notes  # the addendum, for a clinician
     assert archive.read(next(n for n in names if n.startswith("plans/"))).startswith(b"%PDF")
+    appointments = _pdf_text(archive, "appointments.pdf")
+    assert cast.therapist.get_full_name() in appointments
 
 
 def test_a_client_gets_what_the_client_may_see(cast, record):
