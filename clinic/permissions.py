@@ -186,6 +186,13 @@ class Can:
         doc="Download a client's care as a FHIR R4 bundle, as the plan PDF is downloaded (a "
         "client their own, a physician consenting patients'; never the front desk or billing).",
     )
+    export_record = granted_to(
+        ADMIN,
+        THERAPIST,
+        CLIENT,
+        doc="Ask for a client's whole record as a ZIP, built in the background (a client their "
+        "own; never the front desk, billing or physicians).",
+    )
     answer_clearance = granted_to(PHYSICIAN, doc="Answer a therapist's clearance request.")
     acknowledge_plan = granted_to(PHYSICIAN, doc="Acknowledge receipt of a plan version.")
     bill = granted_to(

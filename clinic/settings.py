@@ -265,6 +265,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.tasks.sweep_billing_documents",
         "schedule": 15.0,
     },
+    "sweep-record-exports": {
+        "task": "documents.tasks.sweep_record_exports",
+        "schedule": 15.0,
+    },
     "purge-login-throttle": {"task": "accounts.tasks.purge_login_throttle", "schedule": 3600.0},
     "purge-form-submissions": {"task": "clinic.tasks.purge_form_submissions", "schedule": 86400.0},
 }

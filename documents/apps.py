@@ -6,7 +6,10 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents"
 
     def ready(self):
-        from documents import receivers  # noqa: F401  (also registers the plan-ready mail)
+        from documents import (
+            receivers,  # noqa: F401  (also registers the plan-ready mail)
+            record_export,  # noqa: F401  (registers the export-ready mail)
+        )
         from documents.selectors import latest_plan_pdf
         from treatment_plans import page_parts
 

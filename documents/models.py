@@ -141,3 +141,79 @@ class BillingDocument(UUIDModel):
         if self.kind == self.Kind.INVOICE:
             return f"invoice-{self.invoice.number}.pdf"
         return f"superbill-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}.pdf"
+
+
+class RecordExportQuerySet(models.QuerySet):
+    """Who reads a whole-record export: the admin and therapists every one; a client their
+    own; nobody else (the front desk, billing staff and physicians have no whole record)."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        role = role_of(user)
+        if role in (Role.ADMIN, Role.THERAPIST):
+            return self
+        if role == Role.CLIENT:
+            return self.filter(client__user=user)
+        return self.none()
+
+
+class RecordExport(UUIDModel):
+    """A client's whole record as one ZIP, built in the background (documents/record_export.py)
+    like a billing document: the row is the job's record, the file lives in private storage
+    under a random name. The link is valid 7 days after it is ready and works once: after the
+    first download the export is spent and a new one must be requested."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be built"
+        BUILDING = "building", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="record_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    items_done = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=private_storage, upload_to="exports/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The claim (its token), its lease renewed by the build's heartbeat, and when the sweep
+    # last woke a worker for it: as BillingDocument.
+    started_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecordExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="record_export_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Record export ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if not self.items_total:
+            return 0
+        return min(100, round(100 * self.items_done / self.items_total))
+
+    @property
+    def is_building(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.BUILDING)
+
+    def spent_reason(self, now) -> str:
+        """Why the link no longer works ("" while it does)."""
+        if self.downloaded_at is not None:
+            return "This export was already downloaded once: the link works a single time."
+        if self.status == self.Status.EXPIRED or (self.expires_at and self.expires_at <= now):
+            return "This export expired: a link is valid for 7 days after it is ready."
+        return ""

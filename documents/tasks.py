@@ -73,3 +73,37 @@ def sweep_billing_documents(unclaimed_seconds: int | None = None) -> int:
     return billing_services.billing_document_sweep(
         unclaimed_after=dt.timedelta(seconds=unclaimed_seconds)
     )
+
+
+# --- a client's whole record (documents/record_export.py): longer limits, the same sweep ----
+
+# A large record (hundreds of notes, 50 to a PDF) takes a minute or two; the lease keeps a
+# live build's claim, the limits stop a pathological one.
+EXPORT_SOFT_LIMIT = 600
+EXPORT_HARD_LIMIT = 660
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=EXPORT_SOFT_LIMIT,
+    time_limit=EXPORT_HARD_LIMIT,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def build_record_export(export_id: str) -> bool:
+    from documents.record_export import record_export_build
+
+    return record_export_build(export_id=export_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_record_exports() -> int:
+    # Beat runs this every 15 seconds: wakes owed builds, expires old links.
+    from documents.record_export import record_export_sweep
+
+    return record_export_sweep()

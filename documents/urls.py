@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from documents import billing_views, fhir_views, views
+from documents import billing_views, fhir_views, record_export_views, views
 
 # PDF summaries: status, retry, download, acknowledgement (documents/views.py).
 urlpatterns = [
@@ -45,5 +45,31 @@ urlpatterns = [
         "billing/invoices/<uuid:invoice_id>/pdf/",
         billing_views.billing_invoice_pdf,
         name="billing_invoice_pdf",
+    ),
+    # A client's whole record as a ZIP (documents/record_export_views.py).
+    path(
+        "clients/<uuid:client_id>/record-exports/",
+        record_export_views.record_exports,
+        name="record_exports",
+    ),
+    path(
+        "clients/<uuid:client_id>/record-exports/new/",
+        record_export_views.record_export_request,
+        name="record_export_request",
+    ),
+    path(
+        "portal/record-exports/",
+        record_export_views.record_exports_mine,
+        name="record_exports_mine",
+    ),
+    path(
+        "portal/record-exports/new/",
+        record_export_views.record_export_mine,
+        name="record_export_mine",
+    ),
+    path(
+        "record-exports/<uuid:export_id>/download/",
+        record_export_views.record_export_download,
+        name="record_export_download",
     ),
 ]

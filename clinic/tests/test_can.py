@@ -33,6 +33,7 @@ TABLE = {
     "invite_physician": (Y, Y, N, N, N, N),
     "retry_pdf": (Y, Y, N, N, N, N),
     "download_fhir": (Y, Y, N, Y, Y, N),
+    "export_record": (Y, Y, N, Y, N, N),
     "answer_clearance": (N, N, N, N, Y, N),
     "acknowledge_plan": (N, N, N, N, Y, N),
     "manage_staff": (Y, N, N, N, N, N),

@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from billing.tests import charges_helpers as _charges
-from documents.tests.factories import issued_invoice, ready_superbill
+from documents.tests.factories import issued_invoice, ready_record_export, ready_superbill
 
 ROLES = [
     "admin",
@@ -369,6 +369,20 @@ MATRIX = {
     "fhir_client_bundle": (
         lambda cast: (_plan_pdf(cast), {"client_id": cast.client.pk})[1],
         _only(PLAN_READERS_200),
+    ),
+    # A client's whole record (ZIP): the admin and therapists for any client, a client their
+    # own (documents/record_export_views.py); asking is POST only (GET is 405). A download is
+    # one use: each cell here starts from a fresh, unspent export.
+    "record_exports": (lambda cast: {"client_id": cast.client.pk}, _only(CLINICIANS_200)),
+    "record_exports_mine": (None, _only({"client_user": 200, "client2_user": 200})),
+    "record_export_request": (
+        lambda cast: {"client_id": cast.client.pk},
+        _only(dict.fromkeys(CLINICIANS_200, 405)),
+    ),
+    "record_export_mine": (None, _only({"client_user": 405, "client2_user": 405})),
+    "record_export_download": (
+        lambda cast: {"export_id": ready_record_export(cast).pk},
+        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
     ),
     "plan_pdf_retry": (
         lambda cast: {"pdf_id": _plan_pdf(cast).pk},

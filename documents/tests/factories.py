@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.files.base import ContentFile
 
 from billing.models import Invoice
-from documents.models import BillingDocument
+from documents.models import BillingDocument, RecordExport
 
 
 def ready_superbill(cast) -> BillingDocument:
@@ -36,3 +36,23 @@ def issued_invoice(cast) -> Invoice:
             issued_by=cast.biller,
         )
     return cast.documents_invoice
+
+
+def ready_record_export(cast) -> RecordExport:
+    """A ready whole-record export of `client`, asked for by the client (a stub ZIP), made once
+    per cast, valid for 7 days from now."""
+    if not hasattr(cast, "record_export"):
+        from django.utils import timezone
+
+        now = timezone.now()
+        export = RecordExport(
+            client=cast.client,
+            requested_by=cast.client_user,
+            status=RecordExport.Status.READY,
+            ready_at=now,
+            expires_at=now + dt.timedelta(days=7),
+            size=22,
+        )
+        export.file.save("matrix.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+        cast.record_export = export
+    return cast.record_export
