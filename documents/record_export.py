@@ -8,9 +8,11 @@ token, a lease renewed by a heartbeat thread); only the holder of the token mark
 failed; the sweep wakes a worker for what is owed, gives up after MAX_ATTEMPTS claims, and
 expires ready exports 7 days after they were ready (and deletes spent files).
 
-What goes in is what the requester may see (every read goes through `visible_to`, notes
-through `note_shown`): a client gets their own record as the portal shows it, the admin or a
-therapist the clinic's whole record. The ZIP is written part by part to a temporary file (never
+What goes in is the whole record (HIPAA's right of access covers the designated record set):
+every row is read through `visible_to(requester)`, and of each row everything, for a client
+asking for their own record too: SOAP text, addenda, overrides, full assessments, where the
+portal shows a summary. Only the admin, therapists and the client may ask (`may_request`).
+The ZIP is written part by part to a temporary file (never
 held in memory): notes are rendered 50 to a PDF, plan PDFs copied from storage in chunks, and
 the file's sha256 is computed as its bytes are written.
 """
@@ -33,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -59,8 +61,8 @@ from documents.services import (
 )
 from intake.models import Assessment, Consent, HealthHistory
 from scheduling.models import Appointment
-from sessions_log.models import SessionNote, TechniqueApplied
-from sessions_log.selectors import ADVICE_TEXT, SOAP_TEXT, note_shown
+from sessions_log.models import SessionNote
+from sessions_log.selectors import note_shown
 
 logger = logging.getLogger(__name__)
 Status = RecordExport.Status
@@ -266,9 +268,6 @@ class _Entry:
     texts: list[tuple[str, str]] = field(default_factory=list)
 
 
-# Of an assessment, a viewer without the whole clinical record (a client) gets the summary
-# the portal shows; the full findings (ROM, strength) are in the FHIR bundle as readings.
-ASSESSMENT_SUMMARY = ("kind", "assessed_on", "nprs", "pain_regions", "psfs_items", "lefs_items")
 NEVER_SHOWN = {"id", "ip_address"}
 
 
@@ -279,7 +278,8 @@ class RecordParts:
         self.client = client
         self.viewer = viewer
         self.can = Can(viewer)
-        self.detail = self.can.see_clinical_detail
+        if not self.can.export_record:
+            raise PermissionDenied("This role may not receive a client's whole record.")
         self.plan_pdfs = list(
             PlanPdf.objects.visible_to(viewer)
             .filter(version__plan__client=client, status=PlanPdf.Status.READY)
@@ -341,17 +341,17 @@ class RecordParts:
     # -- the files --
 
     def _fhir(self, archive) -> str:
-        from documents.fhir import client_bundle
+        from documents.fhir import write_client_bundle
 
         name = "fhir/bundle.json"
-        bundle = client_bundle(self.client, viewer=self.viewer)
+        # Written into the ZIP entry by entry (a long record's bundle is never held whole).
         with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
-            json.dump(bundle, out, ensure_ascii=False, indent=1)
+            count = write_client_bundle(out, self.client, viewer=self.viewer, whole_record=True)
         self.readme.append(
             (
                 name,
-                f"Your care as a FHIR R4 Bundle (JSON), {len(bundle.get('entry', []))} "
-                "resources: for another clinic's or a physician's record system.",
+                f"Your care as a FHIR R4 Bundle (JSON), {count} resources: for another "
+                "clinic's or a physician's record system.",
             )
         )
         return name
@@ -392,26 +392,18 @@ class RecordParts:
         return name
 
     def _notes(self, archive, number: int, batch) -> str:
-        notes = SessionNote.objects.visible_to(self.viewer).select_related(
-            "client", "therapist", "appointment__appointment_type"
-        )
-        if self.detail:
-            notes = notes.prefetch_related(
+        notes = (
+            SessionNote.objects.visible_to(self.viewer)
+            .select_related("client", "therapist", "appointment__appointment_type")
+            .prefetch_related(
                 "techniques__technique",
                 "trigger_points",
                 "measurements__rom_norm",
                 "addenda__author",
             )
-        else:
-            hidden = SOAP_TEXT if self.can.see_home_care else SOAP_TEXT + ADVICE_TEXT
-            techniques = TechniqueApplied.objects.select_related("technique").defer(
-                "override_reason"
-            )
-            notes = notes.defer(*hidden).prefetch_related(
-                Prefetch("techniques", queryset=techniques), "measurements__rom_norm"
-            )
+        )
         rows = notes.filter(pk__in=batch).order_by("appointment__starts_at", "pk")
-        shown = [note_shown(note, user=self.viewer) for note in rows]
+        shown = [note_shown(note, user=self.viewer, whole_record=True) for note in rows]
         first = (number - 1) * NOTES_PER_PDF + 1
         title = f"Signed session notes {first} to {first + len(shown) - 1}"
         return self._pdf(archive, f"notes/session-notes-{number:03d}.pdf", title, [], notes=shown)
@@ -444,9 +436,8 @@ class RecordParts:
 
     def _assessments(self) -> list[_Entry]:
         rows = Assessment.objects.visible_to(self.viewer).filter(client=self.client)
-        only = None if self.detail else ASSESSMENT_SUMMARY
         return [
-            _entry(f"{a.get_kind_display()} assessment, {a.assessed_on}", a, only=only)
+            _entry(f"{a.get_kind_display()} assessment, {a.assessed_on}", a)
             for a in rows.order_by("assessed_on", "created_at")
         ]
 

@@ -3,7 +3,9 @@ page (refreshing while it is built) and its one-use download.
 
 The admin and therapists for any client, a client their own (the portal); the front desk,
 billing staff and physicians are refused by role (403) before any lookup; a stranger's export
-is a 404; an expired or already downloaded one is 410 Gone, with a page saying why."""
+is a 404; an expired or already downloaded one is 410 Gone, with a page saying why; someone
+else's copy (a therapist's of a copy the client asked for) is 403, so only the requester's
+click spends the one-use link."""
 
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ from documents.record_export import record_export_spend
 STAFF = tuple(role for role in Can.export_record.fget.roles if role != Role.CLIENT)
 READERS = tuple(Can.export_record.fget.roles)
 LIST_LIMIT = 20
+OTHERS_COPY = (
+    "Only the person who asked for this copy can download it. Ask for a new copy to get "
+    "one of your own."
+)
 
 
 @role_required(*STAFF)
@@ -49,6 +55,7 @@ def _status_page(request, client, *, ask_url_name):
     now = timezone.now()
     for export in exports:
         export.spent = export.spent_reason(now)
+        export.for_viewer = export.requested_by_id == request.user.pk
     response = render(
         request,
         "documents/record_export/exports.html",
@@ -87,6 +94,9 @@ def record_export_download(request, export_id):
     export = get_object_or_404(
         RecordExport.objects.visible_to(request.user).select_related("client"), pk=export_id
     )
+    # The one-use link is the requester's: nobody else's click may spend it.
+    if export.requested_by_id != request.user.pk:
+        return _refused(request, export, OTHERS_COPY, status=403)
     reason = export.spent_reason(timezone.now())
     if not reason and export.status != RecordExport.Status.READY:
         raise Http404("This export is not ready.")
@@ -97,18 +107,7 @@ def record_export_download(request, export_id):
             export.refresh_from_db()
             reason = export.spent_reason(timezone.now()) or "This export can no longer be used."
     if reason:
-        response = render(
-            request,
-            "documents/record_export/gone.html",
-            {
-                "reason": reason,
-                "mine": export.client.user_id == request.user.pk,
-                "client": export.client,
-            },
-            status=410,
-        )
-        response["Cache-Control"] = PRIVATE_CACHE_CONTROL
-        return response
+        return _refused(request, export, reason, status=410)
     # Streamed from storage (a record can be large); the file is opened only when the response
     # is read, and closed when it ends or is broken off.
     response = StreamingHttpResponse(
@@ -118,6 +117,21 @@ def record_export_download(request, export_id):
     response["Content-Length"] = str(export.size)
     response["Cache-Control"] = PRIVATE_CACHE_CONTROL  # "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _refused(request, export, reason, *, status):
+    response = render(
+        request,
+        "documents/record_export/gone.html",
+        {
+            "reason": reason,
+            "mine": export.client.user_id == request.user.pk,
+            "client": export.client,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = PRIVATE_CACHE_CONTROL
     return response
 
 

@@ -205,10 +205,14 @@ def note_for(*, user, note_id) -> SessionNote | None:
     )
 
 
-def note_shown(note: SessionNote, *, user) -> NoteShown:
-    """`note` (from `note_for`) as `user` may see it."""
+def note_shown(note: SessionNote, *, user, whole_record: bool = False) -> NoteShown:
+    """`note` (from `note_for`) as `user` may see it. `whole_record`: everything, as a
+    right-of-access copy gives it (a client's own note too); load the note as for a clinician.
+    """
     can = Can(user)
-    detail = can.see_clinical_detail
+    if whole_record and not can.export_record:
+        raise PermissionError("This role may not receive a client's whole record.")
+    detail = can.see_clinical_detail or whole_record
     return NoteShown(
         pk=note.pk,
         appointment_id=note.appointment_id,
@@ -255,7 +259,9 @@ def note_shown(note: SessionNote, *, user) -> NoteShown:
         )
         if detail
         else (),
-        shared_assessment=note.assessment if can.is_client and note.share_assessment else None,
+        shared_assessment=(
+            note.assessment if can.is_client and note.share_assessment and not detail else None
+        ),
         advice=Advice(note.home_care, note.body_mechanics) if can.see_home_care else None,
     )
 

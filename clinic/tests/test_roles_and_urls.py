@@ -380,9 +380,11 @@ MATRIX = {
         _only(dict.fromkeys(CLINICIANS_200, 405)),
     ),
     "record_export_mine": (None, _only({"client_user": 405, "client2_user": 405})),
+    # The export here is the client's own request: only the requester's click spends the
+    # one-use link, so clinicians who can see it are refused (403), a stranger gets 404.
     "record_export_download": (
         lambda cast: {"export_id": ready_record_export(cast).pk},
-        _only({**CLINICIANS_200, "client_user": 200, "client2_user": 404}),
+        _only({"client_user": 200, "client2_user": 404}),
     ),
     "plan_pdf_retry": (
         lambda cast: {"pdf_id": _plan_pdf(cast).pk},

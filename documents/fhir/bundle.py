@@ -3,7 +3,9 @@
 Every row is read through `visible_to(viewer)`, and what a role may not see of a row is left
 out as the pages leave it out (`Can`, sessions_log/selectors.py): a physician's bundle has no
 SOAP text, no home care, no contraindication overrides and no consents (DESIGN.md's access
-table), and names only the therapists and that physician, not the rest of the care team.
+table), and names only the therapists and that physician, not the rest of the care team. A
+whole-record bundle (`whole_record=True`, the right of access) gives a client everything a
+clinician's bundle holds of their own record.
 
 Ids are stable: each resource's id is a UUID-5 of the kind of resource and our row's UUID, so
 the same note is the same `Procedure` in every export. Every reference is `urn:uuid:<id>`,
@@ -25,10 +27,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import io
 import json
 import uuid
 from decimal import Decimal
 from fractions import Fraction
+from typing import TextIO
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -75,9 +79,11 @@ NPRS = {
     "code": "72514-3",
     "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
 }
+# Signed notes read per round trip (with their techniques, measurements and addenda).
+NOTES_PER_CHUNK = 100
 PLAN_OF_CARE = {"system": LOINC, "code": "18776-5", "display": "Plan of care note"}
 PATIENT_CONSENT = {"system": LOINC, "code": "59284-0", "display": "Patient Consent"}
-# The SOAP sections as the note page names them (clinicians' bundles only).
+# The SOAP sections as the note page names them (clinicians' and whole-record bundles).
 SOAP_LABELS = {
     "subjective": "Subjective",
     "objective": "Objective",
@@ -123,33 +129,60 @@ def _score(value) -> dict:
 
 
 class _Bundle:
-    """The entries, in order, keyed by id (a resource met twice is added once)."""
+    """Hands each resource on as it is made (a resource met twice is handed on once), keeping
+    only the ids: a record with hundreds of sessions is never held whole."""
 
-    def __init__(self):
-        self.entries: dict[str, dict] = {}
+    def __init__(self, emit):
+        self.emit = emit
+        self.ids: set[str] = set()
 
     def add(self, resource: dict) -> str:
-        self.entries.setdefault(resource["id"], resource)
+        if resource["id"] not in self.ids:
+            self.ids.add(resource["id"])
+            self.emit(resource)
         return resource["id"]
 
     def __contains__(self, resource_id_: str) -> bool:
-        return resource_id_ in self.entries
+        return resource_id_ in self.ids
 
 
-def client_bundle(client: Client, *, viewer) -> dict:
+def client_bundle(client: Client, *, viewer, whole_record: bool = False) -> dict:
     """`client`'s care as `viewer` may see it, as a FHIR R4 Bundle (a JSON-ready dict).
 
     The caller has found `client` through `Client.objects.visible_to(viewer)`. A constant
     number of queries, whatever the number of sessions or assessments."""
+    text = io.StringIO()
+    write_client_bundle(text, client, viewer=viewer, whole_record=whole_record)
+    return json.loads(text.getvalue())
+
+
+def write_client_bundle(out: TextIO, client: Client, *, viewer, whole_record=False) -> int:
+    """Write the Bundle to `out` as JSON, one entry at a time, each validated by its R4 model
+    (`fhir.resources`) as it is written; returns how many entries were written.
+
+    `whole_record`: the record as its subject or a clinician receives it on a right-of-access
+    request (documents/record_export.py): SOAP text, addenda and overrides for a client too,
+    where the portal shows a summary. Only for viewers who may ask for it (`Can.export_record`).
+    """
     from fhir.resources import construct_fhir_element  # heavy: loaded on first export
 
     can = Can(viewer)
     if not can.see_clinical:
         raise PermissionError("This role may not read clinical records.")
-    builder = _Builder(client, viewer, can)
-    builder.build()
-    resources = [construct_fhir_element(r["resourceType"], r) for r in builder.out.entries.values()]
-    bundle = construct_fhir_element(
+    if whole_record and not can.export_record:
+        raise PermissionError("This role may not receive a client's whole record.")
+    written = 0
+
+    def emit(resource: dict) -> None:
+        nonlocal written
+        model = construct_fhir_element(resource["resourceType"], resource)
+        entry = {"fullUrl": f"urn:uuid:{model.id}", "resource": json.loads(model.json())}
+        out.write("," if written else "")
+        out.write(json.dumps(entry, ensure_ascii=False))
+        written += 1
+
+    builder = _Builder(client, viewer, can, emit=emit, whole_record=whole_record)
+    shell = construct_fhir_element(
         "Bundle",
         {
             "resourceType": "Bundle",
@@ -157,23 +190,28 @@ def client_bundle(client: Client, *, viewer) -> dict:
             "meta": {"lastUpdated": _instant(builder.now)},
             "type": "collection",
             "timestamp": _instant(builder.now),
-            "entry": [{"fullUrl": f"urn:uuid:{r.id}", "resource": r.dict()} for r in resources],
         },
     )
-    # `json()` renders FHIR's own forms (dates, decimals); a dict the view can serialise.
-    return json.loads(bundle.json())
+    # The validated shell without its closing brace, then the entries as they are made.
+    # `json()` renders FHIR's own forms (dates, decimals).
+    out.write(shell.json()[:-1] + ',"entry":[')
+    builder.build()
+    out.write("]}")
+    return written
 
 
 class _Builder:
-    def __init__(self, client: Client, viewer, can: Can):
+    def __init__(self, client: Client, viewer, can: Can, *, emit, whole_record: bool):
         from django.utils import timezone
 
         self.client = client
         self.viewer = viewer
         self.can = can
+        # The whole clinical record (SOAP text, addenda, overrides) rather than a summary.
+        self.detail = can.see_clinical_detail or whole_record
         self.role = role_of(viewer)
         self.now = timezone.now()
-        self.out = _Bundle()
+        self.out = _Bundle(emit)
         self.patient_id = resource_id("Patient", client.pk)
         self.users: dict = {}  # user pk -> Practitioner id, made at the end in one query
         self.condition_ids: list[str] = []
@@ -181,8 +219,14 @@ class _Builder:
     # --- the whole ---------------------------------------------------------------------------
 
     def build(self) -> None:
-        self.out.add(self._patient())
-        self._care_team()
+        patient = self._patient()
+        physicians = self._care_team()
+        primary = self.physician_ids.get(self.client.primary_physician_id)
+        if primary:
+            patient["generalPractitioner"] = [ref(primary)]
+        self.out.add(patient)
+        for physician in physicians:
+            self.out.add(physician)
         self._reason_for_care()
         versions = self._plans()
         self._assessments()
@@ -249,7 +293,7 @@ class _Builder:
                 patient["contact"] = [contact]
         return patient
 
-    def _care_team(self) -> None:
+    def _care_team(self) -> list[dict]:
         """The care team's physicians: all of them for staff and the client; a physician is
         shown only themself (the client shares with each member, not members with each
         other)."""
@@ -261,6 +305,7 @@ class _Builder:
         if self.role == Role.PHYSICIAN:
             members = members.filter(physician__user=self.viewer)
         self.physician_ids: dict = {}
+        physicians = []
         for member in members:
             physician = member.physician
             pid = resource_id("Practitioner", physician.pk, "physician")
@@ -290,10 +335,8 @@ class _Builder:
                 resource["telecom"] = telecom
             if physician.specialty:
                 resource["qualification"] = [{"code": {"text": physician.specialty}}]
-            self.out.add(resource)
-        primary = self.physician_ids.get(self.client.primary_physician_id)
-        if primary:
-            self.out.entries[self.patient_id]["generalPractitioner"] = [ref(primary)]
+            physicians.append(resource)
+        return physicians
 
     def _practitioners(self) -> None:
         """The clinic's people named anywhere in the bundle (therapists, who activated a plan,
@@ -419,7 +462,7 @@ class _Builder:
                             queryset=ConflictOverride.objects.select_related("rule", "technique"),
                         )
                     ]
-                    if self.can.see_clinical_detail
+                    if self.detail
                     else []
                 ),
             )
@@ -472,7 +515,7 @@ class _Builder:
                 notes.append({"text": f"Home care: {version.home_care}"})
             if version.body_mechanics:
                 notes.append({"text": f"Body mechanics: {version.body_mechanics}"})
-        if self.can.see_clinical_detail:
+        if self.detail:
             for override in version.overrides.all():
                 technique = f" ({override.technique.name})" if override.technique_id else ""
                 notes.append(
@@ -706,7 +749,8 @@ class _Builder:
 
     def _notes(self, versions) -> None:
         """A Procedure per signed note (techniques, minutes, body sites), and its pain scores and
-        measurements as Observations that are part of it. SOAP text only for clinicians."""
+        measurements as Observations that are part of it. SOAP text and addenda only for
+        clinicians and in a whole record."""
         notes = (
             SessionNote.objects.visible_to(self.viewer)
             .filter(client=self.client, signed_at__isnull=False)
@@ -717,15 +761,18 @@ class _Builder:
                 ),
                 "measurements__rom_norm",
             )
-            .order_by("appointment__starts_at")
+            .order_by("appointment__starts_at", "pk")
         )
-        if not self.can.see_clinical_detail:
+        if self.detail:
+            notes = notes.prefetch_related("addenda__author")
+        else:
             hidden = SOAP_TEXT if self.can.see_home_care else SOAP_TEXT + ADVICE_TEXT
             if self.can.is_client:
                 hidden = tuple(f for f in hidden if f != "assessment")
             notes = notes.defer(*hidden)
         care_plans = {v.pk for v in versions}
-        for note in notes:
+        # In chunks (each with its own prefetch): hundreds of notes are never loaded at once.
+        for note in notes.iterator(chunk_size=NOTES_PER_CHUNK):
             self._procedure(note, care_plans)
 
     def _procedure(self, note: SessionNote, care_plans: set) -> None:
@@ -748,11 +795,19 @@ class _Builder:
             }
             for t in techniques
         ]
-        if self.can.see_clinical_detail:
+        if self.detail:
             for name in SOAP_TEXT:
                 text = getattr(note, name)
                 if text:
                     annotations.append({"text": f"{SOAP_LABELS.get(name, name)}: {text}"})
+            for addendum in note.addenda.all():
+                annotations.append(
+                    {
+                        "authorString": addendum.author.get_full_name(),
+                        "time": _instant(addendum.created_at),
+                        "text": f"Addendum: {addendum.text}",
+                    }
+                )
         elif self.can.is_client and note.share_assessment and note.assessment:
             annotations.append({"text": f"Assessment: {note.assessment}"})
         if self.can.see_home_care:

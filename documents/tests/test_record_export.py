@@ -109,13 +109,31 @@ def test_the_zip_holds_the_whole_record_read_back(cast, record):
     assert cast.therapist.get_full_name() in appointments
 
 
-def test_a_client_gets_what_the_client_may_see(cast, record):
+def test_a_client_gets_their_whole_record_not_the_portal_summary(cast, record):
+    """HIPAA's right of access covers the designated record set: the client's own copy holds
+    the SOAP text and addenda the portal leaves out, in the notes PDF and in the bundle."""
     export = _build(cast.client_user, cast.client)
     with export.file.open("rb") as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))
     notes = _pdf_text(archive, "notes/session-notes-001.pdf")
-    assert "Late entry" not in notes  # addenda are for clinicians
-    assert "desk #1" not in notes  # SOAP text too (sessions_log.selectors.note_shown)
+    assert "desk #1" in notes and "desk #3" in notes  # the SOAP text
+    assert "Late entry: iced after" in notes  # the addendum
+    bundle = archive.read("fhir/bundle.json").decode()
+    assert "desk #2" in bundle and "Addendum: Late entry: iced after" in bundle
+
+
+def test_the_portal_bundle_stays_a_summary_and_the_whole_record_is_not_for_physicians(
+    cast, record
+):
+    from documents.fhir import client_bundle
+    from sessions_log.selectors import note_shown
+
+    summary = json.dumps(client_bundle(cast.client, viewer=cast.client_user))
+    assert "desk #1" not in summary and "Late entry" not in summary
+    with pytest.raises(PermissionError):
+        client_bundle(cast.client, viewer=cast.physician_user, whole_record=True)
+    with pytest.raises(PermissionError):
+        note_shown(record[0], user=cast.physician_user, whole_record=True)
 
 
 def test_a_second_request_while_building_returns_the_first(cast):
@@ -159,9 +177,24 @@ def test_the_link_works_once(client, cast, record):
     again = client.get(url)
     assert again.status_code == 410
     assert b"already downloaded" in again.content
-    # Another reader of the same export gets nothing more either.
+
+
+def test_only_the_requester_spends_the_link(client, cast, record):
+    """A therapist who can see the client's copy on the status page cannot download it, so
+    the client's one-use link is still there for the client."""
+    export = _build(cast.client_user, cast.client)
+    url = reverse("record_export_download", kwargs={"export_id": export.pk})
     client.force_login(cast.therapist)
-    assert client.get(url).status_code == 410
+    page = client.get(reverse("record_exports", kwargs={"client_id": cast.client.pk}))
+    assert url not in page.content.decode()
+    assert "only the one who asked can" in page.content.decode()
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert b"Only the person who asked" in refused.content
+    export.refresh_from_db()
+    assert export.downloaded_at is None
+    client.force_login(cast.client_user)
+    assert client.get(url).status_code == 200
 
 
 def test_an_expired_link_is_gone_and_its_file_deleted(client, cast, record):
