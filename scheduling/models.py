@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from clinic.models import Client, Therapist, UUIDModel
+from clinic.querysets import APPOINTMENT_READERS, ClientDataQuerySet
 from scheduling.querysets import AppointmentQuerySet, SeriesQuerySet, WaitlistEntryQuerySet
 
 
@@ -25,9 +26,24 @@ class Room(UUIDModel):
 class AppointmentType(UUIDModel):
     """Initial assessment, treatment, reassessment...; the clinic admin edits durations."""
 
+    class OnlineFor(models.TextChoices):
+        # Medical massage's order of care (DOMAIN.md): intake and an initial assessment
+        # before treatment, then the treatments a plan calls for.
+        NOBODY = "", "Not bookable online"
+        NEW = "new", "Clients without an initial assessment yet"
+        PLAN = "plan", "Clients with an active treatment plan"
+        ANY = "any", "Any client with a portal account"
+
     name = models.CharField(max_length=80, unique=True)
     duration_minutes = models.PositiveSmallIntegerField()
     is_active = models.BooleanField(default=True)
+    online_for = models.CharField(
+        max_length=5,
+        choices=OnlineFor.choices,
+        blank=True,
+        default=OnlineFor.NOBODY,
+        help_text="Who may book this type in the portal.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -118,6 +134,11 @@ class Appointment(UUIDModel):
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
 
+    class Channel(models.TextChoices):
+        DESK = "desk", "Booked by the clinic"
+        ONLINE = "online", "Booked online by the client"
+        OFFER = "offer", "Claimed from a waitlist offer"
+
     # Appointments that do not take place: no session, so no session note (`takes_note`).
     NOT_HELD = (Status.CANCELLED, Status.NO_SHOW)
 
@@ -146,6 +167,12 @@ class Appointment(UUIDModel):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Claimed by a conditional UPDATE so two workers never send the same reminder.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=6, choices=Channel.choices, default=Channel.DESK)
+    # A first visit with its health history or consent still missing: the forms were asked
+    # for when it was booked, and again two days before (each claimed by a conditional
+    # UPDATE, as the reminder is).
+    intake_asked_at = models.DateTimeField(null=True, blank=True)
+    intake_reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -218,3 +245,166 @@ class WaitlistEntry(UUIDModel):
 
     def __str__(self) -> str:
         return f"{self.client} waiting {self.earliest_date} - {self.latest_date}"
+
+
+# --- clients booking online (issue 20) -------------------------------------------------------
+
+
+class OnlineBookingRules(models.Model):
+    """The clinic's rules for clients booking in the portal: one row (id 1), edited by the
+    admin on one settings page (audited). Which types may be booked, and by whom, is each
+    `AppointmentType.online_for`."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    enabled = models.BooleanField(
+        default=False, help_text="Clients may book, move and cancel in the portal."
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A booking starts at least this many hours from now."
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        default=60, help_text="A booking starts at most this many days ahead."
+    )
+    max_upcoming = models.PositiveSmallIntegerField(
+        default=3, help_text="Most upcoming booked appointments a client may hold."
+    )
+    choose_therapist = models.BooleanField(
+        default=True, help_text="Clients may choose their therapist (else: anyone free)."
+    )
+    cancel_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Clients cancel online up to this many hours before."
+    )
+    move_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Clients move a booking online up to this many hours before."
+    )
+    offer_hours = models.PositiveSmallIntegerField(
+        default=12, help_text="A waitlist offer can be claimed for this many hours."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "online booking rules"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="online_rules_one_row"),
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1, horizon_days__lte=366), name="online_horizon"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_notice_hours__lte=24 * 30), name="online_notice_sane"
+            ),
+            models.CheckConstraint(
+                condition=Q(offer_hours__gte=1, offer_hours__lte=24 * 7), name="offer_hours_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Online booking rules"
+
+    @classmethod
+    def current(cls) -> OnlineBookingRules:
+        """The rules (the defaults, unsaved, until the admin first saves them)."""
+        return cls.objects.filter(pk=1).first() or cls()
+
+
+class BookingRequestQuerySet(models.QuerySet):
+    """A new client's request: the admin and the front desk read them (no account exists yet,
+    so no client reads their own); therapists, billing staff and physicians never."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        from clinic.roles import Role, role_of
+
+        return self if role_of(user) in (Role.ADMIN, Role.FRONT_DESK) else self.none()
+
+
+class BookingRequest(UUIDModel):
+    """A first appointment asked for on the public page by someone without an account. The
+    front desk approves it (a client record and a portal invitation are made, the intake forms
+    asked for) or declines it with a message. The reason is one sentence, never mailed."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    date_of_birth = models.DateField()
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=200, help_text="Why they come, in a sentence.")
+    preferred_times = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decline_message = models.CharField(max_length=500, blank=True)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="booking_requests"
+    )
+
+    objects = BookingRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="booking_request_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Request from {self.first_name} {self.last_name} ({self.get_status_display()})"
+
+
+class WaitlistOfferQuerySet(ClientDataQuerySet):
+    """Offers of a freed time to waitlist clients: staff read every one, a client the offers
+    made to them (through their waitlist entry)."""
+
+    client_lookup = "entry__client"
+    readers = APPOINTMENT_READERS
+
+
+class WaitlistOffer(UUIDModel):
+    """A freed time offered by mail to one waitlist entry, with a single-use link (only the
+    token's SHA-256 is stored). All offers of one freed time share `slot_key`; the first claim
+    books the time, and the other offers of it become `gone` (their clients are told)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Offered"
+        CLAIMED = "claimed", "Claimed"
+        GONE = "gone", "Taken by someone else"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    slot_key = models.CharField(max_length=64, db_index=True)
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="+")
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="+"
+    )
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = WaitlistOfferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="offer_order"),
+            models.UniqueConstraint(fields=["entry", "slot_key"], name="one_offer_per_entry_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.starts_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
