@@ -260,6 +260,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0},
     "send-due-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
+    "expire-waitlist-offers": {"task": "scheduling.tasks.expire_offers", "schedule": 300.0},
     "sweep-plan-pdfs": {"task": "documents.tasks.sweep_plan_pdfs", "schedule": 15.0},
     "sweep-billing-documents": {
         "task": "documents.tasks.sweep_billing_documents",

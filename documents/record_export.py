@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from clinic import audit, outbox
+from clinic.links import site_url
 from clinic.models import Client
 from clinic.permissions import Can
 from clinic.roles import Role, role_of
@@ -57,7 +58,6 @@ from documents.services import (
     TRANSIENT_ERRORS,
     UNCLAIMED_AFTER,
     WAKE_GRACE,
-    site_url,
 )
 from intake.models import Assessment, Consent, HealthHistory
 from scheduling.models import Appointment

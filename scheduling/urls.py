@@ -3,7 +3,7 @@ working hours and time off, and the iCalendar feeds."""
 
 from django.urls import path
 
-from scheduling.views import appointments, calendars, feeds
+from scheduling.views import appointments, calendars, feeds, offers
 
 # Appointments, series and the waitlist (views/appointments.py).
 appointment_patterns = [
@@ -39,6 +39,9 @@ appointment_patterns = [
         name="portal_appointment_cancel",
     ),
     path("waitlist/", appointments.waitlist_list, name="waitlist"),
+    # Waitlist offers (views/offers.py): the mailed single-use link, and the portal's way in.
+    path("offers/<str:token>/", offers.offer_link, name="offer_link"),
+    path("portal/offers/<uuid:offer_id>/", offers.portal_offer, name="portal_offer"),
     path("clients/<uuid:client_id>/waitlist/new/", appointments.waitlist_new, name="waitlist_new"),
     path(
         "waitlist/<uuid:entry_id>/resolve/", appointments.waitlist_resolve, name="waitlist_resolve"

@@ -124,6 +124,31 @@ def _waitlist_entry(cast):
     )
 
 
+def _offer(cast):
+    """An open waitlist offer to `client`, and the token its mail would carry."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from scheduling.models import WaitlistOffer
+    from scheduling.services.offers import token_hash
+
+    if not hasattr(cast, "offer"):
+        starts = timezone.now() + dt.timedelta(days=3)
+        cast.offer_token = "matrix-offer-token"
+        cast.offer = WaitlistOffer.objects.create(
+            entry=_waitlist_entry(cast),
+            slot_key="k" * 64,
+            therapist=cast.therapist.therapist_profile,
+            appointment_type=_appointment(cast).appointment_type,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+            token_sha256=token_hash(cast.offer_token),
+            expires_at=timezone.now() + dt.timedelta(hours=12),
+        )
+    return cast.offer
+
+
 def _consent(cast):
     from intake.tests.factories import TreatmentConsentFactory
 
@@ -421,6 +446,16 @@ MATRIX = {
     ),
     "portal_appointment_cancel": (
         lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only({"client_user": 200, "client2_user": 404}),
+    ),
+    # A waitlist offer to `client`: the mailed link (the token, and signed in as the offer's
+    # client: another client is refused without being told whose it is) and the portal's way in.
+    "offer_link": (
+        lambda cast: {"token": (_offer(cast), cast.offer_token)[1]},
+        _only({"client_user": 200}),
+    ),
+    "portal_offer": (
+        lambda cast: {"offer_id": _offer(cast).pk},
         _only({"client_user": 200, "client2_user": 404}),
     ),
     # Portal invitations: the front desk and therapists invite clients, the clinic admin and

@@ -30,6 +30,7 @@ from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
 from scheduling.models import Appointment, WaitlistEntry
 from scheduling.services.appointments import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
+from scheduling.services.offers import open_offers_for_client
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
@@ -153,6 +154,7 @@ def client_portal(request):
             "client": client,
             "care_team": care_team,
             "upcoming": _client_upcoming(request.user, client),
+            "offers": list(open_offers_for_client(request.user)),
             "todo": _client_todo(request.user, client),
             "had_a_visit": _had_a_visit(request.user, client),
             "plan": _active_plan(request.user, client),

@@ -196,6 +196,20 @@ def _notify_client(appointment: Appointment) -> None:
     appointment_confirmation_owe(appointment)
 
 
+def _freed_copy(appointment: Appointment) -> Appointment:
+    from scheduling.services.offers import freed_copy
+
+    return freed_copy(appointment)
+
+
+def _offer_freed(actor, freed: Appointment) -> None:
+    # In this transaction: the freed time is offered to matching waitlist clients by mail
+    # (scheduling/services/offers.py), who may claim it with the link.
+    from scheduling.services.offers import offers_make
+
+    offers_make(actor=actor, freed=freed)
+
+
 def series_dates(
     first_starts_at: dt.datetime, count: int, interval_weeks: int
 ) -> list[dt.datetime]:
@@ -266,6 +280,7 @@ def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Ap
     _lock(slot)
     _raise_problems(slot_problems(slot, client=appointment.client, ignore=appointment))
     before = _fmt(appointment.starts_at)
+    freed = _freed_copy(appointment)
     appointment.therapist, appointment.room = slot.therapist, slot.room
     appointment.appointment_type = slot.appointment_type
     appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
@@ -280,6 +295,7 @@ def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Ap
     )
     waitlist_fulfil(actor=actor, appointment=appointment)
     _notify_client(appointment)
+    _offer_freed(actor, freed)
     return appointment
 
 
@@ -305,6 +321,7 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
         target=appointment,
         detail=f"cancelled: {reason[:200]}",
     )
+    _offer_freed(actor, appointment)
     return appointment
 
 
@@ -356,6 +373,7 @@ def appointment_cancel_by_client(*, actor, appointment: Appointment) -> Appointm
         target=appointment,
         detail="cancelled by the client",
     )
+    _offer_freed(actor, appointment)
     return appointment
 
 

@@ -50,6 +50,9 @@ def waitlist_resolve(*, actor, entry: WaitlistEntry) -> WaitlistEntry:
     audit.record(
         actor=actor, action="update", client=entry.client, target=entry, detail="waitlist closed"
     )
+    from scheduling.services.offers import offers_withdraw_for_entry  # it imports this module
+
+    offers_withdraw_for_entry(actor=actor, entry=entry)
     return entry
 
 

@@ -26,6 +26,7 @@ from scheduling.forms import BookingForm, CancelForm, RescheduleForm, WaitlistFo
 from scheduling.ical import appointment_ics
 from scheduling.models import Appointment, WaitlistEntry
 from scheduling.services import appointments as booking
+from scheduling.services import offers as offer_service
 from scheduling.services import waitlist
 from scheduling.services.appointments import SeriesConflicts, SlotTaken
 
@@ -199,6 +200,9 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
         rebooked = not Appointment.objects.filter(pk=appointment.pk).not_rebooked().exists()
     if appointment.status == Appointment.Status.CANCELLED and not rebooked:
         matches = list(WaitlistEntry.objects.visible_to(request.user).matching(appointment))
+    offers = []
+    if appointment.status == Appointment.Status.CANCELLED:
+        offers = list(offer_service.offers_for_freed(request.user, appointment))
     return render(
         request,
         "scheduling/detail.html",
@@ -207,6 +211,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, cancel_form=No
             "reschedule_form": reschedule_form,
             "cancel_form": cancel_form or CancelForm(),
             "waitlist_matches": matches,
+            "offers": offers,
             "rebooked": rebooked,
             "actions": _status_actions(appointment),
             "status_waits": _status_waits(appointment),
@@ -325,8 +330,9 @@ def waitlist_list(request):
         .select_related("client", "therapist__user", "appointment_type")
         .order_by("earliest_date", "created_at")
     )
+    offers = offer_service.offers_upcoming(request.user)
     audit.record(actor=request.user, action="list", detail="waitlist")
-    return render(request, "scheduling/waitlist.html", {"entries": entries})
+    return render(request, "scheduling/waitlist.html", {"entries": entries, "offers": offers})
 
 
 @role_required(*STAFF_ROLES)
