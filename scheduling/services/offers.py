@@ -96,8 +96,10 @@ def slot_key(therapist_id, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
 
 def offer_closes_at(starts_at: dt.datetime, *, now: dt.datetime, hours: int) -> dt.datetime:
     """`hours` of elapsed time from now (a DST night is as long as it really is), but never
-    later than START_MARGIN before the time starts."""
-    return min(now + dt.timedelta(hours=hours), starts_at - START_MARGIN)
+    later than START_MARGIN before the time starts. Added in UTC: Python adds hours to a
+    zoned time on the wall clock, which would be an hour off across a DST change."""
+    now = now.astimezone(dt.UTC)
+    return min(now + dt.timedelta(hours=hours), starts_at.astimezone(dt.UTC) - START_MARGIN)
 
 
 # --- making offers --------------------------------------------------------------------------------
@@ -284,7 +286,9 @@ def _claim(actor, offer: WaitlistOffer) -> _Answer:
     if reason := offer_refusal(offer, now=now):
         return _Answer(refusal=OfferUnavailable(reason))
     if slot_problems(slot):  # booked by the front desk, the therapist away, ...
-        _mark_gone(actor, offer.slot_key, now=now, exclude=None)
+        # The others are told by mail; this claimant reads it on the page.
+        _mark_gone(actor, offer.slot_key, now=now, exclude=offer.pk)
+        WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.GONE, answered_at=now)
         return _Answer(refusal=OfferUnavailable(GONE))
     client = offer.entry.client
     if clash := slot_problems(slot, client=client):
@@ -494,4 +498,3 @@ def _build_gone_mail(mail, *, now) -> outbox.Prepared:
             to=[offer.entry.client.email],
         )
     )
-
