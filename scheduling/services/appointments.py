@@ -185,6 +185,7 @@ def appointment_book(
         detail=f"booked {slot.appointment_type.name} {_fmt(slot.starts_at)}",
     )
     waitlist_fulfil(actor=actor, appointment=appointment)
+    _offers_taken(actor, appointment)
     _notify_client(appointment)
     return appointment
 
@@ -208,6 +209,13 @@ def _offer_freed(actor, freed: Appointment) -> None:
     from scheduling.services.offers import offers_make
 
     offers_make(actor=actor, freed=freed)
+
+
+def _offers_taken(actor, appointment: Appointment) -> None:
+    # Waitlist offers of the time just booked are gone; their clients are told by mail.
+    from scheduling.services.offers import offers_taken_by
+
+    offers_taken_by(actor=actor, appointment=appointment)
 
 
 def series_dates(
@@ -294,6 +302,7 @@ def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Ap
         detail=f"moved from {before} to {_fmt(slot.starts_at)}",
     )
     waitlist_fulfil(actor=actor, appointment=appointment)
+    _offers_taken(actor, appointment)
     _notify_client(appointment)
     _offer_freed(actor, freed)
     return appointment

@@ -322,6 +322,7 @@ def _claim(actor, offer: WaitlistOffer) -> _Answer:
     waitlist_fulfil(actor=actor, appointment=appointment)
     _resolve_entry(actor, offer, now)
     told = _mark_gone(actor, offer.slot_key, now=now, exclude=offer.pk)
+    told += offers_taken_by(actor=actor, appointment=appointment)  # overlapping other times
     _notify_client(appointment)
     return _Answer(appointment=appointment, told=told)
 
@@ -366,6 +367,27 @@ def _mark_gone(actor, key: str, *, now: dt.datetime, exclude) -> list:
                 now=now,
             )
     return gone
+
+
+def offers_taken_by(*, actor, appointment: Appointment) -> list:
+    """Inside a booking's or a move's transaction (the therapist's row locked): open offers
+    of times this appointment now covers are gone, and their clients are told at once instead
+    of finding out from the link. The booked client's own offer is withdrawn, unmailed: the
+    booking's confirmation says all."""
+    now = timezone.now()
+    covered = WaitlistOffer.objects.filter(
+        status=OfferStatus.OPEN,
+        therapist_id=appointment.therapist_id,
+        starts_at__lt=appointment.ends_at,
+        ends_at__gt=appointment.starts_at,
+    )
+    WaitlistOffer.objects.filter(
+        pk__in=covered.filter(entry__client_id=appointment.client_id).values("pk")
+    ).update(status=OfferStatus.WITHDRAWN, answered_at=now)
+    keys = set(covered.values_list("slot_key", flat=True))
+    return [
+        offer for key in sorted(keys) for offer in _mark_gone(actor, key, now=now, exclude=None)
+    ]
 
 
 # --- expiry and withdrawal -----------------------------------------------------------------------

@@ -452,19 +452,47 @@ def test_a_closed_waitlist_entry_withdraws_its_offer(offered, client):
     assert _offer_of(cast.client2).status == Status.OPEN
 
 
-def test_a_time_booked_by_the_front_desk_meanwhile_is_gone_for_everyone(offered, client):
+def test_a_time_booked_by_the_front_desk_ends_its_offers_and_their_clients_are_told(
+    offered, client
+):
     cast = offered
     _booked(cast, client=ClientFactory(user=None), hour=10)
+    assert {o.status for o in WaitlistOffer.objects.all()} == {Status.GONE}
+    recipients = OutboundMail.objects.filter(kind=GONE_MAIL).values_list("recipient", flat=True)
+    assert sorted(recipients) == ["bw@ex.test", "oriana@example.test"]
+    page = client.get(_link(cast.token))
+    assert b"just taken" in page.content and b"Book this time" not in page.content
+    response = client.post(_link(cast.token))
+    assert response.status_code == 409 and b"just taken" in response.content
+    assert OutboundMail.objects.filter(kind=GONE_MAIL).count() == 2  # told once
+
+
+def test_the_front_desk_booking_an_offered_client_withdraws_their_offer_unmailed(offered):
+    cast = offered
+    _booked(cast, client=cast.client, hour=10)
+    assert _offer_of(cast.client).status == Status.WITHDRAWN
+    assert _offer_of(cast.client2).status == Status.GONE
+    recipients = OutboundMail.objects.filter(kind=GONE_MAIL).values_list("recipient", flat=True)
+    assert list(recipients) == ["bw@ex.test"]
+
+
+def test_a_time_taken_without_the_booking_service_is_gone_at_the_claim(offered, client):
+    """Written straight to the table (an import, say): the claim finds it taken, ends every
+    offer of the time and tells the others by mail; the claimant reads it on the page."""
+    cast = offered
+    AppointmentFactory(
+        therapist=cast.therapist.therapist_profile,
+        appointment_type=cast.treatment,
+        starts_at=cast.freed.starts_at,
+    )
     page = client.get(_link(cast.token))
     assert b"just taken" in page.content and b"Book this time" not in page.content
     assert _offer_of(cast.client).status == Status.OPEN  # GET writes nothing
     response = client.post(_link(cast.token))
     assert response.status_code == 409 and b"just taken" in response.content
     assert {o.status for o in WaitlistOffer.objects.all()} == {Status.GONE}
-    # The claimant has the page; the other client is told by mail.
-    assert list(
-        OutboundMail.objects.filter(kind=GONE_MAIL).values_list("recipient", flat=True)
-    ) == ["bw@ex.test"]
+    recipients = OutboundMail.objects.filter(kind=GONE_MAIL).values_list("recipient", flat=True)
+    assert list(recipients) == ["bw@ex.test"]
 
 
 def test_a_client_busy_then_is_told_so_and_the_offer_stays_open(offered, client):
