@@ -52,6 +52,7 @@ def clinic_import(
     source: str | None = None,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
+    link_duplicates: bool = False,
     file_name: str = "",
 ) -> Report:
     """Import a CSV export of clients or appointments. `actor` None is the command line
@@ -70,8 +71,13 @@ def clinic_import(
     planner = PLANNERS[kind]
     positions = mapping.positions(kind, header)
     with transaction.atomic():
-        planned = planner.plan(rows, mapping, positions, report)
-        report.created = len(planned)
+        if kind == "clients":
+            planned = clients.plan(
+                rows, mapping, positions, report, link_duplicates=link_duplicates
+            )
+        else:
+            planned = appointments.plan(rows, mapping, positions, report)
+        report.created = len(planned) - len(report.linked)  # new rows; links apart
         report.preview = [planner.preview_row(item) for item in planned[:PREVIEW_ROWS]]
         if dry_run or (report.errors and not skip_bad_rows):
             return report
@@ -102,8 +108,9 @@ def clinic_import(
             actor=actor,
             action="create",
             detail=(
-                f"imported {report.created} {kind} from {mapping.source!r}"
-                f"{f' ({file_name})' if file_name else ''}: {report.unchanged} already there, "
+                f"imported {report.created_label} from {mapping.source!r}"
+                f"{f' ({file_name})' if file_name else ''}: {len(report.linked)} linked, "
+                f"{report.unchanged} already there, "
                 f"{len(report.duplicates)} duplicates not imported{skipped}"
             ),
         )
