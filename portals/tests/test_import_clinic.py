@@ -398,6 +398,18 @@ def test_parse_toml_rejects_unknown_keys():
 # --- the admin page --------------------------------------------------------------------------
 
 
+@pytest.fixture
+def private_in_tmp(settings, tmp_path):
+    """Private storage (where an upload waits between preview and confirm) in tmp_path."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "clinic.storage.PrivateStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+
+
 def _upload(client, text, **extra):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -412,14 +424,7 @@ def _upload(client, text, **extra):
     )
 
 
-def test_page_upload_preview_confirm(client, cast, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "clinic.storage.PrivateStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_page_upload_preview_confirm(client, cast, private_in_tmp, tmp_path):
     client.force_login(cast.admin)
     assert client.get("/imports/").status_code == 200
     before = Client.objects.count()
@@ -458,14 +463,7 @@ def test_page_upload_preview_confirm(client, cast, settings, tmp_path):
     assert Client.objects.count() == before + 3
 
 
-def test_page_links_a_duplicate_when_asked(client, cast, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "clinic.storage.PrivateStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_page_links_a_duplicate_when_asked(client, cast, private_in_tmp):
     client.force_login(cast.admin)
     text = "id,first_name,last_name,date_of_birth\nc4,Oriana,Quillfeather,1980-01-01\n"
     page = _upload(client, text, link_duplicates="on").content.decode()
