@@ -50,28 +50,29 @@ class Report:
             verb = "would import"
         else:
             verb = "imported nothing (the file has errors); would import"
-        linked = f", {_count(len(self.linked), 'duplicate')} linked" if self.linked else ""
+        linked = f", {count(len(self.linked), 'duplicate')} linked" if self.linked else ""
         changed = (
-            f", {_count(len(self.changed), 'row')} changed in the source (not updated)"
+            f", {count(len(self.changed), 'row')} changed in the source (not updated)"
             if self.changed
             else ""
         )
         return (
-            f"{_count(self.rows, 'row')}: {verb} {self.created_label}{linked}, "
+            f"{count(self.rows, 'row')}: {verb} {self.created_label}{linked}, "
             f"{self.unchanged} already imported{changed}, "
-            f"{_count(len(self.duplicates), 'possible duplicate')} not imported, "
-            f"{_count(self.error_lines, 'row')} with errors, "
-            f"{_count(len(self.warnings), 'warning')} "
+            f"{count(len(self.duplicates), 'possible duplicate')} not imported, "
+            f"{count(self.error_lines, 'row')} with errors, "
+            f"{count(len(self.warnings), 'warning')} "
             f"(mapping {self.mapping}, source {self.source!r})."
         )
 
     @property
     def created_label(self) -> str:
         """'1 client', '2 appointments': the new rows, named."""
-        return _count(self.created, self.kind.removesuffix("s"))
+        return count(self.created, self.kind.removesuffix("s"))
 
 
-def _count(number: int, noun: str) -> str:
+def count(number: int, noun: str) -> str:
+    """'1 client', '2 clients'."""
     return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 

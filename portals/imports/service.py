@@ -14,7 +14,7 @@ from clinic import audit
 from clinic.roles import Role, role_of
 from portals.imports import appointments, clients
 from portals.imports.mapping import FIELDS, KINDS, Mapping, MappingError, guess
-from portals.imports.report import FileProblem, Problem, Report, read_csv
+from portals.imports.report import FileProblem, Problem, Report, count, read_csv
 
 PREVIEW_ROWS = 10
 PLANNERS = {"clients": clients, "appointments": appointments}
@@ -103,7 +103,7 @@ def clinic_import(
             )
             return report
         report.written = True
-        skipped = f", {report.error_lines} bad rows skipped" if report.errors else ""
+        skipped = f", {count(report.error_lines, 'bad row')} skipped" if report.errors else ""
         audit.record(
             actor=actor,
             action="create",

@@ -102,7 +102,7 @@ def test_skip_bad_rows_imports_the_good_ones(tmp_path):
     out = run(tmp_path, text, "--kind", "clients", "--skip-bad-rows")
     assert "line 5, date_of_birth: 31/02/1980 is not a date (expected YYYY-MM-DD)" in out
     assert Client.objects.count() == 3
-    assert "1 bad rows skipped" in AuditEntry.objects.get(client=None).detail
+    assert "1 bad row skipped" in AuditEntry.objects.get(client=None).detail
 
 
 def test_dry_run_writes_nothing(tmp_path):
