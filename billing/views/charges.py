@@ -162,6 +162,19 @@ def charge_void(request, charge_id):
 
 
 @role_required(*BILL)
+@require_POST
+def charge_redraft(request, charge_id):
+    charge = _charge(request, charge_id)
+    try:
+        new = services.charge_redraft(actor=request.user, charge=charge)
+    except ValidationError as error:
+        messages.error(request, f"Not drafted again: {_errors(error)}")
+        return redirect("billing_charge", charge_id=charge.pk)
+    messages.success(request, "Drafted again from the note: review it, then post it.")
+    return redirect("billing_charge", charge_id=new.pk)
+
+
+@role_required(*BILL)
 @creates_once
 def credit_note_new(request, charge_id, line_id):
     charge = _charge(request, charge_id)

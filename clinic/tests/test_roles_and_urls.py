@@ -458,6 +458,7 @@ MATRIX = {
     "billing_charge_line_edit": (_charges.line_kwargs, _only(BILL_200)),
     "billing_charge_post": (_charges.charge_kwargs, _only(dict.fromkeys(BILL_200, 405))),
     "billing_charge_void": (_charges.charge_kwargs, _only(BILL_200)),
+    "billing_charge_redraft": (_charges.charge_kwargs, _only(dict.fromkeys(BILL_200, 405))),
     "billing_credit_note_new": (_charges.line_kwargs, _only(BILL_200)),
     "billing_no_shows": (None, _only(BILL_200)),
     "billing_no_show_fee": (_charges.no_show_kwargs, _only(dict.fromkeys(BILL_200, 405))),
