@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import audit, outbox
+from clinic.links import site_url
 from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from clinic.services.outbox import mail_owe
@@ -302,18 +303,6 @@ def care_team_email(version: PlanVersion, address: str) -> EmailMessage:
         body=loader.render_to_string("documents/email/plan_ready.txt", context),
         to=[address],
     )
-
-
-def site_url(path: str) -> str:
-    """An absolute link for mails sent outside a request: CLINIC_SITE_URL, else the first
-    trusted origin (the deployment's public address), else the first allowed host."""
-    if settings.CLINIC_SITE_URL:
-        return settings.CLINIC_SITE_URL.rstrip("/") + path
-    if settings.CSRF_TRUSTED_ORIGINS:
-        return settings.CSRF_TRUSTED_ORIGINS[0].rstrip("/") + path
-    hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
-    scheme = "http" if settings.DEBUG else "https"
-    return f"{scheme}://{hosts[0] if hosts else 'localhost'}{path}"
 
 
 # --- acknowledgement ------------------------------------------------------------------------------

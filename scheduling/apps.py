@@ -6,5 +6,5 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self):
-        # Registers the appointment mails with the outbox (clinic/outbox.py).
-        from scheduling.services import reminders  # noqa: F401
+        # Registers the appointment and intake forms mails with the outbox (clinic/outbox.py).
+        from scheduling.services import intake_forms, reminders  # noqa: F401

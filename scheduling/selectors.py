@@ -17,6 +17,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from clinic import readiness
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
 from clinic.models import Therapist
 from scheduling.lookups import WallClock
@@ -147,6 +148,39 @@ def week_schedule(*, user, therapist: Therapist, day: dt.date) -> list[CalendarD
         key=lambda a: a.starts.date(),
     )
     return list(columns.values())
+
+
+# --- intake before the first visit (issue 20) -----------------------------------------------
+
+
+class IntakeGap(NamedTuple):
+    """What a calendar says of an appointment whose client still lacks a form."""
+
+    missing: tuple[str, ...]  # "Health history missing", "Consent missing"
+    no_portal_account: bool  # the client cannot fill the forms in online until invited
+
+
+def intake_gaps(appointment_ids) -> dict[uuid.UUID, IntakeGap]:
+    """The booked and checked-in appointments among `appointment_ids` whose client still lacks
+    a health history or a consent to treatment, in one query for a whole calendar. The checks
+    are intake's readiness check, the one that gates care (clinic/readiness.py)."""
+    if not appointment_ids:
+        return {}
+    rows = (
+        readiness.annotate(
+            Appointment.objects.filter(
+                pk__in=appointment_ids, status__in=(Status.BOOKED, Status.CHECKED_IN)
+            )
+        )
+        .filter(readiness.incomplete())
+        .values("pk", "client__user_id", *(r.field for r in readiness.requirements()))
+    )
+    return {
+        row["pk"]: IntakeGap(
+            tuple(r.missing for r in readiness.missing(row)), row["client__user_id"] is None
+        )
+        for row in rows
+    }
 
 
 # --- free slots -----------------------------------------------------------------------------
