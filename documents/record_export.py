@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from clinic import audit, outbox
+from clinic.links import site_url
 from clinic.models import Client
 from clinic.permissions import Can
 from clinic.roles import Role, role_of
@@ -49,7 +50,6 @@ from clinic.services.outbox import mail_owe
 from clinic.wakeups import wake
 from documents.models import PlanPdf, RecordExport
 from documents.pipeline import SWEEP_BATCH, UNCLAIMED_AFTER, Pipeline
-from documents.services import site_url
 from intake.models import Assessment, Consent, HealthHistory
 from scheduling.models import Appointment
 from sessions_log.models import SessionNote

@@ -37,11 +37,11 @@ from typing import TextIO
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from clinic.links import site_url
 from clinic.models import CareTeamMember, Client, User
 from clinic.permissions import Can
 from clinic.roles import Role, role_of
 from documents.models import PlanPdf
-from documents.services import site_url
 from intake import diagnoses
 from intake.models import Assessment, Consent, HealthHistory
 from intake.models.assessment import Side
