@@ -222,6 +222,16 @@ def no_shows_for_fee(user) -> QuerySet:
     )
 
 
+def on_days(no_shows: QuerySet, date_from, date_to) -> QuerySet:
+    """`no_shows_for_fee` narrowed to the clinic's calendar days from `date_from` to `date_to`
+    (either may be None: open)."""
+    if date_from:
+        no_shows = no_shows.filter(day__gte=date_from)
+    if date_to:
+        no_shows = no_shows.filter(day__lte=date_to)
+    return no_shows
+
+
 def appointments_for_billing(user) -> QuerySet:
     """Any appointment, for billing staff acting on one (a no-show's fee): the service says
     why one does not qualify, rather than a bare 404."""

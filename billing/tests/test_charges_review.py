@@ -401,6 +401,32 @@ def test_no_show_fee_for_a_self_pay_client(client, cast, no_show):
     assert "already has its fee" in response.content.decode()
 
 
+def test_no_shows_are_filtered_by_the_clinics_calendar_days(client, cast, no_show):
+    import datetime as dt
+
+    from clinic.clinic_time import local
+
+    older = visit(
+        cast.therapist,
+        cast.client2,
+        status="no_show",
+        when=no_show.starts_at - dt.timedelta(days=10),
+    )
+    client.force_login(cast.biller)
+    day = local(no_show.starts_at).date()
+    url = reverse("billing_no_shows")
+    page = client.get(url, {"date_from": day.isoformat()}).content.decode()
+    assert reverse("billing_no_show_fee", args=[no_show.pk]) in page
+    assert reverse("billing_no_show_fee", args=[older.pk]) not in page
+    page = client.get(url, {"date_to": (day - dt.timedelta(days=1)).isoformat()}).content.decode()
+    assert reverse("billing_no_show_fee", args=[older.pk]) in page
+    assert reverse("billing_no_show_fee", args=[no_show.pk]) not in page
+    response = client.get(url, {"date_from": day.isoformat(), "date_to": "2000-01-01"})
+    assert response.status_code == 200
+    assert "The end comes before the start." in response.content.decode()
+    assert 'value="2000-01-01"' in response.content.decode()  # what was typed is kept
+
+
 def test_a_self_pay_coverage_row_counts_as_self_pay(cast, no_show):
     CoverageFactory(client=cast.client)  # self-pay, written down
     charge = services.charge_no_show_fee(actor=cast.biller, appointment=no_show)
