@@ -18,9 +18,17 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
-from clinic.models import Therapist
+from clinic.models import Client, Therapist
+from clinic.search import folded_names
 from scheduling.lookups import WallClock
-from scheduling.models import Appointment, AppointmentType, Room, TimeOff, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    BookingRequest,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 
 Status = Appointment.Status
 
@@ -271,3 +279,60 @@ def booked_outside_hours(*, therapist: Therapist) -> int:
         not _fits_hours(start, end, hours)
         for start, end in upcoming.values_list("starts_at", "ends_at")
     )
+
+
+# --- new clients' requests (the front desk's list and dashboard card) ---------------------------
+
+RECENTLY_DECIDED_DAYS = 14
+DECIDED_SHOWN = 20
+CARD_SHOWN = 5
+
+
+def booking_requests_open(user):
+    """Requests nobody has answered yet, oldest first (the first to answer)."""
+    return (
+        BookingRequest.objects.visible_to(user)
+        .filter(status=BookingRequest.Status.NEW)
+        .order_by("created_at")
+    )
+
+
+def booking_requests_decided(user):
+    """Requests answered in the last RECENTLY_DECIDED_DAYS, newest first."""
+    since = timezone.now() - dt.timedelta(days=RECENTLY_DECIDED_DAYS)
+    return (
+        BookingRequest.objects.visible_to(user)
+        .exclude(status=BookingRequest.Status.NEW)
+        .filter(decided_at__gte=since)
+        .select_related("client", "decided_by")
+        .order_by("-decided_at")[:DECIDED_SHOWN]
+    )
+
+
+def with_possible_duplicates(user, requests) -> list[tuple]:
+    """Each request with the clients already registered under its name and date of birth
+    (the registration rule, `client_possible_duplicates`), found for all of them in one
+    query."""
+    requests = list(requests)
+    keyed = {r.pk: (folded_names(r.first_name, r.last_name), r.date_of_birth) for r in requests}
+    found = defaultdict(list)
+    if requests:
+        clients = Client.objects.visible_to(user).filter(
+            search_name__in={name for name, _ in keyed.values()},
+            date_of_birth__in={born for _, born in keyed.values()},
+        )
+        for client in clients:
+            found[(client.search_name, client.date_of_birth)].append(client)
+    return [(r, found.get(keyed[r.pk], [])) for r in requests]
+
+
+def booking_request_card(user, *, since: dt.datetime | None) -> dict:
+    """The front-desk dashboard's card: requests that came in since `since` (the user's
+    previous visit; None: every open one) and how many are open in all."""
+    open_requests = booking_requests_open(user)
+    new = open_requests.filter(created_at__gt=since) if since else open_requests
+    return {
+        "new": list(new.order_by("-created_at")[:CARD_SHOWN]),
+        "new_count": new.count(),
+        "open_count": open_requests.count(),
+    }

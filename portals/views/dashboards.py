@@ -29,6 +29,7 @@ from documents.models import PlanPdf
 from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
 from scheduling.models import Appointment, WaitlistEntry
+from scheduling.selectors import booking_request_card
 from scheduling.services.appointments import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
@@ -123,7 +124,8 @@ def _freed_slots(user) -> list[tuple]:
 @role_required(Role.FRONT_DESK)
 def front_desk_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-created_at")
-    audit.record(actor=request.user, action="list", detail="front desk dashboard: today's clients")
+    since = _previous_visit(request.user, FRONT_DESK_VISIT)
+    audit.record(actor=request.user, action="list", detail=FRONT_DESK_VISIT)
     return render(
         request,
         "portals/front_desk.html",
@@ -133,8 +135,19 @@ def front_desk_dashboard(request):
             "freed_slots": _freed_slots(request.user),
             "failed_mails": failed_mails(request.user, limit=RECENT),
             "payments_today": payments_received(request.user, today()),
+            "booking_requests": booking_request_card(request.user, since=since),
         },
     )
+
+
+FRONT_DESK_VISIT = "front desk dashboard: today's clients"
+
+
+def _previous_visit(user, detail: str):
+    """When `user` last opened this dashboard (its audit entry), for "new since your last
+    visit"; None on a first visit."""
+    entries = AuditEntry.objects.filter(actor=user, action=AuditEntry.Action.LIST, detail=detail)
+    return entries.order_by("-at", "-id").values_list("at", flat=True).first()
 
 
 @role_required(Role.CLIENT)
