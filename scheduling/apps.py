@@ -7,4 +7,4 @@ class SchedulingConfig(AppConfig):
 
     def ready(self):
         # Registers the appointment mails with the outbox (clinic/outbox.py).
-        from scheduling.services import reminders  # noqa: F401
+        from scheduling.services import booking_requests, reminders  # noqa: F401

@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, DateTimeField, Q, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
@@ -286,6 +286,7 @@ def booked_outside_hours(*, therapist: Therapist) -> int:
 RECENTLY_DECIDED_DAYS = 14
 DECIDED_SHOWN = 20
 CARD_SHOWN = 5
+NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before any request
 
 
 def booking_requests_open(user):
@@ -326,13 +327,12 @@ def with_possible_duplicates(user, requests) -> list[tuple]:
     return [(r, found.get(keyed[r.pk], [])) for r in requests]
 
 
-def booking_request_card(user, *, since: dt.datetime | None) -> dict:
+def booking_request_card(user, *, since) -> dict:
     """The front-desk dashboard's card: requests that came in since `since` (the user's
-    previous visit; None: every open one) and how many are open in all."""
+    previous visit: a datetime, or a subquery giving one, NULL on a first visit: then every
+    open one is new) and how many are open in all. One query, two when some are new."""
     open_requests = booking_requests_open(user)
-    new = open_requests.filter(created_at__gt=since) if since else open_requests
-    return {
-        "new": list(new.order_by("-created_at")[:CARD_SHOWN]),
-        "new_count": new.count(),
-        "open_count": open_requests.count(),
-    }
+    is_new = Q(created_at__gt=Coalesce(since, Value(NEVER), output_field=DateTimeField()))
+    counts = open_requests.aggregate(open_count=Count("pk"), new_count=Count("pk", filter=is_new))
+    new = open_requests.filter(is_new).order_by("-created_at")[:CARD_SHOWN]
+    return {**counts, "new": list(new) if counts["new_count"] else []}
