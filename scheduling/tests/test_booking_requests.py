@@ -503,3 +503,11 @@ def test_birth_date_rule_is_the_clinics(db):
     form = BookingRequestForm(_form(date_of_birth=tomorrow.isoformat()))
     assert not form.is_valid()
     assert form.errors["date_of_birth"] == ["The date of birth cannot be in the future."]
+
+
+def test_the_demo_has_two_open_requests_made_once(db):
+    from scheduling import demo
+
+    assert demo._seed_booking_requests() == 2
+    assert demo._seed_booking_requests() == 0
+    assert BookingRequest.objects.filter(status="new").count() == 2
