@@ -511,3 +511,35 @@ def test_the_demo_has_two_open_requests_made_once(db):
     assert demo._seed_booking_requests() == 2
     assert demo._seed_booking_requests() == 0
     assert BookingRequest.objects.filter(status="new").count() == 2
+
+
+def test_requests_are_taken_and_limited_with_redis_down(client, db):
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from accounts.tests.test_throttle_db import DEAD_REDIS
+
+    with override_settings(CACHES=DEAD_REDIS):
+        with pytest.raises(Exception, match="Connection refused"):
+            cache.get("anything")  # the outage is real
+        for n in range(services.LIMITS.per_ip + 1):
+            response = client.post(NEW, _form(email=f"r{n}@example.test"), REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429
+    assert BookingRequest.objects.count() == services.LIMITS.per_ip
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_racing_requests_of_one_address_store_exactly_the_limit():
+    """Eight requests of one address at the same moment, from eight IP addresses: the
+    conditional UPDATE lets exactly `per_email` through, on PostgreSQL's row locks."""
+    from itertools import count
+
+    from accounts.tests.test_throttle_db import _at_once
+
+    ips = count()
+    data = BookingRequestFormData.valid()
+    _at_once(8, lambda: services.booking_request_submit(data=data, ip=f"10.3.0.{next(ips)}"))
+    assert BookingRequest.objects.count() == services.LIMITS.per_email
+    key = services._key("email", "tamsin@example.test")
+    assert BookingRequestThrottle.objects.get(key=key).count == services.LIMITS.per_email

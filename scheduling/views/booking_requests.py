@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.audit import client_ip
-from clinic.permissions import Can, role_required
+from clinic.permissions import role_required
 from clinic.roles import Role
 from scheduling.forms import (
     BookingRequestApproveForm,
@@ -124,7 +124,6 @@ def _detail(request, booking_request, *, status=200, **forms):  # forms: bound f
         "link_form": forms.get("link_form") or BookingRequestLinkForm(duplicates=duplicates),
         "decline_form": forms.get("decline_form") or BookingRequestDeclineForm(),
         "is_new": booking_request.status == BookingRequest.Status.NEW,
-        "can_handle": Can(request.user).handle_booking_requests,
         "refused": forms.get("refused", []),
     }
     return render(request, "scheduling/booking_requests/detail.html", context, status=status)
