@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clinic import dates, text_limits
 from clinic.forms import DateInput, TimeInput
@@ -368,8 +369,17 @@ class BookingRequestApproveForm(forms.Form):
     )
 
 
+class DuplicateChoiceField(forms.ModelChoiceField):
+    """Possible duplicates share a name and a birth date: each is told apart by its contacts
+    and the day it was registered."""
+
+    def label_from_instance(self, client):
+        contact = client.email or client.phone or "no e-mail or phone"
+        return f"{client}, {contact}, registered {date_format(client.created_at, 'j M Y')}"
+
+
 class BookingRequestLinkForm(forms.Form):
-    client = forms.ModelChoiceField(queryset=Client.objects.none(), widget=forms.RadioSelect)
+    client = DuplicateChoiceField(queryset=Client.objects.none(), widget=forms.RadioSelect)
 
     def __init__(self, *args, duplicates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -543,3 +543,35 @@ def test_racing_requests_of_one_address_store_exactly_the_limit():
     assert BookingRequest.objects.count() == services.LIMITS.per_email
     key = services._key("email", "tamsin@example.test")
     assert BookingRequestThrottle.objects.get(key=key).count == services.LIMITS.per_email
+
+
+def test_an_empty_post_gets_the_messages(client, db):
+    response = client.post(NEW, {})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "email",
+        "reason",
+    }
+
+
+def test_duplicates_to_link_are_told_apart(client, cast):
+    from clinic.tests.factories import ClientFactory
+
+    twins = [
+        ClientFactory(
+            user=None,
+            first_name="Tamsin",
+            last_name="Oakhurst",
+            date_of_birth=dt.date(1984, 5, 17),
+            email=f"t{n}@example.test",
+        )
+        for n in range(2)
+    ]
+    request = _request()
+    client.force_login(cast.frontdesk)
+    page = client.get(reverse("booking_request_detail", args=[request.pk])).content.decode()
+    for twin in twins:
+        assert f"Tamsin Oakhurst, {twin.email}, registered" in page

@@ -45,7 +45,7 @@ HANDLE = (Role.FRONT_DESK,)  # Can.handle_booking_requests
 
 def booking_request_new(request):
     """Public: no account needed (signed-in users may use it too). CSRF applies."""
-    form = BookingRequestForm(request.POST or None)
+    form = BookingRequestForm(request.POST if request.method == "POST" else None)
     if request.method != "POST":
         return render(request, "scheduling/booking_requests/new.html", {"form": form})
     if form.is_robot:
