@@ -72,9 +72,13 @@ def booking_request_submit(*, data: dict, ip: str | None, now=None) -> BookingRe
     if not _take(_key("ip", ip or "unknown"), LIMITS.per_ip, LIMITS.ip_window, now):
         raise TooManyFromHere
     email = data["email"].strip().lower()
-    if not _take(_key("email", email), LIMITS.per_email, LIMITS.email_window, now):
-        return None
     with transaction.atomic():
+        # The address's counter row stays locked until this commits, so a double click's
+        # twin waits here and then finds the first request (`_twin`) instead of adding one.
+        if not _take(_key("email", email), LIMITS.per_email, LIMITS.email_window, now):
+            return None
+        if twin := _twin(data, now):
+            return twin
         request = BookingRequest.objects.create(
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -86,6 +90,22 @@ def booking_request_submit(*, data: dict, ip: str | None, now=None) -> BookingRe
         )
         audit.record(actor=None, action="create", target=request, detail="booking request received")
     return request
+
+
+# The same request sent again this soon is a double click or a resend, not a new request.
+TWIN_WINDOW = dt.timedelta(minutes=10)
+
+
+def _twin(data: dict, now: dt.datetime) -> BookingRequest | None:
+    return BookingRequest.objects.filter(
+        status=Status.NEW,
+        email__iexact=data["email"].strip(),
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        date_of_birth=data["date_of_birth"],
+        reason=data["reason"],
+        created_at__gte=now - TWIN_WINDOW,
+    ).first()
 
 
 def _key(kind: str, value: str) -> str:

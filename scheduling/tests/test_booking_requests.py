@@ -537,9 +537,14 @@ def test_racing_requests_of_one_address_store_exactly_the_limit():
 
     from accounts.tests.test_throttle_db import _at_once
 
-    ips = count()
-    data = BookingRequestFormData.valid()
-    _at_once(8, lambda: services.booking_request_submit(data=data, ip=f"10.3.0.{next(ips)}"))
+    numbers = count()
+
+    def submit():
+        n = next(numbers)  # eight different requests (the same one twice is a double click)
+        data = BookingRequestFormData.valid(reason=f"Request number {n}.")
+        services.booking_request_submit(data=data, ip=f"10.3.0.{n}")
+
+    _at_once(8, submit)
     assert BookingRequest.objects.count() == services.LIMITS.per_email
     key = services._key("email", "tamsin@example.test")
     assert BookingRequestThrottle.objects.get(key=key).count == services.LIMITS.per_email
@@ -575,3 +580,22 @@ def test_duplicates_to_link_are_told_apart(client, cast):
     page = client.get(reverse("booking_request_detail", args=[request.pk])).content.decode()
     for twin in twins:
         assert f"Tamsin Oakhurst, {twin.email}, registered" in page
+
+
+def test_the_same_request_sent_twice_is_stored_once(client, db):
+    """A double click or the browser's resend: the front desk sees one request."""
+    first, second = client.post(NEW, _form()), client.post(NEW, _form())
+    assert first["Location"] == second["Location"] == THANKS
+    assert BookingRequest.objects.count() == 1
+    client.post(NEW, _form(reason="Another reason, a different request."))
+    assert BookingRequest.objects.count() == 2
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_stores_one_request():
+    from accounts.tests.test_throttle_db import _at_once
+
+    data = BookingRequestFormData.valid()
+    _at_once(2, lambda: services.booking_request_submit(data=data, ip="10.4.0.1"))
+    assert BookingRequest.objects.count() == 1
