@@ -6,5 +6,6 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self):
-        # Registers the appointment and intake forms mails with the outbox (clinic/outbox.py).
-        from scheduling.services import intake_forms, reminders  # noqa: F401
+        # Registers the appointment, intake forms and request mails with the outbox
+        # (clinic/outbox.py).
+        from scheduling.services import booking_requests, intake_forms, reminders  # noqa: F401
