@@ -347,7 +347,9 @@ def outcome_chart(
             min(baseline + mcid, scale),
             f"Baseline {baseline:g} ± {mcid:g}: smaller changes are not clinically important",
         )
-    guides = (Guide(target, f"Target {comparator} {target:g}", COLOURS["target"]),)
+    guides = ()
+    if target is not None:
+        guides = (Guide(target, f"Target {comparator} {target:g}", COLOURS["target"]),)
     return line_chart(
         chart_id=chart_id,
         title=f"{label} over time ({measure} 0-{scale})",
@@ -355,7 +357,7 @@ def outcome_chart(
         series=[Series(label, values, SERIES_COLOURS[2 if measure != "NPRS" else 0])],
         y_max=scale,
         band=band,
-        guides=guides if target is not None else (),
+        guides=guides,
         **extra,
     )
 

@@ -1,9 +1,9 @@
-"""Links: absolute ones for mails sent outside a request (`site_url`), and links to many rows
-of one kind on a page (`link_maker`).
+"""Links: to many rows of one kind on a page (`link_maker`), and absolute links for mails
+(`site_url`).
 
-Links to many rows of one kind on a page. reverse() costs ~50 µs; a calendar or a list of
-hundreds of rows would spend milliseconds on it, so the URL pattern is reversed once with a
-stand-in id and each row's id takes the stand-in's place."""
+reverse() costs ~50 µs; a calendar or a list of hundreds of rows would spend milliseconds on
+it, so the URL pattern is reversed once with a stand-in id and each row's id takes the
+stand-in's place."""
 
 from __future__ import annotations
 

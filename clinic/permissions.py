@@ -177,6 +177,18 @@ class Can:
     invite_physician = granted_to(
         ADMIN, THERAPIST, doc="Invite a care-team physician to the physician portal."
     )
+    see_booking_requests = granted_to(
+        ADMIN,
+        FRONT_DESK,
+        doc="New clients' requests for a first appointment, with their possible duplicates "
+        "(BookingRequest.objects.visible_to).",
+    )
+    handle_booking_requests = granted_to(
+        FRONT_DESK,
+        doc="Approve a new client's request (register, invite to the portal, ask for the "
+        "intake forms), link it to an existing record, or decline it. Not the admin: "
+        "approving sends a portal invitation, which the admin does not (invite_client).",
+    )
     retry_pdf = granted_to(ADMIN, THERAPIST, doc="Ask again for a plan PDF that failed.")
     download_fhir = granted_to(
         ADMIN,

@@ -253,6 +253,7 @@ CELERY_TASK_ROUTES = {
     "clinic.tasks.deliver_mail": {"queue": "email"},
     "clinic.tasks.sweep_outbox": {"queue": "email"},
     "scheduling.tasks.send_due_reminders": {"queue": "email"},
+    "scheduling.tasks.send_due_intake_reminders": {"queue": "email"},
     "documents.tasks.*": {"queue": "pdf"},
 }
 # The sweeps are how owed work survives a lost message, a broker outage or a killed worker:
@@ -261,6 +262,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "clinic.tasks.sweep_outbox", "schedule": 30.0},
     "send-due-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
     "expire-waitlist-offers": {"task": "scheduling.tasks.expire_offers", "schedule": 300.0},
+    "send-due-intake-reminders": {
+        "task": "scheduling.tasks.send_due_intake_reminders",
+        "schedule": 300.0,
+    },
     "sweep-plan-pdfs": {"task": "documents.tasks.sweep_plan_pdfs", "schedule": 15.0},
     "sweep-billing-documents": {
         "task": "documents.tasks.sweep_billing_documents",

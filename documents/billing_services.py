@@ -1,5 +1,5 @@
 """Billing documents (superbills, invoices / receipts): requesting, rendering, retrying,
-sweeping. The same pipeline as plan PDFs (documents/services.py), on its own table:
+sweeping. The same pipeline as plan PDFs (documents/pipeline.py), on its own table:
 
 - a request writes a `BillingDocument` row (pending) and its audit entry in one transaction;
   the Celery message, sent after commit, only wakes a worker (a broker outage is shrugged
@@ -26,7 +26,6 @@ import secrets
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from billing.models import Invoice
@@ -36,17 +35,8 @@ from clinic.clinic_time import today
 from clinic.models import Client
 from clinic.roles import BILLING_ROLES, Role, role_of
 from clinic.wakeups import wake
-from documents.lease import lease_kept
 from documents.models import BillingDocument
-from documents.services import (
-    HEARTBEAT_SECONDS,
-    LEASE,
-    MAX_ATTEMPTS,
-    SWEEP_BATCH,
-    TRANSIENT_ERRORS,
-    UNCLAIMED_AFTER,
-    WAKE_GRACE,
-)
+from documents.pipeline import UNCLAIMED_AFTER, Pipeline, render_failure
 
 logger = logging.getLogger(__name__)
 Kind = BillingDocument.Kind
@@ -207,58 +197,20 @@ def _wake_render(doc_id, *, now: dt.datetime | None = None) -> bool:
 
 def billing_document_render(*, doc_id: str) -> bool:
     """Render and store the document if this call wins the claim; True when it did."""
-    token = _claim(doc_id)
-    if token is None:
-        logger.info("billing document %s skipped: ready, failed or being rendered", doc_id)
-        return False
-    try:
-        with _lease_kept(doc_id, token):
-            done = _render_and_store(doc_id, token)
-    except TRANSIENT_ERRORS:
-        _release(doc_id, token)
-        raise
-    except Exception as error:  # noqa: BLE001 - any other failure is final for this row
-        _fail(doc_id, token, error)
-        return False
+    done = PIPELINE.run(
+        doc_id, lambda token: _render_and_store(doc_id, token), reason_for=render_failure
+    )
     if done:
         logger.info("billing document %s ready", doc_id)
     return done
 
 
-def _mine(doc_id, token):
-    return BillingDocument.objects.filter(pk=doc_id, status=Status.RENDERING, started_at=token)
-
-
-def _claim(doc_id) -> dt.datetime | None:
-    token = timezone.now()
-    claimed = (
-        BillingDocument.objects.filter(pk=doc_id)
-        .filter(
-            Q(status=Status.PENDING, started_at__isnull=True)
-            | Q(status=Status.RENDERING, lease_until__lt=token)
-        )
-        .update(
-            status=Status.RENDERING,
-            started_at=token,
-            lease_until=token + LEASE,
-            attempts=F("attempts") + 1,
-        )
-    )
-    return token if claimed == 1 else None
-
-
-def _release(doc_id, token) -> bool:
-    released = _mine(doc_id, token).update(status=Status.PENDING, started_at=None, lease_until=None)
-    return released == 1
-
-
-def _lease_kept(doc_id, token):
-    """The claim's lease renewed while the render runs (documents/lease.py)."""
-    return lease_kept(
-        f"billing document {doc_id}",
-        lambda: _mine(doc_id, token).update(lease_until=timezone.now() + LEASE),
-        every=HEARTBEAT_SECONDS,
-    )
+PIPELINE = Pipeline(
+    model=BillingDocument,
+    label="billing document",
+    wake=lambda doc_id, now: _wake_render(doc_id, now=now),
+    working=Status.RENDERING,
+)
 
 
 def _render_and_store(doc_id, token) -> bool:
@@ -268,7 +220,7 @@ def _render_and_store(doc_id, token) -> bool:
     content = billing_document_pdf(document)
     # A random name: the path tells nothing about the client and cannot be guessed.
     name = document.file.storage.save(f"billing/{secrets.token_hex(16)}.pdf", ContentFile(content))
-    marked = _mine(doc_id, token).update(
+    marked = PIPELINE.mine(doc_id, token).update(
         status=Status.READY,
         file=name,
         sha256=hashlib.sha256(content).hexdigest(),
@@ -284,20 +236,6 @@ def _render_and_store(doc_id, token) -> bool:
     return True
 
 
-def _fail(doc_id, token, error: Exception) -> None:
-    from documents.pdf import PdfRenderProblem
-
-    if isinstance(error, PdfRenderProblem):
-        reason = f"Rendering problem: {error}"[:300]
-    else:
-        # The class name only: a message could quote billing data; logs hold none.
-        reason = f"Rendering failed ({type(error).__name__})."
-    _mine(doc_id, token).update(
-        status=Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None
-    )
-    logger.error("billing document %s failed: %s", doc_id, reason)
-
-
 # --- sweeping (periodic) -----------------------------------------------------------------------
 
 
@@ -307,22 +245,4 @@ def billing_document_sweep(
     """Wake a worker for documents still owed: never woken (the broker was down), woken but
     unclaimed for `unclaimed_after` (a lost message), or claimed by a worker whose lease
     lapsed (it died). Gives up on those claimed MAX_ATTEMPTS times. Returns how many woke."""
-    now = now or timezone.now()
-    BillingDocument.objects.filter(
-        status=Status.RENDERING, lease_until__lt=now, attempts__gte=MAX_ATTEMPTS
-    ).update(
-        status=Status.FAILED,
-        error="Rendering did not finish after several attempts.",
-        finished_at=now,
-        lease_until=None,
-    )
-    never_woken = Q(woken_at__isnull=True, created_at__lt=now - WAKE_GRACE)
-    lost = Q(woken_at__lt=now - unclaimed_after)
-    owed = BillingDocument.objects.filter(
-        Q(status=Status.PENDING, started_at__isnull=True) & (never_woken | lost)
-        | Q(status=Status.RENDERING, lease_until__lt=now)
-    ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    woken = sum(_wake_render(doc_id, now=now) for doc_id in owed)
-    if woken:
-        logger.info("billing document sweep re-enqueued %d", woken)
-    return woken
+    return PIPELINE.sweep(now=now or timezone.now(), unclaimed_after=unclaimed_after)

@@ -1,7 +1,7 @@
 """A client's whole record as one ZIP (issue 19, item 3): requesting, building, sweeping, the
 "your export is ready" mail, and spending the one-use link.
 
-The same pipeline as billing documents (documents/billing_services.py): a request writes a
+The same pipeline as plan PDFs and billing documents (documents/pipeline.py): a request writes a
 `RecordExport` row (pending) and its audit entry in one transaction and only wakes a worker
 after commit; a build claims the row with a conditional UPDATE (`started_at` is the claim's
 token, a lease renewed by a heartbeat thread); only the holder of the token marks it ready or
@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -48,17 +48,8 @@ from clinic.permissions import Can
 from clinic.roles import Role, role_of
 from clinic.services.outbox import mail_owe
 from clinic.wakeups import wake
-from documents.lease import lease_kept
 from documents.models import PlanPdf, RecordExport
-from documents.services import (
-    HEARTBEAT_SECONDS,
-    LEASE,
-    MAX_ATTEMPTS,
-    SWEEP_BATCH,
-    TRANSIENT_ERRORS,
-    UNCLAIMED_AFTER,
-    WAKE_GRACE,
-)
+from documents.pipeline import SWEEP_BATCH, UNCLAIMED_AFTER, Pipeline
 from intake.models import Assessment, Consent, HealthHistory
 from scheduling.models import Appointment
 from sessions_log.models import SessionNote
@@ -157,50 +148,25 @@ def record_export_spend(*, actor, export: RecordExport, now: dt.datetime | None 
 
 def record_export_build(*, export_id: str) -> bool:
     """Build and store the ZIP if this call wins the claim; True when it did."""
-    token = _claim(export_id)
-    if token is None:
-        logger.info("record export %s skipped: ready, failed or being built", export_id)
-        return False
-    try:
-        with lease_kept(
-            f"record export {export_id}",
-            lambda: _mine(export_id, token).update(lease_until=timezone.now() + LEASE),
-            every=HEARTBEAT_SECONDS,
-        ):
-            done = _build_and_store(export_id, token)
-    except TRANSIENT_ERRORS:
-        _mine(export_id, token).update(status=Status.PENDING, started_at=None, lease_until=None)
-        raise
-    except Exception as error:  # noqa: BLE001 - any other failure is final for this row
-        # The class name only: a message could quote health data; logs hold none.
-        reason = f"Building failed ({type(error).__name__})."
-        _mine(export_id, token).update(status=Status.FAILED, error=reason, lease_until=None)
-        logger.error("record export %s failed: %s", export_id, reason)
-        return False
-    return done
-
-
-def _mine(export_id, token):
-    return RecordExport.objects.filter(pk=export_id, status=Status.BUILDING, started_at=token)
-
-
-def _claim(export_id) -> dt.datetime | None:
-    token = timezone.now()
-    claimed = (
-        RecordExport.objects.filter(pk=export_id)
-        .filter(
-            Q(status=Status.PENDING, started_at__isnull=True)
-            | Q(status=Status.BUILDING, lease_until__lt=token)
-        )
-        .update(
-            status=Status.BUILDING,
-            started_at=token,
-            lease_until=token + LEASE,
-            attempts=F("attempts") + 1,
-            items_done=0,
-        )
+    return PIPELINE.run(
+        export_id, lambda token: _build_and_store(export_id, token), reason_for=_failure
     )
-    return token if claimed == 1 else None
+
+
+def _failure(error: Exception) -> str:
+    # The class name only: a message could quote health data; logs hold none.
+    return f"Building failed ({type(error).__name__})."
+
+
+PIPELINE = Pipeline(
+    model=RecordExport,
+    label="record export",
+    wake=lambda export_id, now: _wake_build(export_id, now=now),
+    working=Status.BUILDING,
+    finished_field=None,
+    gave_up="Building did not finish after several attempts.",
+    on_claim={"items_done": 0},
+)
 
 
 class _HashingSink(io.RawIOBase):
@@ -226,18 +192,18 @@ class _HashingSink(io.RawIOBase):
 def _build_and_store(export_id, token) -> bool:
     export = RecordExport.objects.select_related("client", "requested_by").get(pk=export_id)
     parts = RecordParts(export.client, viewer=export.requested_by)
-    _mine(export_id, token).update(items_total=parts.total)
+    PIPELINE.mine(export_id, token).update(items_total=parts.total)
     with tempfile.TemporaryFile(suffix=".zip") as temporary:
         sink = _HashingSink(temporary)
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for done, _ in enumerate(parts.write(archive), start=1):
-                _mine(export_id, token).update(items_done=done)
+                PIPELINE.mine(export_id, token).update(items_done=done)
         temporary.seek(0)
         # A random name: the path tells nothing about the client and cannot be guessed.
         name = export.file.storage.save(f"exports/{secrets.token_hex(16)}.zip", File(temporary))
     now = timezone.now()
     with transaction.atomic():
-        marked = _mine(export_id, token).update(
+        marked = PIPELINE.mine(export_id, token).update(
             status=Status.READY,
             file=name,
             sha256=sink.digest.hexdigest(),
@@ -560,13 +526,6 @@ def record_export_sweep(*, now: dt.datetime | None = None, unclaimed_after=UNCLA
     worker whose lease lapsed); give up on those claimed MAX_ATTEMPTS times; expire ready
     exports past their 7 days and delete spent files. Returns how many woke."""
     now = now or timezone.now()
-    RecordExport.objects.filter(
-        status=Status.BUILDING, lease_until__lt=now, attempts__gte=MAX_ATTEMPTS
-    ).update(
-        status=Status.FAILED,
-        error="Building did not finish after several attempts.",
-        lease_until=None,
-    )
     RecordExport.objects.filter(status=Status.READY, expires_at__lte=now).update(
         status=Status.EXPIRED
     )
@@ -576,13 +535,4 @@ def record_export_sweep(*, now: dt.datetime | None = None, unclaimed_after=UNCLA
     for export in spent[:SWEEP_BATCH]:
         export.file.storage.delete(export.file.name)
         RecordExport.objects.filter(pk=export.pk).update(file="")
-    never_woken = Q(woken_at__isnull=True, created_at__lt=now - WAKE_GRACE)
-    lost = Q(woken_at__lt=now - unclaimed_after)
-    owed = RecordExport.objects.filter(
-        Q(status=Status.PENDING, started_at__isnull=True) & (never_woken | lost)
-        | Q(status=Status.BUILDING, lease_until__lt=now)
-    ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    woken = sum(_wake_build(export_id, now=now) for export_id in owed)
-    if woken:
-        logger.info("record export sweep re-enqueued %d", woken)
-    return woken
+    return PIPELINE.sweep(now=now, unclaimed_after=unclaimed_after)

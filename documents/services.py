@@ -27,8 +27,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -39,8 +39,8 @@ from clinic.models import CareTeamMember
 from clinic.roles import CLINICIAN_ROLES, Role, role_of
 from clinic.services.outbox import mail_owe
 from clinic.wakeups import wake
-from documents.lease import lease_kept
 from documents.models import PlanPdf
+from documents.pipeline import UNCLAIMED_AFTER, Pipeline, render_failure
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from treatment_plans.models import PlanAcknowledgement, PlanVersion
@@ -51,19 +51,6 @@ Status = PlanPdf.Status
 # Progress can change several times in a row (a reassessment entered field by field): wait
 # this long before rendering, and render only the newest request.
 REFRESH_DEBOUNCE_SECONDS = 30
-# A render's claim lasts this long unless its heartbeat renews it (every HEARTBEAT_SECONDS).
-LEASE = dt.timedelta(seconds=20)
-HEARTBEAT_SECONDS = 5
-# A request whose wake-up never went out (the broker was down) is woken by the next sweep
-# after this grace; one woken but still unclaimed after UNCLAIMED_AFTER lost its message.
-WAKE_GRACE = dt.timedelta(seconds=10)
-UNCLAIMED_AFTER = dt.timedelta(seconds=60)
-# After this many claims a row that never finishes is given up as failed (a PDF that always
-# kills its worker must not loop forever).
-MAX_ATTEMPTS = 4
-SWEEP_BATCH = 200
-# Failures a later attempt can cure; anything else marks the row failed at once.
-TRANSIENT_ERRORS = (OSError, ConnectionError, OperationalError)
 PLAN_READY_MAIL = "plan_ready"
 
 
@@ -175,30 +162,22 @@ def plan_pdf_render(*, pdf_id: str) -> bool:
         _drop_superseded(pdf_id)
         logger.info("plan pdf %s skipped: a newer request replaced it", pdf_id)
         return False
-    token = _claim(pdf_id)
-    if token is None:
-        logger.info("plan pdf %s skipped: ready, failed or being rendered", pdf_id)
-        return False
-    logger.info("plan pdf %s render started", pdf_id)
-    try:
-        with _lease_kept(pdf_id, token):
-            done = _render_and_store(pdf_id, token)
-    except TRANSIENT_ERRORS:
-        _release(pdf_id, token)  # the retry (or the sweep) may claim it again
-        raise
-    except Exception as error:  # noqa: BLE001 - any other failure is final for this row
-        _fail(pdf_id, token, error)
-        return False
+    done = PIPELINE.run(
+        pdf_id, lambda token: _render_and_store(pdf_id, token), reason_for=render_failure
+    )
     if done:
         logger.info("plan pdf %s ready", pdf_id)
     return done
 
 
-def _is_newest(pdf_id: str) -> bool:
-    newer = PlanPdf.objects.filter(
+def _newer_request():
+    return PlanPdf.objects.filter(
         version_id=OuterRef("version_id"), requested_at__gt=OuterRef("requested_at")
     )
-    return PlanPdf.objects.filter(pk=pdf_id).exclude(Exists(newer)).exists()
+
+
+def _is_newest(pdf_id: str) -> bool:
+    return PlanPdf.objects.filter(pk=pdf_id).exclude(Exists(_newer_request())).exists()
 
 
 def _drop_superseded(pdf_id: str) -> None:
@@ -206,31 +185,17 @@ def _drop_superseded(pdf_id: str) -> None:
     PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at__isnull=True).delete()
 
 
-def _claim(pdf_id: str) -> dt.datetime | None:
-    token = timezone.now()
-    claimed = (
-        PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING)
-        .filter(Q(started_at__isnull=True) | Q(lease_until__lt=token))
-        .update(started_at=token, lease_until=token + LEASE, attempts=F("attempts") + 1)
-    )
-    return token if claimed == 1 else None
-
-
-def _release(pdf_id, token: dt.datetime) -> bool:
-    released = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
-        started_at=None, lease_until=None
-    )
-    return released == 1
-
-
-def _lease_kept(pdf_id: str, token: dt.datetime):
-    """The claim's lease renewed while the render runs (documents/lease.py)."""
-    mine = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token)
-    return lease_kept(
-        f"plan pdf {pdf_id}",
-        lambda: mine.update(lease_until=timezone.now() + LEASE),
-        every=HEARTBEAT_SECONDS,
-    )
+# A plan PDF has no working status: it stays pending while claimed (`started_at` says so).
+PIPELINE = Pipeline(
+    model=PlanPdf,
+    label="plan pdf",
+    wake=lambda pdf_id, now: _wake_render(pdf_id, now=now),
+    working=Status.PENDING,
+    error_field="last_error",
+    created_field="requested_at",
+    # Only the newest request of a version is rendered.
+    still_owed=lambda rows: rows.exclude(Exists(_newer_request())),
+)
 
 
 def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
@@ -245,7 +210,7 @@ def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
     # A random name: the path tells nothing about the client and cannot be guessed.
     name = pdf.file.storage.save(f"plans/{secrets.token_hex(16)}.pdf", ContentFile(content))
     with transaction.atomic():  # ready, and the care team's mails owed, together
-        marked = PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
+        marked = PIPELINE.mine(pdf_id, token).update(
             status=Status.READY,
             file=name,
             sha256=hashlib.sha256(content).hexdigest(),
@@ -265,57 +230,12 @@ def _render_and_store(pdf_id: str, token: dt.datetime) -> bool:
     return True
 
 
-def _fail(pdf_id: str, token: dt.datetime, error: Exception) -> None:
-    from documents.pdf import PdfRenderProblem
-
-    if isinstance(error, PdfRenderProblem):
-        # WeasyPrint's own words (a stylesheet or font it could not load): about our
-        # templates and files, never the plan's text.
-        reason = f"Rendering problem: {error}"[:300]
-    else:
-        # The class name only: a message could quote plan text, and logs hold no health data.
-        reason = f"Rendering failed ({type(error).__name__})."
-    PlanPdf.objects.filter(pk=pdf_id, status=Status.PENDING, started_at=token).update(
-        status=Status.FAILED, last_error=reason, finished_at=timezone.now(), lease_until=None
-    )
-    logger.error("plan pdf %s failed: %s", pdf_id, reason)
-
-
-# --- sweeping (periodic) ---------------------------------------------------------------------
-
-
 def plan_pdf_sweep(*, now: dt.datetime | None = None, unclaimed_after=UNCLAIMED_AFTER) -> int:
     """Wake a worker for the newest requests still owed: one whose wake-up never went out
     (the broker was down), one woken but unclaimed for `unclaimed_after` (a lost message), or
-    a claim whose lease lapsed (its worker died). Returns how many were woken."""
-    now = now or timezone.now()
-    _give_up(now)
-    newer = PlanPdf.objects.filter(
-        version_id=OuterRef("version_id"), requested_at__gt=OuterRef("requested_at")
-    )
-    never_woken = Q(woken_at__isnull=True, requested_at__lt=now - WAKE_GRACE)
-    lost = Q(woken_at__lt=now - unclaimed_after)
-    owed = (
-        PlanPdf.objects.filter(status=Status.PENDING)
-        .filter((Q(started_at__isnull=True) & (never_woken | lost)) | Q(lease_until__lt=now))
-        .exclude(Exists(newer))
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    woken = sum(_wake_render(pdf_id, now=now) for pdf_id in owed)
-    if woken:
-        logger.info("plan pdf sweep re-enqueued %d", woken)
-    return woken
-
-
-def _give_up(now: dt.datetime) -> None:
-    PlanPdf.objects.filter(
-        status=Status.PENDING, lease_until__lt=now, attempts__gte=MAX_ATTEMPTS
-    ).update(
-        status=Status.FAILED,
-        last_error="Rendering did not finish after several attempts.",
-        finished_at=now,
-        lease_until=None,
-    )
+    a claim whose lease lapsed (its worker died); give up on those claimed MAX_ATTEMPTS
+    times. Returns how many were woken."""
+    return PIPELINE.sweep(now=now or timezone.now(), unclaimed_after=unclaimed_after)
 
 
 # --- the care team ------------------------------------------------------------------------------

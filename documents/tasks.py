@@ -14,26 +14,16 @@ import datetime as dt
 from celery import shared_task
 
 from documents import billing_services, services
+from documents.pipeline import TASK_OPTIONS
 
 # A render normally takes well under a second; the limits stop a pathological document
-# from holding a worker. A killed render's lease lapses (services.LEASE) and the sweep
+# from holding a worker. A killed render's lease lapses (pipeline.LEASE) and the sweep
 # wakes a worker for it again.
 RENDER_SOFT_LIMIT = 60
 RENDER_HARD_LIMIT = 90
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=RENDER_SOFT_LIMIT,
-    time_limit=RENDER_HARD_LIMIT,
-    autoretry_for=services.TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(**TASK_OPTIONS, soft_time_limit=RENDER_SOFT_LIMIT, time_limit=RENDER_HARD_LIMIT)
 def render_plan_pdf(pdf_id: str) -> bool:
     return services.plan_pdf_render(pdf_id=pdf_id)
 
@@ -46,21 +36,10 @@ def sweep_plan_pdfs(unclaimed_seconds: int | None = None) -> int:
     return services.plan_pdf_sweep(unclaimed_after=dt.timedelta(seconds=unclaimed_seconds))
 
 
-# --- billing documents (documents/billing_services.py): the same limits, retries and sweep --
+# --- billing documents (documents/billing_services.py): the same limits, retries and sweep ---
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=RENDER_SOFT_LIMIT,
-    time_limit=RENDER_HARD_LIMIT,
-    autoretry_for=services.TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(**TASK_OPTIONS, soft_time_limit=RENDER_SOFT_LIMIT, time_limit=RENDER_HARD_LIMIT)
 def render_billing_document(doc_id: str) -> bool:
     return billing_services.billing_document_render(doc_id=doc_id)
 
@@ -83,18 +62,7 @@ EXPORT_SOFT_LIMIT = 600
 EXPORT_HARD_LIMIT = 660
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=EXPORT_SOFT_LIMIT,
-    time_limit=EXPORT_HARD_LIMIT,
-    autoretry_for=services.TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(**TASK_OPTIONS, soft_time_limit=EXPORT_SOFT_LIMIT, time_limit=EXPORT_HARD_LIMIT)
 def build_record_export(export_id: str) -> bool:
     from documents.record_export import record_export_build
 

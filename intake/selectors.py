@@ -59,20 +59,27 @@ class Missing:
     url_name: str
 
 
+def history_on_file(client_ref: str = "pk") -> Exists:
+    """True where the client (the outer query's `client_ref` column) has a health history."""
+    return Exists(HealthHistory.objects.filter(client=OuterRef(client_ref)))
+
+
+def consent_on_file(client_ref: str = "pk") -> Exists:
+    """True where the client has a standing (not withdrawn) consent to treatment."""
+    return Exists(
+        Consent.objects.filter(
+            client=OuterRef(client_ref), kind="treatment", revoked_at__isnull=True
+        )
+    )
+
+
 def missing_for_care(client: Client) -> list[Missing]:
     """The gate before a plan is activated or a session logged: a health history and a
-    standing consent to treatment. (An internal check, not a read shown to a user.)"""
+    standing consent to treatment. (An internal check, not a read shown to a user.) The two
+    tests are `history_on_file` and `consent_on_file`, which lists of many clients annotate
+    (the day view, the intake forms mails: scheduling/services/intake_forms.py)."""
     has_history, has_consent = (
-        Client.objects.filter(pk=client.pk)
-        .values_list(
-            Exists(HealthHistory.objects.filter(client=OuterRef("pk"))),
-            Exists(
-                Consent.objects.filter(
-                    client=OuterRef("pk"), kind="treatment", revoked_at__isnull=True
-                )
-            ),
-        )
-        .get()
+        Client.objects.filter(pk=client.pk).values_list(history_on_file(), consent_on_file()).get()
     )  # one round trip for both checks
     missing = []
     if not has_history:

@@ -13,6 +13,7 @@ NAVIGATION = {
         ("Dashboard", "dashboard_admin"),
         ("Schedule", "schedule_day"),
         ("Clients", "client_list"),
+        ("Requests", "booking_requests"),
         ("Billing", "dashboard_billing"),
         ("Audit trail", "audit_log"),
         ("Staff accounts", "admin:clinic_user_changelist"),
@@ -27,6 +28,7 @@ NAVIGATION = {
         ("Dashboard", "dashboard_front_desk"),
         ("Schedule", "schedule_day"),
         ("Clients", "client_list"),
+        ("Requests", "booking_requests"),
     ],
     Role.CLIENT: [
         ("My care", "portal"),

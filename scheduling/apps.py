@@ -6,5 +6,11 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self):
-        # Registers the appointment and waitlist offer mails with the outbox (clinic/outbox.py).
-        from scheduling.services import offers, reminders  # noqa: F401
+        # Registers the appointment, intake forms, request and waitlist offer mails with the
+        # outbox (clinic/outbox.py).
+        from scheduling.services import (  # noqa: F401
+            booking_requests,
+            intake_forms,
+            offers,
+            reminders,
+        )

@@ -9,14 +9,15 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
 from clinic.models import Client, User
-from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
+from scheduling.models import Appointment, AppointmentType, BookingRequest, Room, WorkingHours
 
 
 def seed(stdout=None) -> None:
     users = {u.username: u for u in User.objects.filter(username__in=HOURS)}
     booked = _seed_schedule(users)
+    requests = _seed_booking_requests()
     if stdout:
-        stdout.write(f"scheduling: {booked} new appointments")
+        stdout.write(f"scheduling: {booked} new appointments, {requests} new booking requests")
 
 
 ROOMS = ["Cedar room", "Maple room"]
@@ -106,3 +107,35 @@ def _cancel_one(rows) -> None:
             row.status = Appointment.Status.CANCELLED
             row.cancel_reason, row.cancelled_at = "Client unwell", timezone.now()
             return
+
+
+# Two new clients' requests from the public page, waiting for the front desk (its dashboard
+# card and /booking-requests/). Made once, by their e-mail address.
+BOOKING_REQUESTS = [
+    {
+        "first_name": "Lena",
+        "last_name": "Marchetti",
+        "date_of_birth": dt.date(1979, 3, 14),
+        "email": "lena.marchetti@example.com",
+        "phone": "555-0142",
+        "reason": "Stiff neck and shoulders from desk work, my physiotherapist suggested massage.",
+        "preferred_times": "Weekday evenings; Saturdays",
+    },
+    {
+        "first_name": "Omar",
+        "last_name": "Haddad",
+        "date_of_birth": dt.date(1991, 11, 2),
+        "email": "omar.haddad@example.com",
+        "phone": "",
+        "reason": "Calf tightness while training for a half marathon.",
+        "preferred_times": "Weekday mornings",
+    },
+]
+
+
+def _seed_booking_requests() -> int:
+    made = 0
+    for fields in BOOKING_REQUESTS:
+        _, created = BookingRequest.objects.get_or_create(email=fields["email"], defaults=fields)
+        made += created
+    return made

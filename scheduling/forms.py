@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from clinic import dates
+from clinic import dates, text_limits
 from clinic.forms import DateInput, TimeInput
 from clinic.models import Client, Therapist
 from scheduling.models import AppointmentType, Room, WaitlistEntry, WorkingHours
@@ -292,3 +293,108 @@ class WaitlistForm(forms.ModelForm):
         if start and end and end <= start:
             self.add_error("latest_time", "The latest end must be after the earliest start.")
         return data
+
+
+# --- new clients' requests for a first appointment (the public page) and the front desk's answer
+
+
+class BookingRequestForm(forms.Form):
+    """The public page's form. Dates and phone characters follow the registration form's rules
+    (clinic/dates.py, clinic/text_limits.py). `website` is a honeypot: hidden from people and
+    screen readers, so only a robot fills it in."""
+
+    TIMES = [
+        ("weekday mornings", "Weekday mornings"),
+        ("weekday afternoons", "Weekday afternoons"),
+        ("weekday evenings", "Weekday evenings"),
+        ("Saturdays", "Saturdays"),
+    ]
+
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80)
+    date_of_birth = forms.DateField(widget=DateInput(), validators=[dates.BIRTH_DATE])
+    email = forms.EmailField(max_length=254, label="E-mail")
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Phone (optional)",
+        validators=[text_limits.phone_characters],
+    )
+    reason = forms.CharField(
+        max_length=200,
+        label="Why you would like to come, in a sentence",
+        help_text="At most 200 characters. Please keep medical details for your health "
+        "history form, which you fill in securely once we have registered you.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    times = forms.MultipleChoiceField(
+        choices=TIMES,
+        required=False,
+        label="Times that suit you",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    times_other = forms.CharField(
+        max_length=150, required=False, label="Other times, or times to avoid (optional)"
+    )
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["website"].widget.attrs.update(tabindex="-1", autocomplete="off")
+        text_limits.friendly_form_limits(self)
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    def request_data(self) -> dict:
+        """The cleaned data as BookingRequest's fields."""
+        data = self.cleaned_data
+        times = [label for value, label in self.TIMES if value in data["times"]]
+        if data["times_other"]:
+            times.append(data["times_other"])
+        return {
+            **{name: data[name] for name in ("first_name", "last_name", "date_of_birth")},
+            "email": data["email"],
+            "phone": data["phone"],
+            "reason": data["reason"],
+            "preferred_times": "; ".join(times),
+        }
+
+
+class BookingRequestApproveForm(forms.Form):
+    confirm_not_duplicate = forms.BooleanField(
+        required=False,
+        label="This is a different person with the same name and date of birth",
+    )
+
+
+class DuplicateChoiceField(forms.ModelChoiceField):
+    """Possible duplicates share a name and a birth date: each is told apart by its contacts
+    and the day it was registered."""
+
+    def label_from_instance(self, client):
+        contact = client.email or client.phone or "no e-mail or phone"
+        return f"{client}, {contact}, registered {date_format(client.created_at, 'j M Y')}"
+
+
+class BookingRequestLinkForm(forms.Form):
+    client = DuplicateChoiceField(queryset=Client.objects.none(), widget=forms.RadioSelect)
+
+    def __init__(self, *args, duplicates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = duplicates
+        self.fields["client"].label = "The client this request is from"
+
+
+class BookingRequestDeclineForm(forms.Form):
+    message = forms.CharField(
+        max_length=500,
+        label="Message to the requester",
+        help_text="Mailed to the requester as written: no health detail, please.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text_limits.friendly_form_limits(self)

@@ -408,3 +408,22 @@ class WaitlistOffer(UUIDModel):
 
     def __str__(self) -> str:
         return f"Offer {self.starts_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class BookingRequestThrottle(models.Model):
+    """How many booking requests one e-mail address, or one IP address, sent in its open
+    window (scheduling/services/booking_requests.py). `key` is a keyed hash of what is
+    counted, so the table is never a list of addresses. Counted by conditional UPDATEs in
+    the database, as sign-in failures are (accounts/throttle.py): every worker and host
+    shares it, and it works without Redis."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    # Opens with the first request and is never extended; None until the first is counted.
+    window_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "booking request throttle"
+
+    def __str__(self) -> str:
+        return f"{self.count} request(s) in the window ending {self.window_ends_at}"

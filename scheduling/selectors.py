@@ -13,14 +13,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, DateTimeField, Q, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
+from clinic import readiness
 from clinic.clinic_time import at_local, clinic_tz, day_bounds, local
-from clinic.models import Therapist
+from clinic.models import Client, Therapist
+from clinic.search import folded_names
 from scheduling.lookups import WallClock
-from scheduling.models import Appointment, AppointmentType, Room, TimeOff, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    BookingRequest,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 
 Status = Appointment.Status
 
@@ -149,6 +158,39 @@ def week_schedule(*, user, therapist: Therapist, day: dt.date) -> list[CalendarD
     return list(columns.values())
 
 
+# --- intake before the first visit (issue 20) -----------------------------------------------
+
+
+class IntakeGap(NamedTuple):
+    """What a calendar says of an appointment whose client still lacks a form."""
+
+    missing: tuple[str, ...]  # "Health history missing", "Consent missing"
+    no_portal_account: bool  # the client cannot fill the forms in online until invited
+
+
+def intake_gaps(appointment_ids) -> dict[uuid.UUID, IntakeGap]:
+    """The booked and checked-in appointments among `appointment_ids` whose client still lacks
+    a health history or a consent to treatment, in one query for a whole calendar. The checks
+    are intake's readiness check, the one that gates care (clinic/readiness.py)."""
+    if not appointment_ids:
+        return {}
+    rows = (
+        readiness.annotate(
+            Appointment.objects.filter(
+                pk__in=appointment_ids, status__in=(Status.BOOKED, Status.CHECKED_IN)
+            )
+        )
+        .filter(readiness.incomplete())
+        .values("pk", "client__user_id", *(r.field for r in readiness.requirements()))
+    )
+    return {
+        row["pk"]: IntakeGap(
+            tuple(r.missing for r in readiness.missing(row)), row["client__user_id"] is None
+        )
+        for row in rows
+    }
+
+
 # --- free slots -----------------------------------------------------------------------------
 
 
@@ -271,3 +313,60 @@ def booked_outside_hours(*, therapist: Therapist) -> int:
         not _fits_hours(start, end, hours)
         for start, end in upcoming.values_list("starts_at", "ends_at")
     )
+
+
+# --- new clients' requests (the front desk's list and dashboard card) ---------------------------
+
+RECENTLY_DECIDED_DAYS = 14
+DECIDED_SHOWN = 20
+CARD_SHOWN = 5
+NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before any request
+
+
+def booking_requests_open(user):
+    """Requests nobody has answered yet, oldest first (the first to answer)."""
+    return (
+        BookingRequest.objects.visible_to(user)
+        .filter(status=BookingRequest.Status.NEW)
+        .order_by("created_at")
+    )
+
+
+def booking_requests_decided(user):
+    """Requests answered in the last RECENTLY_DECIDED_DAYS, newest first."""
+    since = timezone.now() - dt.timedelta(days=RECENTLY_DECIDED_DAYS)
+    return (
+        BookingRequest.objects.visible_to(user)
+        .exclude(status=BookingRequest.Status.NEW)
+        .filter(decided_at__gte=since)
+        .select_related("client", "decided_by")
+        .order_by("-decided_at")[:DECIDED_SHOWN]
+    )
+
+
+def with_possible_duplicates(user, requests) -> list[tuple]:
+    """Each request with the clients already registered under its name and date of birth
+    (the registration rule, `client_possible_duplicates`), found for all of them in one
+    query."""
+    requests = list(requests)
+    keyed = {r.pk: (folded_names(r.first_name, r.last_name), r.date_of_birth) for r in requests}
+    found = defaultdict(list)
+    if requests:
+        clients = Client.objects.visible_to(user).filter(
+            search_name__in={name for name, _ in keyed.values()},
+            date_of_birth__in={born for _, born in keyed.values()},
+        )
+        for client in clients:
+            found[(client.search_name, client.date_of_birth)].append(client)
+    return [(r, found.get(keyed[r.pk], [])) for r in requests]
+
+
+def booking_request_card(user, *, since) -> dict:
+    """The front-desk dashboard's card: requests that came in since `since` (the user's
+    previous visit: a datetime, or a subquery giving one, NULL on a first visit: then every
+    open one is new) and how many are open in all. One query, two when some are new."""
+    open_requests = booking_requests_open(user)
+    is_new = Q(created_at__gt=Coalesce(since, Value(NEVER), output_field=DateTimeField()))
+    counts = open_requests.aggregate(open_count=Count("pk"), new_count=Count("pk", filter=is_new))
+    new = open_requests.filter(is_new).order_by("-created_at")[:CARD_SHOWN]
+    return {**counts, "new": list(new) if counts["new_count"] else []}

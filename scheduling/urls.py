@@ -3,7 +3,7 @@ working hours and time off, and the iCalendar feeds."""
 
 from django.urls import path
 
-from scheduling.views import appointments, calendars, feeds, offers
+from scheduling.views import appointments, booking_requests, calendars, feeds, offers
 
 # Appointments, series and the waitlist (views/appointments.py).
 appointment_patterns = [
@@ -69,4 +69,40 @@ feed_patterns = [
     path("calendar/<str:token>.ics", feeds.therapist_calendar_feed, name="therapist_calendar_feed"),
 ]
 
-urlpatterns = [*appointment_patterns, *schedule_patterns, *feed_patterns]
+# New clients' requests: the public page and the front desk's answer (views/booking_requests.py).
+booking_request_patterns = [
+    path("book/request/", booking_requests.booking_request_new, name="booking_request_new"),
+    path(
+        "book/request/thanks/",
+        booking_requests.booking_request_thanks,
+        name="booking_request_thanks",
+    ),
+    path("booking-requests/", booking_requests.booking_requests, name="booking_requests"),
+    path(
+        "booking-requests/<uuid:request_id>/",
+        booking_requests.booking_request_detail,
+        name="booking_request_detail",
+    ),
+    path(
+        "booking-requests/<uuid:request_id>/approve/",
+        booking_requests.booking_request_approve,
+        name="booking_request_approve",
+    ),
+    path(
+        "booking-requests/<uuid:request_id>/link/",
+        booking_requests.booking_request_link,
+        name="booking_request_link",
+    ),
+    path(
+        "booking-requests/<uuid:request_id>/decline/",
+        booking_requests.booking_request_decline,
+        name="booking_request_decline",
+    ),
+]
+
+urlpatterns = [
+    *appointment_patterns,
+    *schedule_patterns,
+    *feed_patterns,
+    *booking_request_patterns,
+]

@@ -12,16 +12,14 @@ from billing.models import BillingCode, Charge, ChargeLine, PayerType
 REASON_HELP = "Kept with the change, for the next person who reads this charge."
 
 
-class WorklistFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=Charge.Status.choices, required=False)
+class DatesFilterForm(forms.Form):
+    """An optional range of dates (either end may be left open)."""
+
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    payer_type = forms.ChoiceField(
-        label="Payer type", choices=[("", "Any")] + PayerType.choices, required=False
     )
 
     def clean(self):
@@ -30,6 +28,14 @@ class WorklistFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "The end comes before the start.")
         return data
+
+
+class WorklistFilterForm(DatesFilterForm):
+    status = forms.ChoiceField(choices=Charge.Status.choices, required=False)
+    payer_type = forms.ChoiceField(
+        label="Payer type", choices=[("", "Any")] + PayerType.choices, required=False
+    )
+    field_order = ["status", "date_from", "date_to", "payer_type"]
 
 
 class ChargeLineForm(forms.Form):

@@ -136,6 +136,7 @@ def charge_detail(user, charge: Charge) -> dict:
             if p.isdigit() and 0 < int(p) <= len(charge.diagnoses)
         ]
     bills = Can(user).bill
+    successor = _live_charge_of_visit(charge) if charge.status == Charge.Status.VOID else None
     return {
         "charge": charge,
         "lines": lines,
@@ -155,7 +156,27 @@ def charge_detail(user, charge: Charge) -> dict:
         )
         if bills
         else [],
+        "replaced_by": successor,
+        # A void visit charge with a note, whose visit no live charge bills: offer to draft
+        # it again (billing/services/charges.py `charge_redraft` checks the same).
+        "redraft": bills
+        and charge.status == Charge.Status.VOID
+        and charge.kind == Charge.Kind.VISIT
+        and charge.note_id is not None
+        and successor is None,
     }
+
+
+def _live_charge_of_visit(charge: Charge) -> Charge | None:
+    """The charge that now bills the voided charge's visit, if any."""
+    if charge.appointment_id is None:
+        return None
+    return (
+        Charge.objects.live()
+        .filter(appointment_id=charge.appointment_id, kind=charge.kind)
+        .only("pk", "status")
+        .first()
+    )
 
 
 # --- the therapist's own codes -----------------------------------------------------------------
@@ -199,6 +220,16 @@ def no_shows_for_fee(user) -> QuerySet:
         .select_related("client", "therapist__user", "appointment_type")
         .order_by("-starts_at")
     )
+
+
+def on_days(no_shows: QuerySet, date_from, date_to) -> QuerySet:
+    """`no_shows_for_fee` narrowed to the clinic's calendar days from `date_from` to `date_to`
+    (either may be None: open)."""
+    if date_from:
+        no_shows = no_shows.filter(day__gte=date_from)
+    if date_to:
+        no_shows = no_shows.filter(day__lte=date_to)
+    return no_shows
 
 
 def appointments_for_billing(user) -> QuerySet:

@@ -163,6 +163,30 @@ def charge_draft(*, actor, note: SessionNote) -> Charge:
     """Draft the visit charge of a signed note (once: a second call returns the first)."""
     if not note.is_signed or note.therapist_id != actor.pk:
         raise PermissionDenied("A charge is drafted from its author's signed note only.")
+    return _draft_from(note, actor=actor, said="charge drafted from the signed note")
+
+
+@transaction.atomic
+def charge_redraft(*, actor, charge: Charge) -> Charge:
+    """Draft a voided visit charge again from its signed note, as it would be drafted today
+    (coverage, fees and diagnoses now). Billing staff only; refused while the visit has a
+    live charge (a second call returns that one's problem, never a second charge)."""
+    if not Can(actor).bill:
+        raise PermissionDenied("Only billing staff draft a charge again.")
+    charge = _lock_charge(charge)
+    if charge.status != Charge.Status.VOID or charge.kind != Charge.Kind.VISIT:
+        raise ValidationError("Only a void visit charge can be drafted again.")
+    if charge.note_id is None or not charge.note.is_signed:
+        raise ValidationError("This charge has no signed note to draft from.")
+    live = Charge.objects.live().filter(appointment_id=charge.appointment_id, kind=charge.kind)
+    if live.exists():
+        raise ValidationError("This visit already has a charge that is not void.")
+    return _draft_from(
+        charge.note, actor=actor, said=f"charge drafted again from the note, after void {charge.pk}"
+    )
+
+
+def _draft_from(note: SessionNote, *, actor, said: str) -> Charge:
     appointment = Appointment.objects.select_related("client").get(pk=note.appointment_id)
     existing = Charge.objects.live().filter(appointment=appointment, kind=Charge.Kind.VISIT)
     if existing.exists():
@@ -227,7 +251,7 @@ def charge_draft(*, actor, note: SessionNote) -> Charge:
         action="create",
         client=appointment.client,
         target=charge,
-        detail=f"charge drafted from the signed note ({len(planned.lines)} lines)",
+        detail=f"{said} ({len(planned.lines)} lines)",
     )
     return charge
 

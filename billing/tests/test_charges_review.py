@@ -263,6 +263,39 @@ def test_a_paid_charge_is_not_voided_until_its_payments_are_taken_back(client, c
     assert charge.status == "void"
 
 
+def test_billing_staff_draft_a_void_charge_again_from_its_page(client, cast, charge):
+    services.charge_void(actor=cast.biller, charge=charge, reason="Coverage was added later")
+    client.force_login(cast.biller)
+    page = client.get(reverse("billing_charge", args=[charge.pk])).content.decode()
+    url = reverse("billing_charge_redraft", args=[charge.pk])
+    assert url in page and "Draft it again from the note" in page
+    response = client.post(url)
+    redrafted = Charge.objects.live().get(appointment=charge.appointment)
+    assert response.status_code == 302 and response["Location"].endswith(f"{redrafted.pk}/")
+    assert redrafted.pk != charge.pk and redrafted.status == "draft"
+    assert redrafted.note_id == charge.note_id and redrafted.lines.count() == 2
+    assert AuditEntry.objects.filter(
+        object_id=str(redrafted.pk), detail__contains=f"after void {charge.pk}"
+    ).exists()
+    # The void charge now points to its successor, and offers nothing more.
+    page = client.get(reverse("billing_charge", args=[charge.pk])).content.decode()
+    assert url not in page and reverse("billing_charge", args=[redrafted.pk]) in page
+    # A second click: a message, never a second charge.
+    response = client.post(url, follow=True)
+    assert "already has a charge that is not void" in response.content.decode()
+    assert Charge.objects.live().filter(appointment=charge.appointment).count() == 1
+
+
+def test_only_a_void_visit_charge_is_drafted_again_and_only_by_billing_staff(cast, charge):
+    with pytest.raises(ValidationError):
+        services.charge_redraft(actor=cast.biller, charge=charge)  # still a draft
+    services.charge_void(actor=cast.biller, charge=charge, reason="Wrong visit")
+    for user in (cast.therapist, cast.frontdesk):
+        with pytest.raises(PermissionDenied):
+            services.charge_redraft(actor=user, charge=charge)
+    assert not Charge.objects.live().filter(appointment=charge.appointment).exists()
+
+
 # --- credit notes -------------------------------------------------------------------------------
 
 
@@ -366,6 +399,32 @@ def test_no_show_fee_for_a_self_pay_client(client, cast, no_show):
     # A second fee for the same no-show is refused.
     response = client.post(reverse("billing_no_show_fee", args=[no_show.pk]), follow=True)
     assert "already has its fee" in response.content.decode()
+
+
+def test_no_shows_are_filtered_by_the_clinics_calendar_days(client, cast, no_show):
+    import datetime as dt
+
+    from clinic.clinic_time import local
+
+    older = visit(
+        cast.therapist,
+        cast.client2,
+        status="no_show",
+        when=no_show.starts_at - dt.timedelta(days=10),
+    )
+    client.force_login(cast.biller)
+    day = local(no_show.starts_at).date()
+    url = reverse("billing_no_shows")
+    page = client.get(url, {"date_from": day.isoformat()}).content.decode()
+    assert reverse("billing_no_show_fee", args=[no_show.pk]) in page
+    assert reverse("billing_no_show_fee", args=[older.pk]) not in page
+    page = client.get(url, {"date_to": (day - dt.timedelta(days=1)).isoformat()}).content.decode()
+    assert reverse("billing_no_show_fee", args=[older.pk]) in page
+    assert reverse("billing_no_show_fee", args=[no_show.pk]) not in page
+    response = client.get(url, {"date_from": day.isoformat(), "date_to": "2000-01-01"})
+    assert response.status_code == 200
+    assert "The end comes before the start." in response.content.decode()
+    assert 'value="2000-01-01"' in response.content.decode()  # what was typed is kept
 
 
 def test_a_self_pay_coverage_row_counts_as_self_pay(cast, no_show):

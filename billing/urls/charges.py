@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("charges/<uuid:charge_id>/post/", views.charge_post, name="billing_charge_post"),
     path("charges/<uuid:charge_id>/void/", views.charge_void, name="billing_charge_void"),
+    path("charges/<uuid:charge_id>/redraft/", views.charge_redraft, name="billing_charge_redraft"),
     path(
         "charges/<uuid:charge_id>/lines/<uuid:line_id>/credit-note/",
         views.credit_note_new,

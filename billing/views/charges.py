@@ -10,7 +10,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from billing.forms.charges import ChargeLineForm, CreditNoteForm, VoidForm, WorklistFilterForm
+from billing.forms.charges import (
+    ChargeLineForm,
+    CreditNoteForm,
+    DatesFilterForm,
+    VoidForm,
+    WorklistFilterForm,
+)
 from billing.models import Charge, ChargeLine
 from billing.selectors import charges as selectors
 from billing.services import charges as services
@@ -162,6 +168,19 @@ def charge_void(request, charge_id):
 
 
 @role_required(*BILL)
+@require_POST
+def charge_redraft(request, charge_id):
+    charge = _charge(request, charge_id)
+    try:
+        new = services.charge_redraft(actor=request.user, charge=charge)
+    except ValidationError as error:
+        messages.error(request, f"Not drafted again: {_errors(error)}")
+        return redirect("billing_charge", charge_id=charge.pk)
+    messages.success(request, "Drafted again from the note: review it, then post it.")
+    return redirect("billing_charge", charge_id=new.pk)
+
+
+@role_required(*BILL)
 @creates_once
 def credit_note_new(request, charge_id, line_id):
     charge = _charge(request, charge_id)
@@ -195,11 +214,21 @@ def credit_note_new(request, charge_id, line_id):
 
 @role_required(*BILL)
 def no_show_list(request):
-    page = Paginator(selectors.no_shows_for_fee(request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    form = DatesFilterForm(request.GET or None)
+    no_shows = selectors.no_shows_for_fee(request.user)
+    if form.is_bound and form.is_valid():
+        no_shows = selectors.on_days(
+            no_shows, form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        )
+    page = Paginator(no_shows, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     audit.record(actor=request.user, action="list", detail="no-shows without a fee")
-    return render(request, "billing/charges/no_shows.html", {"page": page, "query": ""})
+    return render(
+        request,
+        "billing/charges/no_shows.html",
+        {"page": page, "form": form, "query": query.urlencode()},
+    )
 
 
 @role_required(*BILL)

@@ -94,3 +94,19 @@ def write_samples() -> None:
 @pytest.mark.parametrize("name", sorted(_charts()))
 def test_chart_markup_is_unchanged(name):
     assert _charts()[name] == (SAMPLES / name).read_text(encoding="utf-8")
+
+
+def test_an_outcome_without_a_target_draws_no_target_line():
+    """A measure followed without a milestone target (target None) is drawn, without a guide."""
+    chart = outcome_chart(
+        chart_id="nprs",
+        measure="NPRS",
+        label="Pain",
+        x_labels=["S1", "S2"],
+        values=[6, 4],
+        baseline=6,
+        target=None,
+        comparator="≤",
+    )
+    svg = str(chart)
+    assert "Pain over time" in svg and "Target" not in svg

@@ -149,6 +149,20 @@ def _offer(cast):
     return cast.offer
 
 
+def _booking_request(cast):
+    from scheduling.models import BookingRequest
+
+    if not hasattr(cast, "booking_request"):
+        cast.booking_request = BookingRequest.objects.create(
+            first_name=cast.client.first_name,
+            last_name=cast.client.last_name,
+            date_of_birth=cast.client.date_of_birth,
+            email="someone@example.test",
+            reason="Neck pain after a fall.",
+        )
+    return cast.booking_request
+
+
 def _consent(cast):
     from intake.tests.factories import TreatmentConsentFactory
 
@@ -493,6 +507,7 @@ MATRIX = {
     "billing_charge_line_edit": (_charges.line_kwargs, _only(BILL_200)),
     "billing_charge_post": (_charges.charge_kwargs, _only(dict.fromkeys(BILL_200, 405))),
     "billing_charge_void": (_charges.charge_kwargs, _only(BILL_200)),
+    "billing_charge_redraft": (_charges.charge_kwargs, _only(dict.fromkeys(BILL_200, 405))),
     "billing_credit_note_new": (_charges.line_kwargs, _only(BILL_200)),
     "billing_no_shows": (None, _only(BILL_200)),
     "billing_no_show_fee": (_charges.no_show_kwargs, _only(dict.fromkeys(BILL_200, 405))),
@@ -608,6 +623,26 @@ MATRIX = {
     "billing_export_form": (None, _only({"admin": 200, "biller": 200})),
     "billing_export": (None, _only({"admin": 400, "biller": 400})),
     "billing_reports": (None, _only({"admin": 200, "biller": 200})),
+    # New clients' requests (issue 20): the admin and the front desk read them (a request with
+    # `client`'s name and birth date, so the page shows a possible duplicate); only the front
+    # desk answers (POST only).
+    "booking_requests": (None, _only({"admin": 200, "frontdesk": 200})),
+    "booking_request_detail": (
+        lambda cast: {"request_id": _booking_request(cast).pk},
+        _only({"admin": 200, "frontdesk": 200}),
+    ),
+    "booking_request_approve": (
+        lambda cast: {"request_id": _booking_request(cast).pk},
+        _only({"frontdesk": 405}),
+    ),
+    "booking_request_link": (
+        lambda cast: {"request_id": _booking_request(cast).pk},
+        _only({"frontdesk": 405}),
+    ),
+    "booking_request_decline": (
+        lambda cast: {"request_id": _booking_request(cast).pk},
+        _only({"frontdesk": 405}),
+    ),
 }
 PUBLIC = {
     "healthz",  # no client data, no sign-in
@@ -618,6 +653,11 @@ PUBLIC = {
     # Token-authenticated, not session: the secret in the URL is the credential
     # (clinic/tests/test_ical.py checks unknown and revoked tokens).
     "therapist_calendar_feed",
+    # The public request for a first appointment and its thank-you: no account, the same
+    # answer for everyone (scheduling/tests/test_booking_requests.py checks every role and
+    # anonymous get 200, and that no client's data is shown).
+    "booking_request_new",
+    "booking_request_thanks",
 }
 
 

@@ -40,7 +40,7 @@ from documents.billing_services import (
     billing_document_sweep,
 )
 from documents.models import BillingDocument
-from documents.services import LEASE, MAX_ATTEMPTS, WAKE_GRACE
+from documents.pipeline import LEASE, MAX_ATTEMPTS, WAKE_GRACE
 
 Kind = BillingDocument.Kind
 Status = BillingDocument.Status

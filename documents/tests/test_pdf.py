@@ -24,11 +24,8 @@ from clinic.models import AuditEntry
 from clinic.storage import PRIVATE_CACHE_CONTROL
 from documents import pdf as pdf_module
 from documents.models import PlanPdf
+from documents.pipeline import LEASE, MAX_ATTEMPTS, UNCLAIMED_AFTER, WAKE_GRACE
 from documents.services import (
-    LEASE,
-    MAX_ATTEMPTS,
-    UNCLAIMED_AFTER,
-    WAKE_GRACE,
     plan_pdf_fingerprint,
     plan_pdf_refresh,
     plan_pdf_render,

@@ -159,9 +159,10 @@ def test_a_slow_render_keeps_its_lease_with_a_heartbeat(cast, monkeypatch):
     # In-process, transactional: the heartbeat thread has its own connection and must see
     # the row the test committed.
     from documents import pdf as pdf_module
-    from documents.services import LEASE, plan_pdf_render
+    from documents.pipeline import LEASE
+    from documents.services import plan_pdf_render
 
-    monkeypatch.setattr("documents.services.HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr("documents.pipeline.HEARTBEAT_SECONDS", 0.05)
     version = make_plan(cast)
     pdf = PlanPdf.objects.create(version=version, fingerprint="f" * 64)
     leases = []

@@ -122,9 +122,7 @@ def test_a_client_gets_their_whole_record_not_the_portal_summary(cast, record):
     assert "desk #2" in bundle and "Addendum: Late entry: iced after" in bundle
 
 
-def test_the_portal_bundle_stays_a_summary_and_the_whole_record_is_not_for_physicians(
-    cast, record
-):
+def test_the_portal_bundle_stays_a_summary_and_the_whole_record_is_not_for_physicians(cast, record):
     from documents.fhir import client_bundle
     from sessions_log.selectors import note_shown
 

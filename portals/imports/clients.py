@@ -5,7 +5,10 @@ phone of phone characters, an e-mail address, a birth date that is a date, not i
 then against what is already here: a source id imported before is left alone (a re-run
 changes nothing), and a person with the same folded name and birth date as a client already
 registered, or as an earlier row of the file, is a possible duplicate (the registration rule,
-`client_possible_duplicates`): reported, never merged, not imported. The existing clients are
+`client_possible_duplicates`): reported, never merged, not imported; or, when the admin says
+so (`link_duplicates`), linked to the one registered client it matches, so the source's
+appointments find them. A row imported before whose values changed in the source is reported
+and left as it is here. The existing clients are
 looked up once per batch of rows, not once per row."""
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ class Planned:
     line: int
     source_id: str
     client: Client
+    # Set when the row is linked to this registered client instead of creating one: the
+    # admin said the duplicate is the same person (`link_duplicates`); nothing of theirs is
+    # changed, later appointment imports of this source find them by the source's id.
+    existing: Client | None = None
 
 
 def parse_date(value: str, date_format: str) -> dt.date:
@@ -112,8 +119,12 @@ def check_row(line: int, values: dict[str, str], mapping: Mapping, limits) -> tu
     return client, source_id, []
 
 
-def plan(rows, mapping: Mapping, positions: dict[str, int], report: Report) -> list[Planned]:
-    """The clients to create; every problem, duplicate and unchanged row goes to `report`."""
+def plan(
+    rows, mapping: Mapping, positions: dict[str, int], report: Report, *, link_duplicates=False
+) -> list[Planned]:
+    """The clients to create (or, with `link_duplicates`, to link to the one registered client
+    with the same name and birth date); every problem, duplicate, link and unchanged row goes to
+    `report`."""
     limits = _limits()
     checked: list[Planned] = []
     first_line_of: dict[str, int] = {}
@@ -138,34 +149,27 @@ def plan(rows, mapping: Mapping, positions: dict[str, int], report: Report) -> l
     seen: dict[tuple[str, dt.date], int] = {}
     for start in range(0, len(checked), BATCH):
         batch = checked[start : start + BATCH]
-        done = set(
+        done = dict(
             ImportedRecord.objects.filter(
                 source=mapping.source,
                 kind=ImportedRecord.Kind.CLIENT,
                 source_id__in=[item.source_id for item in batch],
-            ).values_list("source_id", flat=True)
+            ).values_list("source_id", "object_id")
         )
         fresh = [item for item in batch if item.source_id not in done]
         report.unchanged += len(batch) - len(fresh)
-        existing: dict[tuple[str, dt.date], Client] = {}
+        _report_changed([item for item in batch if item.source_id in done], done, report)
+        existing: dict[tuple[str, dt.date], list[Client]] = {}
         if fresh:
             for other in Client.objects.filter(
                 search_name__in={item.client.search_name for item in fresh},
                 date_of_birth__in={item.client.date_of_birth for item in fresh},
             ).only("id", "first_name", "last_name", "date_of_birth", "search_name"):
-                existing.setdefault((other.search_name, other.date_of_birth), other)
+                existing.setdefault((other.search_name, other.date_of_birth), []).append(other)
         for item in fresh:
             key = (item.client.search_name, item.client.date_of_birth)
             if key in existing:
-                other = existing[key]
-                report.duplicates.append(
-                    Problem(
-                        item.line,
-                        "",
-                        f"{item.client} born {item.client.date_of_birth:%Y-%m-%d} is already "
-                        f"registered (client {other}, id {other.pk}): not imported",
-                    )
-                )
+                _duplicate_of_registered(item, existing[key], report, link_duplicates, planned)
             elif key in seen:
                 report.duplicates.append(
                     Problem(
@@ -181,6 +185,58 @@ def plan(rows, mapping: Mapping, positions: dict[str, int], report: Report) -> l
     return planned
 
 
+def _duplicate_of_registered(item, others: list[Client], report, link_duplicates, planned):
+    """Report a row whose person is already registered; link it when the admin asked to and
+    exactly one registered client matches (two matches: the admin must choose, by hand)."""
+    born = f"{item.client} born {item.client.date_of_birth:%Y-%m-%d}"
+    if link_duplicates and len(others) == 1:
+        item.existing = others[0]
+        report.linked.append(
+            Problem(
+                item.line,
+                "",
+                f"{born} linked to the registered client {others[0]} (id {others[0].pk}); "
+                "nothing of theirs changed",
+            )
+        )
+        planned.append(item)
+        return
+    names = ", ".join(f"client {other}, id {other.pk}" for other in others)
+    why = "not imported"
+    if link_duplicates:
+        why = "not imported or linked: more than one registered client matches"
+    report.duplicates.append(
+        Problem(item.line, "", f"{born} is already registered ({names}): {why}")
+    )
+
+
+# The fields compared to tell the admin a row changed in the source after it was imported.
+COMPARED = ("first_name", "last_name", "date_of_birth", *TEXT_FIELDS[2:])
+
+
+def _report_changed(imported: list[Planned], done: dict[str, object], report: Report) -> None:
+    """Rows imported before whose values differ from the client here now: reported, never
+    applied (the clinic may have corrected the record since; an import must not undo that)."""
+    if not imported:
+        return
+    ids = [done[item.source_id] for item in imported]
+    here = {client.pk: client for client in Client.objects.only(*COMPARED).filter(pk__in=ids)}
+    for item in imported:
+        client = here.get(done[item.source_id])
+        if client is None:
+            continue
+        differ = [name for name in COMPARED if getattr(item.client, name) != getattr(client, name)]
+        if differ:
+            report.changed.append(
+                Problem(
+                    item.line,
+                    ", ".join(differ),
+                    f"differs from the client here ({client}, id {client.pk}), imported "
+                    "before: not updated; edit the client if the source is right",
+                )
+            )
+
+
 def preview_row(item: Planned) -> dict:
     client = item.client
     return {
@@ -190,6 +246,7 @@ def preview_row(item: Planned) -> dict:
         "date_of_birth": client.date_of_birth.isoformat(),
         "email": client.email,
         "phone": client.phone,
+        "becomes": f"linked to {item.existing}" if item.existing else "a new client",
     }
 
 
@@ -198,14 +255,14 @@ def create(planned: list[Planned], mapping: Mapping, *, actor) -> None:
     batches."""
     for start in range(0, len(planned), BATCH):
         batch = planned[start : start + BATCH]
-        Client.objects.bulk_create([item.client for item in batch])
+        Client.objects.bulk_create([item.client for item in batch if item.existing is None])
         ImportedRecord.objects.bulk_create(
             [
                 ImportedRecord(
                     source=mapping.source,
                     kind=ImportedRecord.Kind.CLIENT,
                     source_id=item.source_id,
-                    object_id=item.client.pk,
+                    object_id=(item.existing or item.client).pk,
                 )
                 for item in batch
             ]
@@ -213,8 +270,12 @@ def create(planned: list[Planned], mapping: Mapping, *, actor) -> None:
         audit.record_many(
             actor=actor,
             action="create",
-            entries=[
-                (item.client, item.client, f"imported from {mapping.source} (id {item.source_id})")
-                for item in batch
-            ],
+            entries=[_audited(item, mapping.source) for item in batch],
         )
+
+
+def _audited(item: Planned, source: str) -> tuple:
+    if item.existing is not None:
+        said = f"linked to {source}'s client id {item.source_id} (a duplicate, not merged)"
+        return item.existing, item.existing, said
+    return item.client, item.client, f"imported from {source} (id {item.source_id})"

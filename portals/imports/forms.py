@@ -34,6 +34,13 @@ class ImportUploadForm(forms.Form):
         required=False,
         label="Import the good rows even if some rows have errors",
     )
+    link_duplicates = forms.BooleanField(
+        required=False,
+        label="Link each duplicate to the registered client it matches (clients only)",
+        help_text="For a client already registered here (same name and date of birth): "
+        "remember the source's id for them, so their appointments can be imported next. "
+        "Nothing of theirs is changed; two registered matches are left for you to sort out.",
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

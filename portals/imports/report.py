@@ -28,11 +28,13 @@ class Report:
     mapping: str = ""
     source: str = ""
     rows: int = 0
-    created: int = 0  # written (or, in a dry run, that would be)
+    created: int = 0  # new rows written (or, in a dry run, that would be)
     unchanged: int = 0  # already imported from this source: left as they are
     errors: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    linked: list[Problem] = field(default_factory=list)  # duplicates linked, on request
+    changed: list[Problem] = field(default_factory=list)  # imported before, changed since
     preview: list[dict] = field(default_factory=list)  # the first rows, as they would be saved
     dry_run: bool = False
     written: bool = False
@@ -48,12 +50,30 @@ class Report:
             verb = "would import"
         else:
             verb = "imported nothing (the file has errors); would import"
+        linked = f", {count(len(self.linked), 'duplicate')} linked" if self.linked else ""
+        changed = (
+            f", {count(len(self.changed), 'row')} changed in the source (not updated)"
+            if self.changed
+            else ""
+        )
         return (
-            f"{self.rows} rows: {verb} {self.created} {self.kind}, {self.unchanged} already "
-            f"imported, {len(self.duplicates)} possible duplicates not imported, "
-            f"{self.error_lines} rows with errors, {len(self.warnings)} warnings "
+            f"{count(self.rows, 'row')}: {verb} {self.created_label}{linked}, "
+            f"{self.unchanged} already imported{changed}, "
+            f"{count(len(self.duplicates), 'possible duplicate')} not imported, "
+            f"{count(self.error_lines, 'row')} with errors, "
+            f"{count(len(self.warnings), 'warning')} "
             f"(mapping {self.mapping}, source {self.source!r})."
         )
+
+    @property
+    def created_label(self) -> str:
+        """'1 client', '2 appointments': the new rows, named."""
+        return count(self.created, self.kind.removesuffix("s"))
+
+
+def count(number: int, noun: str) -> str:
+    """'1 client', '2 clients'."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 class FileProblem(ValueError):

@@ -14,7 +14,7 @@ from clinic import audit
 from clinic.roles import Role, role_of
 from portals.imports import appointments, clients
 from portals.imports.mapping import FIELDS, KINDS, Mapping, MappingError, guess
-from portals.imports.report import FileProblem, Problem, Report, read_csv
+from portals.imports.report import FileProblem, Problem, Report, count, read_csv
 
 PREVIEW_ROWS = 10
 PLANNERS = {"clients": clients, "appointments": appointments}
@@ -52,6 +52,7 @@ def clinic_import(
     source: str | None = None,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
+    link_duplicates: bool = False,
     file_name: str = "",
 ) -> Report:
     """Import a CSV export of clients or appointments. `actor` None is the command line
@@ -70,8 +71,13 @@ def clinic_import(
     planner = PLANNERS[kind]
     positions = mapping.positions(kind, header)
     with transaction.atomic():
-        planned = planner.plan(rows, mapping, positions, report)
-        report.created = len(planned)
+        if kind == "clients":
+            planned = clients.plan(
+                rows, mapping, positions, report, link_duplicates=link_duplicates
+            )
+        else:
+            planned = appointments.plan(rows, mapping, positions, report)
+        report.created = len(planned) - len(report.linked)  # new rows; links apart
         report.preview = [planner.preview_row(item) for item in planned[:PREVIEW_ROWS]]
         if dry_run or (report.errors and not skip_bad_rows):
             return report
@@ -97,13 +103,14 @@ def clinic_import(
             )
             return report
         report.written = True
-        skipped = f", {report.error_lines} bad rows skipped" if report.errors else ""
+        skipped = f", {count(report.error_lines, 'bad row')} skipped" if report.errors else ""
         audit.record(
             actor=actor,
             action="create",
             detail=(
-                f"imported {report.created} {kind} from {mapping.source!r}"
-                f"{f' ({file_name})' if file_name else ''}: {report.unchanged} already there, "
+                f"imported {report.created_label} from {mapping.source!r}"
+                f"{f' ({file_name})' if file_name else ''}: {len(report.linked)} linked, "
+                f"{report.unchanged} already there, "
                 f"{len(report.duplicates)} duplicates not imported{skipped}"
             ),
         )

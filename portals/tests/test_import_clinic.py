@@ -102,7 +102,7 @@ def test_skip_bad_rows_imports_the_good_ones(tmp_path):
     out = run(tmp_path, text, "--kind", "clients", "--skip-bad-rows")
     assert "line 5, date_of_birth: 31/02/1980 is not a date (expected YYYY-MM-DD)" in out
     assert Client.objects.count() == 3
-    assert "1 bad rows skipped" in AuditEntry.objects.get(client=None).detail
+    assert "1 bad row skipped" in AuditEntry.objects.get(client=None).detail
 
 
 def test_dry_run_writes_nothing(tmp_path):
@@ -131,6 +131,48 @@ def test_duplicates_by_the_registration_rule_are_reported_not_imported(tmp_path)
     assert "imported 2 clients" in out
     assert Client.objects.filter(last_name__in=["OBrien", "O'Brien"]).count() == 2
     assert not ImportedRecord.objects.filter(source_id__in=["c1", "c4"]).exists()
+
+
+def test_linking_duplicates_on_request_changes_nothing_of_theirs(tmp_path):
+    zoe = ClientFactory(first_name="Zoë", last_name="O'Brien", date_of_birth=dt.date(1990, 5, 1))
+    twins = [
+        ClientFactory(first_name="Sam", last_name="Lee", date_of_birth=dt.date(1980, 1, 1))
+        for _ in range(2)
+    ]
+    text = (
+        "id,first_name,last_name,date_of_birth,email\n"
+        "c1,zoe,OBrien,1990-05-01,new@example.test\n"  # the registered Zoë O'Brien
+        "c2,Sam,Lee,1980-01-01,\n"  # two registered matches: left for the admin
+        "c3,Max,Muster,1970-01-01,\n"
+    )
+    before = Client.objects.get(pk=zoe.pk)
+    out = run(tmp_path, text, "--kind", "clients", "--link-duplicates")
+    assert "imported 1 client, 1 duplicate linked" in out
+    assert f"line 2: zoe OBrien born 1990-05-01 linked to the registered client {zoe}" in out
+    assert "more than one registered client matches" in out
+    assert ImportedRecord.objects.get(source_id="c1").object_id == zoe.pk
+    assert not ImportedRecord.objects.filter(source_id="c2").exists()
+    after = Client.objects.get(pk=zoe.pk)
+    assert (after.first_name, after.last_name, after.email) == (
+        before.first_name,
+        before.last_name,
+        before.email,
+    )
+    assert AuditEntry.objects.filter(client=zoe, detail__contains="a duplicate, not merged")
+    assert Client.objects.filter(last_name="Lee").count() == len(twins)
+    # Without the flag a re-run still reports nothing new: c1 is now known.
+    out = run(tmp_path, text, "--kind", "clients")
+    assert "2 already imported" in out
+
+
+def test_a_row_changed_in_the_source_is_reported_not_applied(tmp_path):
+    run(tmp_path, CLIENTS, "--kind", "clients")
+    changed = CLIENTS.replace("ada@example.test", "ada@new.example.test")
+    out = run(tmp_path, changed, "--kind", "clients", "--dry-run")
+    assert "1 row changed in the source (not updated)" in out
+    assert "line 2, email: differs from the client here (Ada Lovelace" in out
+    run(tmp_path, changed, "--kind", "clients")
+    assert Client.objects.get(last_name="Lovelace").email == "ada@example.test"
 
 
 def test_a_mapping_file(tmp_path):
@@ -234,6 +276,21 @@ def test_appointments_import_and_rerun(tmp_path, schedule):
     out = run(tmp_path, text, "--kind", "appointments")
     assert "imported 0 appointments, 3 already imported" in out
     assert Appointment.objects.count() == 3
+
+
+def test_a_linked_duplicates_appointments_find_the_registered_client(tmp_path, schedule):
+    zoe = ClientFactory(first_name="Zoë", last_name="O'Brien", date_of_birth=dt.date(1990, 5, 1))
+    run(
+        tmp_path,
+        "id,first_name,last_name,date_of_birth\nz9,Zoe,OBrien,1990-05-01\n",
+        "--kind",
+        "clients",
+        "--link-duplicates",
+    )
+    text = APPOINTMENTS_HEADER + "a9,z9,mia,Medical massage 60,2027-01-05 10:00,,,booked\n"
+    out = run(tmp_path, text, "--kind", "appointments")
+    assert "imported 1 appointment," in out
+    assert Appointment.objects.get().client == zoe
 
 
 def test_client_by_name_and_birth_date(tmp_path, schedule):
@@ -341,6 +398,18 @@ def test_parse_toml_rejects_unknown_keys():
 # --- the admin page --------------------------------------------------------------------------
 
 
+@pytest.fixture
+def private_in_tmp(settings, tmp_path):
+    """Private storage (where an upload waits between preview and confirm) in tmp_path."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "clinic.storage.PrivateStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+
+
 def _upload(client, text, **extra):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -355,14 +424,7 @@ def _upload(client, text, **extra):
     )
 
 
-def test_page_upload_preview_confirm(client, cast, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "clinic.storage.PrivateStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_page_upload_preview_confirm(client, cast, private_in_tmp, tmp_path):
     client.force_login(cast.admin)
     assert client.get("/imports/").status_code == 200
     before = Client.objects.count()
@@ -399,6 +461,17 @@ def test_page_upload_preview_confirm(client, cast, settings, tmp_path):
     response = client.post("/imports/", {"step": "confirm"})
     assert response.status_code == 302
     assert Client.objects.count() == before + 3
+
+
+def test_page_links_a_duplicate_when_asked(client, cast, private_in_tmp):
+    client.force_login(cast.admin)
+    text = "id,first_name,last_name,date_of_birth\nc4,Oriana,Quillfeather,1980-01-01\n"
+    page = _upload(client, text, link_duplicates="on").content.decode()
+    assert "Duplicates to link" in page and "Import 0 clients and link 1" in page
+    assert not ImportedRecord.objects.exists()  # a preview links nothing
+    page = client.post("/imports/", {"step": "confirm"}).content.decode()
+    assert "0 clients imported, 1 linked" in page
+    assert ImportedRecord.objects.get(source_id="c4").object_id == cast.client.pk
 
 
 def test_page_errors_at_the_field_and_mapping_kept(client, cast):
@@ -450,4 +523,9 @@ def test_queries_do_not_grow_with_rows():
     with CaptureQueriesContext(connection) as queries:
         report = clinic_import(actor=None, kind="clients", data=data)
     assert report.unchanged == 2999 and report.created == 0
-    assert len(queries.captured_queries) <= 8
+    # A re-run reads, per batch, the rows imported before and those clients (to report rows
+    # changed in the source): 2 x 3 batches; and the registered duplicates of the one row
+    # not imported (line 19's, in the first batch).
+    reads = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) <= 7
+    assert len(queries.captured_queries) <= 11

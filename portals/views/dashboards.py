@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from documents.models import PlanPdf
 from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
 from scheduling.models import Appointment, WaitlistEntry
+from scheduling.selectors import booking_request_card
 from scheduling.services.appointments import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
 from scheduling.services.offers import open_offers_for_client
 from sessions_log.models import SessionNote
@@ -124,7 +125,7 @@ def _freed_slots(user) -> list[tuple]:
 @role_required(Role.FRONT_DESK)
 def front_desk_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-created_at")
-    audit.record(actor=request.user, action="list", detail="front desk dashboard: today's clients")
+    visit = audit.record(actor=request.user, action="list", detail=FRONT_DESK_VISIT)
     return render(
         request,
         "portals/front_desk.html",
@@ -134,8 +135,22 @@ def front_desk_dashboard(request):
             "freed_slots": _freed_slots(request.user),
             "failed_mails": failed_mails(request.user, limit=RECENT),
             "payments_today": payments_received(request.user, today()),
+            "booking_requests": booking_request_card(request.user, since=_previous_visit(visit)),
         },
     )
+
+
+FRONT_DESK_VISIT = "front desk dashboard: today's clients"
+
+
+def _previous_visit(visit: AuditEntry) -> Subquery:
+    """When the user last opened this page before `visit` (this visit's audit entry), for
+    "new since your last visit": a subquery, so the panel that asks spends no query of its
+    own on it (NULL on a first visit)."""
+    entries = AuditEntry.objects.filter(
+        actor_id=visit.actor_id, action=visit.action, detail=visit.detail, id__lt=visit.id
+    )
+    return Subquery(entries.order_by("-id").values("at")[:1])
 
 
 @role_required(Role.CLIENT)

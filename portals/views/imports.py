@@ -51,6 +51,8 @@ def _shown(report) -> dict:
         "errors": report.errors[:SHOWN_PROBLEMS],
         "duplicates": report.duplicates[:SHOWN_PROBLEMS],
         "warnings": report.warnings[:SHOWN_PROBLEMS],
+        "linked": report.linked[:SHOWN_PROBLEMS],
+        "changed": report.changed[:SHOWN_PROBLEMS],
         "shown_limit": SHOWN_PROBLEMS,
     }
 
@@ -66,6 +68,7 @@ def _preview(request, form):
             mapping=data["mapping"],
             dry_run=True,
             skip_bad_rows=data["skip_bad_rows"],
+            link_duplicates=data["link_duplicates"],
             file_name=data["file"].name,
         )
     except FileProblem as exc:
@@ -79,6 +82,7 @@ def _preview(request, form):
         "kind": data["kind"],
         "mapping": form.data.get("mapping", "").strip(),
         "skip_bad_rows": data["skip_bad_rows"],
+        "link_duplicates": data["link_duplicates"],
         "file_name": data["file"].name[:100],
     }
     audit.record(
@@ -109,6 +113,7 @@ def _confirm(request):
             data=content,
             mapping=mapping,
             skip_bad_rows=pending["skip_bad_rows"],
+            link_duplicates=pending.get("link_duplicates", False),
             file_name=pending["file_name"],
         )
     except (FileProblem, MappingError) as exc:
@@ -134,7 +139,9 @@ def import_upload(request):
         messages.info(request, "The import was cancelled; the uploaded file is deleted.")
         # What was typed comes back (the file must be chosen again: browsers never re-send it).
         initial = {
-            key: pending[key] for key in ("kind", "mapping", "skip_bad_rows") if key in pending
+            key: pending[key]
+            for key in ("kind", "mapping", "skip_bad_rows", "link_duplicates")
+            if key in pending
         }
         form = ImportUploadForm(initial=initial)
         return render(request, "portals/import.html", {"form": form, "step": "upload"})

@@ -192,9 +192,13 @@ def appointment_book(
 
 def _notify_client(appointment: Appointment) -> None:
     # Owed in this transaction: saved with the booking, sent once a worker is told.
+    from scheduling.services.intake_forms import intake_forms_ask
     from scheduling.services.reminders import appointment_confirmation_owe
 
     appointment_confirmation_owe(appointment)
+    # Every booking passes here: a first visit with intake missing asks for the forms, once
+    # (scheduling/services/intake_forms.py).
+    intake_forms_ask(appointment)
 
 
 def _freed_copy(appointment: Appointment) -> Appointment:

@@ -17,6 +17,7 @@ from clinic.clinic_time import at_local, local, today
 from clinic.models import OutboundMail
 from clinic.services.outbox import mail_deliver, mail_sweep
 from clinic.tests.factories import ClientFactory
+from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from scheduling import tasks
 from scheduling.models import Appointment, AppointmentType
 from scheduling.notifications import appointment_email
@@ -100,6 +101,10 @@ def bookable(cast):
     kind = AppointmentType.objects.get(name="Treatment")
     cast.client.email = "client@example.test"
     cast.client.save()
+    # Intake on file, so a booking owes the confirmation alone (a first visit without it also
+    # owes the intake forms mail, issue 20: scheduling/tests/test_intake_forms.py).
+    HealthHistoryFactory(client=cast.client)
+    TreatmentConsentFactory(client=cast.client)
     return Slot(therapist, kind, at_local(day, dt.time(10)))
 
 

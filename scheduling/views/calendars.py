@@ -21,7 +21,7 @@ from clinic.clinic_time import clinic_tz, day_bounds, local, today
 from clinic.date_formats import day_time_short
 from clinic.links import link_maker
 from clinic.models import Therapist
-from clinic.permissions import role_required
+from clinic.permissions import Can, role_required
 from clinic.roles import STAFF_ROLES
 from clinic.submissions import creates_once, saved
 from scheduling import selectors
@@ -218,8 +218,10 @@ def _hour_labels(first: int, last: int) -> list[HourLabel]:
     return labels
 
 
-def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
-    """`head(column)` is the column's Head (from _therapist_heads or _day_head)."""
+def _layout(columns: list[selectors.CalendarDay], head, intake=None) -> Grid:
+    """`head(column)` is the column's Head (from _therapist_heads or _day_head); `intake` what
+    each appointment's client still lacks (selectors.intake_gaps), when the viewer may see it."""
+    intake = intake or {}
     placed = [_placed(column) for column in columns]
     first, last = _grid_range(columns, placed)
     detail_url = link_maker("appointment_detail")
@@ -227,7 +229,7 @@ def _layout(columns: list[selectors.CalendarDay], head) -> Grid:
         Column(
             head=head(column),
             runs=_runs(_row_kinds(column, first, last)),
-            blocks=[_block(p, first, last, detail_url) for p in appointments],
+            blocks=[_block(p, first, last, detail_url, intake) for p in appointments],
         )
         for column, appointments in zip(columns, placed, strict=True)
     ]
@@ -274,10 +276,11 @@ def _day_head(column: selectors.CalendarDay) -> Head:
 _STATUS_LABELS = dict(Appointment.Status.choices)
 
 
-def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
+def _block(placed: Placed, first: int, last: int, detail_url, intake) -> dict:
     """What templates/scheduling/_blocks.html draws of an appointment: its link, CSS classes
     (status, time off, grid row and span) and texts."""
     appointment = placed.entry
+    gap = intake.get(appointment.pk)
     start, end = max(placed.start, first), min(placed.end, last)
     rows_left = (last - start) // ROW_MINUTES
     span = min(max(1, math.ceil((end - start) / ROW_MINUTES)), MAX_SPAN_ROWS, rows_left)
@@ -296,12 +299,15 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
         "title": (
             f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}"
             f"{', in time off' if away else ''}"
+            f"{''.join(f', {label}' for label in gap.missing) if gap else ''}"
         ),
         "away": away,
         "time": times,
         "client": client,
         "what": f"{kind} · {room}" if room else kind,
         "status": status,
+        "missing": gap.missing if gap else (),
+        "no_portal_account": bool(gap and gap.no_portal_account),
     }
 
 
@@ -312,7 +318,7 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
 def schedule_day(request):
     day = _day_param(request)
     columns = selectors.day_schedule(user=request.user, day=day)
-    grid = _layout(columns, _therapist_heads())
+    grid = _layout(columns, _therapist_heads(), _intake_gaps(request.user, columns))
     audit.record(actor=request.user, action="list", detail=f"day schedule {day:%Y-%m-%d}")
     return render(
         request,
@@ -329,12 +335,19 @@ def schedule_day(request):
     )
 
 
+def _intake_gaps(user, columns: list[selectors.CalendarDay]) -> dict:
+    """What the clients of the drawn appointments still lack before treatment (one query)."""
+    if not Can(user).see_care_readiness:
+        return {}
+    return selectors.intake_gaps([a.pk for column in columns for a in column.appointments])
+
+
 @role_required(*STAFF_ROLES)
 def schedule_week(request, therapist_id):
     therapist = get_object_or_404(Therapist.objects.select_related("user"), pk=therapist_id)
     day = _day_param(request)
     columns = selectors.week_schedule(user=request.user, therapist=therapist, day=day)
-    grid = _layout(columns, _day_head)
+    grid = _layout(columns, _day_head, _intake_gaps(request.user, columns))
     monday = columns[0].day
     audit.record(
         actor=request.user,

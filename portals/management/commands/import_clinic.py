@@ -1,6 +1,7 @@
 """`manage.py import_clinic FILE.csv --kind clients|appointments [--mapping MAPPING.toml]
-[--dry-run] [--skip-bad-rows]`: bring a clinic's clients and appointments from another system.
-README.md, "Importing from another system", says the mapping format and what is reported."""
+[--dry-run] [--skip-bad-rows] [--link-duplicates]`: bring a clinic's clients and appointments
+from another system. README.md, "Importing from another system", says the mapping format and
+what is reported."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ class Command(BaseCommand):
             action="store_true",
             help="import the good rows of a file with errors (default: a bad row stops it all)",
         )
+        parser.add_argument(
+            "--link-duplicates",
+            action="store_true",
+            help="clients: link a row to the one registered client with its name and birth "
+            "date (nothing of theirs changes), so its appointments can be imported",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -51,6 +58,7 @@ class Command(BaseCommand):
                 source=options["source"],
                 dry_run=options["dry_run"],
                 skip_bad_rows=options["skip_bad_rows"],
+                link_duplicates=options["link_duplicates"],
                 file_name=Path(options["file"]).name,
             )
         except (MappingError, FileProblem) as exc:
@@ -61,6 +69,8 @@ class Command(BaseCommand):
             ("Errors", report.errors),
             ("Possible duplicates (not imported)", report.duplicates),
             ("Warnings", report.warnings),
+            ("Duplicates linked to the registered client", report.linked),
+            ("Changed in the source since imported (not updated)", report.changed),
         ):
             if problems:
                 self.stdout.write(f"{title}:")
