@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -79,6 +80,12 @@ UNKNOWN, CLAIMED, GONE, EXPIRED, WITHDRAWN, CLASH = (
 )
 
 
+CLASH_MESSAGE = (
+    "You already have an appointment at that time, so this one cannot be booked for you. "
+    "You are still on the waitlist."
+)
+
+
 def offers_per_time() -> int:
     return getattr(settings, "CLINIC_OFFERS_PER_TIME", DEFAULT_OFFERS_PER_TIME)
 
@@ -123,10 +130,14 @@ def offers_make(*, actor, freed: Appointment, now: dt.datetime | None = None) ->
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
     )
+    busy = Appointment.objects.overlapping(slot.starts_at, slot.ends_at).filter(
+        client_id=OuterRef("client_id")
+    )
     entries = list(
         WaitlistEntry.objects.matching(wish)
         .filter(client__user__isnull=False, client__user__is_active=True)
         .exclude(client__email="")
+        .exclude(Exists(busy))  # a client with another appointment then could not take it
         .order_by("created_at")[: offers_per_time()]
     )
     key = slot_key(slot.therapist.pk, slot.starts_at, slot.ends_at)
@@ -291,8 +302,8 @@ def _claim(actor, offer: WaitlistOffer) -> _Answer:
         WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.GONE, answered_at=now)
         return _Answer(refusal=OfferUnavailable(GONE))
     client = offer.entry.client
-    if clash := slot_problems(slot, client=client):
-        return _Answer(refusal=OfferUnavailable(CLASH, " ".join(clash.values())))
+    if slot_problems(slot, client=client):  # the client booked something else then since
+        return _Answer(refusal=OfferUnavailable(CLASH, CLASH_MESSAGE))
     won = WaitlistOffer.objects.filter(
         pk=offer.pk, status=OfferStatus.OPEN, expires_at__gt=now
     ).update(status=OfferStatus.CLAIMED, answered_at=now)

@@ -121,6 +121,13 @@ def test_a_time_cancelled_by_the_front_desk_is_offered_to_matching_entries_only(
     _entry(ClientFactory(user=None, email="nologin@example.test"))  # no portal account
     _entry(ClientFactory(email=""))  # no e-mail address
     _entry(ClientFactory(), therapist=cast.therapist2.therapist_profile)  # another therapist
+    busy = ClientFactory(email="busy@example.test")  # has another appointment then
+    _entry(busy)
+    AppointmentFactory(
+        client=busy,
+        therapist=cast.therapist2.therapist_profile,
+        starts_at=at_local(cast.day, dt.time(10, 30)),
+    )
     before = timezone.now()
     appointment = _freed(cast)
     offers = list(WaitlistOffer.objects.all())
@@ -505,7 +512,7 @@ def test_a_client_busy_then_is_told_so_and_the_offer_stays_open(offered, client)
     )
     response = client.post(_link(cast.token))
     assert response.status_code == 409
-    assert b"already has an appointment then" in response.content
+    assert b"You already have an appointment at that time" in response.content
     assert _offer_of(cast.client).status == Status.OPEN
 
 
