@@ -435,10 +435,9 @@ def offers_withdraw_for_entry(*, actor, entry: WaitlistEntry) -> int:
 
 def offers_for_freed(user, appointment: Appointment):
     """The offers made for `appointment`'s (freed) time, as `user` may see them."""
-    key = slot_key(appointment.therapist_id, appointment.starts_at, appointment.ends_at)
     return (
         WaitlistOffer.objects.visible_to(user)
-        .filter(slot_key=key)
+        .filter(therapist_id=appointment.therapist_id, starts_at=appointment.starts_at)
         .select_related("entry__client")
         .order_by("created_at")
     )
