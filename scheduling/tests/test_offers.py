@@ -605,3 +605,12 @@ def test_the_portal_lists_open_offers_in_constant_queries(
     assert WaitlistOffer.objects.filter(entry__client=cast.client).count() == 4
     with django_assert_max_num_queries(len(captured)):
         assert b"See this time" in client.get(reverse("portal")).content
+
+
+def test_an_appointment_moved_into_an_offered_time_ends_its_offers(offered):
+    cast = offered
+    other = _booked(cast, client=ClientFactory(user=None), hour=14)
+    into = Slot(cast.therapist.therapist_profile, cast.treatment, cast.freed.starts_at)
+    appointment_reschedule(actor=cast.frontdesk, appointment=other, slot=into)
+    assert {o.status for o in WaitlistOffer.objects.all()} == {Status.GONE}
+    assert OutboundMail.objects.filter(kind=GONE_MAIL).count() == 2
