@@ -14,6 +14,7 @@ from clinic.clinic_time import at_local, today
 from clinic.tests.factories import ClientFactory
 from clinic.tests.faults import Mailbox as BaseMailbox
 from clinic.tests.faults import free_port, wait_until
+from intake.tests.factories import HealthHistoryFactory, TreatmentConsentFactory
 from scheduling import tasks
 from scheduling.models import Appointment, AppointmentType
 from scheduling.services.appointments import Slot, appointment_book
@@ -143,6 +144,10 @@ def test_booking_mails_a_confirmation_through_the_worker(cast, mailbox, smtp_wor
     )
     cast.client.email = "confirm-me@example.test"
     cast.client.save()
+    # Intake on file, so the booking owes the confirmation alone (a first visit without it
+    # also owes the intake forms mail: scheduling/tests/test_intake_forms.py).
+    HealthHistoryFactory(client=cast.client)
+    TreatmentConsentFactory(client=cast.client)
     slot = Slot(therapist, _treatment(), at_local(day, dt.time(11)))
 
     started = time.monotonic()
