@@ -54,6 +54,7 @@ class CalendarEntry(NamedTuple):
     client_name: str
     type_name: str
     room_name: str | None
+    channel: str  # "online": the client booked it in the portal (calendars mark it)
 
 
 def _appointments_between(user, start: dt.datetime, end: dt.datetime):
@@ -80,6 +81,7 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
         "client_name",
         "appointment_type__name",
         "room__name",
+        "channel",
     )
 
 
@@ -270,4 +272,15 @@ def booked_outside_hours(*, therapist: Therapist) -> int:
     return sum(
         not _fits_hours(start, end, hours)
         for start, end in upcoming.values_list("starts_at", "ends_at")
+    )
+
+
+def online_bookings_since(*, user, since: dt.datetime, limit: int):
+    """Appointments clients booked in the portal since `since`, newest first (the front desk's
+    dashboard lists those made since the user last looked)."""
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(channel=Appointment.Channel.ONLINE, created_at__gt=since)
+        .select_related("client", "therapist__user", "appointment_type")
+        .order_by("-created_at")[:limit]
     )

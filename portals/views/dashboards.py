@@ -3,6 +3,7 @@ Later apps add their panels here (the site may import every app; the core import
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from django import forms
@@ -28,8 +29,11 @@ from clinic.selectors import failed_mails, outbox_backlog
 from documents.models import PlanPdf
 from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
-from scheduling.models import Appointment, WaitlistEntry
-from scheduling.services.appointments import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
+from scheduling import online_eligibility
+from scheduling.models import Appointment, OnlineBookingRules, WaitlistEntry
+from scheduling.selectors import online_bookings_since
+from scheduling.services.appointments import appointment_client_may_cancel
+from scheduling.services.online import move_refusal
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
@@ -133,8 +137,27 @@ def front_desk_dashboard(request):
             "freed_slots": _freed_slots(request.user),
             "failed_mails": failed_mails(request.user, limit=RECENT),
             "payments_today": payments_received(request.user, today()),
+            "online_bookings": _online_bookings_since_last_visit(request),
         },
     )
+
+
+# The previous visit is kept in the session: no table for a "last seen" mark, and what one
+# person has seen on one device is what the list is about. A new session looks back a day.
+ONLINE_SEEN_KEY = "front_desk_online_seen_at"
+ONLINE_LOOK_BACK = dt.timedelta(hours=24)
+
+
+def _online_bookings_since_last_visit(request) -> dict:
+    """Appointments clients booked online since this user's previous visit to the dashboard."""
+    now = timezone.now()
+    try:
+        since = dt.datetime.fromisoformat(request.session.get(ONLINE_SEEN_KEY, ""))
+    except (TypeError, ValueError):
+        since = now - ONLINE_LOOK_BACK
+    request.session[ONLINE_SEEN_KEY] = now.isoformat()
+    rows = online_bookings_since(user=request.user, since=since, limit=RECENT)
+    return {"since": since, "rows": rows}
 
 
 @role_required(Role.CLIENT)
@@ -146,24 +169,26 @@ def client_portal(request):
         .select_related("physician")
     )
     audit.record(actor=request.user, action="view", client=client, target=client)
+    rules = OnlineBookingRules.current()
     return render(
         request,
         "portals/client.html",
         {
             "client": client,
             "care_team": care_team,
-            "upcoming": _client_upcoming(request.user, client),
+            "upcoming": _client_upcoming(request.user, client, rules),
+            "book_online": rules.enabled and bool(online_eligibility.bookable_types(client)),
             "todo": _client_todo(request.user, client),
             "had_a_visit": _had_a_visit(request.user, client),
             "plan": _active_plan(request.user, client),
             "past_sessions": _past_sessions(request.user, client),
             "glossary": GLOSSARY,
-            "cancel_hours": CLIENT_CANCEL_HOURS,
+            "cancel_hours": rules.cancel_hours,
         },
     )
 
 
-def _client_upcoming(user, client):
+def _client_upcoming(user, client, rules):
     upcoming = (
         Appointment.objects.visible_to(user)
         .filter(client=client, starts_at__gte=timezone.now())
@@ -172,7 +197,14 @@ def _client_upcoming(user, client):
         .order_by("starts_at")[:10]
     )
     now = timezone.now()
-    return [(a, appointment_client_may_cancel(a, now=now)) for a in upcoming]
+    return [
+        (
+            a,
+            appointment_client_may_cancel(a, now=now, rules=rules),
+            not move_refusal(a, rules, now),
+        )
+        for a in upcoming
+    ]
 
 
 def _client_todo(user, client) -> list[tuple[str, str]]:

@@ -286,6 +286,7 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
     away = placed.in_time_off
+    online = appointment.channel == Appointment.Channel.ONLINE
     row = (start - first) // ROW_MINUTES + 1
     return {
         "url": detail_url(appointment.pk),
@@ -295,9 +296,10 @@ def _block(placed: Placed, first: int, last: int, detail_url) -> dict:
         ),
         "title": (
             f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}"
-            f"{', in time off' if away else ''}"
+            f"{', in time off' if away else ''}{', booked online' if online else ''}"
         ),
         "away": away,
+        "online": online,
         "time": times,
         "client": client,
         "what": f"{kind} · {room}" if room else kind,
