@@ -369,7 +369,13 @@ class OnlineTimeForm(forms.Form):
     """A time chosen in the portal: the UTC instant the page offered (never a wall-clock
     text, which a daylight saving night makes ambiguous)."""
 
-    start = forms.CharField(max_length=40)
+    start = forms.CharField(
+        max_length=40,
+        error_messages={
+            "required": "Choose one of the times shown.",
+            "max_length": "Choose one of the times shown.",
+        },
+    )
 
     def clean_start(self):
         import datetime as dt

@@ -306,7 +306,9 @@ def test_the_client_moves_their_booking_to_a_free_time(cast, rules, mine):
     )
     assert moved.starts_at == new_start and moved.ends_at == new_start + dt.timedelta(hours=1)
     assert AuditEntry.objects.filter(object_id=str(mine.pk), detail__startswith="moved").exists()
-    assert OutboundMail.objects.filter(kind="appointment_confirmation", about_id=str(mine.pk)).exists()
+    assert OutboundMail.objects.filter(
+        kind="appointment_confirmation", about_id=str(mine.pk)
+    ).exists()
 
 
 def test_move_window_at_the_edge(cast, rules, mine):
