@@ -9,12 +9,19 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
 from clinic.models import Client, User
-from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    OnlineBookingRules,
+    Room,
+    WorkingHours,
+)
 
 
 def seed(stdout=None) -> None:
     users = {u.username: u for u in User.objects.filter(username__in=HOURS)}
     booked = _seed_schedule(users)
+    _seed_online_rules()
     if stdout:
         stdout.write(f"scheduling: {booked} new appointments")
 
@@ -106,3 +113,10 @@ def _cancel_one(rows) -> None:
             row.status = Appointment.Status.CANCELLED
             row.cancel_reason, row.cancelled_at = "Client unwell", timezone.now()
             return
+
+
+def _seed_online_rules() -> None:
+    """The demo clinic takes bookings online (issue 20): new clients book their initial
+    assessment, clients in a plan their treatments and reassessments (the types' `online_for`
+    as the migration set them). Made once; an admin's later change is kept."""
+    OnlineBookingRules.objects.get_or_create(pk=1, defaults={"enabled": True, "max_upcoming": 4})
