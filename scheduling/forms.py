@@ -301,7 +301,7 @@ def _bounded(label: str, low: int, high: int, unit: str, **kwargs) -> forms.Inte
     """A whole number in [low, high] whose error names the field, the range and the unit."""
     message = f"{label} must be a whole number from {low} to {high} {unit}."
     return forms.IntegerField(
-        label=label,
+        label=f"{label} ({unit})",
         min_value=low,
         max_value=high,
         error_messages={
