@@ -318,7 +318,9 @@ class OnlineRulesForm(forms.Form):
     """The admin's online booking rules and, per active type, who may book it online."""
 
     enabled = forms.BooleanField(
-        label="Clients may book, move and cancel in the portal", required=False
+        label="Clients may book and move appointments in the portal",
+        required=False,
+        help_text="Cancelling in the portal, up to the cancel window below, is always open.",
     )
     min_notice_hours = _bounded(
         "Minimum notice", 0, 720, "hours", help_text="A booking starts at least this long from now."
