@@ -45,15 +45,14 @@ class JustTaken(SlotTaken):
 
     def __init__(self, nearest: list[tuple[Therapist, dt.datetime]]):
         self.nearest = nearest
-        super().__init__(
-            {
-                "starts_at": "That time was just taken by someone else. Here are the nearest "
-                "free times."
-                if nearest
-                else "That time was just taken by someone else, and "
-                "there is no other free time near it. Please choose another day."
-            }
-        )
+        super().__init__({"starts_at": TAKEN_NEAREST if nearest else TAKEN_NOTHING_NEAR})
+
+
+TAKEN_NEAREST = "That time was just taken by someone else. Here are the nearest free times."
+TAKEN_NOTHING_NEAR = (
+    "That time was just taken by someone else, and there is no other free time near it. "
+    "Please choose another day."
+)
 
 
 # --- the rules ------------------------------------------------------------------------------

@@ -447,3 +447,31 @@ def test_the_admin_dashboard_links_the_rules(client, cast):
     client.force_login(cast.admin)
     page = client.get(reverse("dashboard_admin")).content.decode()
     assert reverse("online_booking_rules") in page
+
+
+def test_a_kind_nobody_registered_is_refused(cast, monkeypatch):
+    from scheduling import online_eligibility
+
+    TreatmentPlanFactory(client=cast.client, therapist=cast.therapist, status="active")
+    treatment = AppointmentType.objects.get(name="Treatment")
+    assert may_book(cast.client, treatment)
+    monkeypatch.setattr(online_eligibility, "_checks", {})
+    assert not may_book(cast.client, treatment)
+
+
+def test_just_taken_with_nothing_near_says_so(cast, rules, day, profile):
+    from scheduling.tests.factories import TimeOffFactory
+
+    whole_day = AppointmentType.objects.create(
+        name="Intensive", duration_minutes=480, online_for="any"
+    )
+    for weeks in (-1, 1):  # the same weekday a week before and after: away
+        midnight = at_local(day + dt.timedelta(weeks=weeks), T(0))
+        TimeOffFactory(
+            therapist=profile, starts_at=midnight, ends_at=midnight + dt.timedelta(days=1)
+        )
+    AppointmentFactory(client=cast.client2, therapist=profile, starts_at=at_local(day, T(9)))
+    with pytest.raises(JustTaken) as taken:
+        _book(cast, whole_day, at_local(day, T(9)), therapist=profile)
+    assert taken.value.nearest == []
+    assert "there is no other free time near it" in _message(taken)
