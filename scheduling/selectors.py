@@ -204,10 +204,12 @@ def free_slots(
     days: int = 7,
     step_minutes: int = 15,
     room: Room | None = None,
+    ignore: Appointment | None = None,
 ) -> list[tuple[dt.date, list[dt.datetime]]]:
     """Every start (aware, UTC) from which the whole appointment fits the therapist's hours,
     misses time off and active appointments of the therapist (and of the room), and lies in
-    the future. Days without a free start are left out. Three queries, whatever the range."""
+    the future. Days without a free start are left out. Three queries, whatever the range.
+    `ignore` is an appointment being moved: it does not stand in its own way."""
     if not therapist.is_active or days < 1:
         return []
     range_start = day_bounds(start_day)[0]
@@ -215,7 +217,7 @@ def free_slots(
     hours = defaultdict(list)
     for h in WorkingHours.objects.filter(therapist=therapist):
         hours[h.weekday].append(h)
-    busy = _Busy(_busy_intervals(therapist, room, range_start, range_end))
+    busy = _Busy(_busy_intervals(therapist, room, range_start, range_end, ignore))
     duration = dt.timedelta(minutes=appointment_type.duration_minutes)
     now = timezone.now()
     result = []
@@ -235,12 +237,14 @@ def free_slots(
     return result
 
 
-def _busy_intervals(therapist, room, start: dt.datetime, end: dt.datetime):
+def _busy_intervals(therapist, room, start: dt.datetime, end: dt.datetime, ignore=None):
     away = TimeOff.objects.filter(therapist=therapist, starts_at__lt=end, ends_at__gt=start)
     whose = Q(therapist=therapist) | Q(room=room) if room is not None else Q(therapist=therapist)
     # Unfiltered by visible_to on purpose: a slot is taken whoever's appointment holds it, and
     # only times (never client data) leave this function.
     taken = Appointment.objects.active().filter(whose, starts_at__lt=end, ends_at__gt=start)
+    if ignore is not None:
+        taken = taken.exclude(pk=ignore.pk)
     return [
         *away.values_list("starts_at", "ends_at"),
         *taken.values_list("starts_at", "ends_at"),

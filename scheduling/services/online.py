@@ -175,10 +175,12 @@ def free_times(
     days: int,
     rules: OnlineBookingRules,
     now: dt.datetime | None = None,
+    ignore: Appointment | None = None,
 ) -> list[tuple[dt.date, list[tuple[dt.datetime, Therapist]]]]:
     """Free starts for a client, by day: the front desk's free slots (hours, time off,
     overlaps, daylight saving) cut to the notice..horizon window. With several therapists a
-    start is offered once, with the first therapist free then."""
+    start is offered once, with the first therapist free then. `ignore`: the appointment
+    being moved (its own time does not block a time overlapping it)."""
     now = now or timezone.now()
     earliest, latest = window(rules, now)
     by_day: dict[dt.date, dict[dt.datetime, Therapist]] = defaultdict(dict)
@@ -189,6 +191,7 @@ def free_times(
             start_day=start_day,
             days=days,
             step_minutes=STEP_MINUTES,
+            ignore=ignore,
         ):
             for start in starts:
                 if earliest <= start <= latest:
@@ -204,6 +207,7 @@ def nearest_free_times(
     rules: OnlineBookingRules,
     now: dt.datetime | None = None,
     count: int = NEAREST_SHOWN,
+    ignore: Appointment | None = None,
 ) -> list[tuple[Therapist, dt.datetime]]:
     """The free times nearest to `wanted` (before or after, within a week either side)."""
     start_day = local(wanted).date() - dt.timedelta(days=7)
@@ -214,6 +218,7 @@ def nearest_free_times(
         days=15,
         rules=rules,
         now=now,
+        ignore=ignore,
     )
     flat = [(start, therapist) for _, starts in times for start, therapist in starts]
     flat.sort(key=lambda pair: (abs(pair[0] - wanted), pair[0]))
@@ -325,6 +330,7 @@ def appointment_move_online(
                 wanted=starts_at,
                 rules=rules,
                 now=now,
+                ignore=appointment,
             )
         ) from None
 

@@ -475,3 +475,13 @@ def test_just_taken_with_nothing_near_says_so(cast, rules, day, profile):
         _book(cast, whole_day, at_local(day, T(9)), therapist=profile)
     assert taken.value.nearest == []
     assert "there is no other free time near it" in _message(taken)
+
+
+def test_the_demo_clinic_takes_bookings_online_and_keeps_the_admins_change(db):
+    from scheduling.demo import _seed_online_rules
+
+    _seed_online_rules()
+    assert OnlineBookingRules.current().enabled
+    OnlineBookingRules.objects.filter(pk=1).update(enabled=False)
+    _seed_online_rules()
+    assert not OnlineBookingRules.current().enabled

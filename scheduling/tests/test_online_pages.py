@@ -147,7 +147,9 @@ def test_the_move_page_moves_to_a_time_tapped(portal, cast, rules, anytype, day,
     url = reverse("portal_appointment_move", args=[mine.pk])
     page = portal.get(url, {"from": day.isoformat()}).content.decode()
     starts = {dt.datetime.fromisoformat(s) for s in _times(page)}
+    # Its own time is not offered; half an hour later is (it overlaps only itself).
     assert mine.starts_at not in starts
+    assert at_local(day, T(10, 30)) in starts and at_local(day, T(9, 30)) in starts
     later = at_local(day, T(14))
     assert later in starts
     response = portal.post(url, {"start": later.isoformat()})

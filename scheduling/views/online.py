@@ -226,6 +226,7 @@ def _move_page(request, appointment, form, *, taken=None, status=200):
             days=week["days"],
             rules=rules,
             now=now,
+            ignore=appointment,
         )
         context["times"] = [
             (day, [(s, t) for s, t in starts if s != appointment.starts_at])
