@@ -32,11 +32,21 @@ def test_a_client_books_moves_and_cancels_on_a_phone(journey, demo):
     types.get_by_role("link", name=re.compile("^Treatment")).click()
     journey.check(page, "book-times")
     _fits_the_screen(page)
-    # A week later, clear of the move window (24 hours) for the rest of the journey.
+    # Her own therapist, a week later (clear of the move window for the rest of the journey).
+    page.get_by_role("link", name="Maya Lindqvist").click()
     page.get_by_role("link", name="Later").click()
     journey.check(page, "book-times-later")
     first = page.locator("button.time-choice").first
+
+    # Someone else takes that time a moment before her tap: she is offered the nearest ones.
+    _someone_else_books(first.get_attribute("value"))
     first.click()
+    page.wait_for_load_state()
+    taken = page.locator("#just-taken")
+    assert "Just taken." in taken.inner_text()
+    journey.check(page, "just-taken")
+    _fits_the_screen(page)
+    taken.locator("button.time-choice").first.click()
     page.wait_for_load_state()
     assert "Booked: Treatment" in page.locator("main").inner_text()
     journey.check(page, "booked")
@@ -94,3 +104,20 @@ def test_the_admin_sets_the_online_booking_rules(journey, demo):
     rules = OnlineBookingRules.current()
     assert (rules.horizon_days, rules.move_hours, rules.enabled) == (90, 36, True)
     journey.assert_accessible()
+
+
+def _someone_else_books(start: str) -> None:
+    """Marcus's treatment with Maya at `start`, booked at the front desk."""
+    import datetime as dt
+
+    from clinic.models import Client, User
+    from scheduling.models import AppointmentType
+    from scheduling.services.appointments import Slot, appointment_book
+
+    maya = User.objects.get(username="therapist").therapist_profile
+    treatment = AppointmentType.objects.get(name="Treatment")
+    appointment_book(
+        actor=User.objects.get(username="frontdesk"),
+        client=Client.objects.get(user__username="client2"),
+        slot=Slot(maya, treatment, dt.datetime.fromisoformat(start)),
+    )

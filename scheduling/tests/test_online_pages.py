@@ -120,6 +120,10 @@ def test_just_taken_answers_409_with_the_nearest_times(portal, cast, rules, anyt
     offered = re.search(r'id="just-taken".*?</div>\s*</div>', page, re.S).group(0)
     nearest = {local(dt.datetime.fromisoformat(s)).time() for s in _times(offered)}
     assert nearest == {T(9), T(11), T(11, 30)}
+    # The week shown starts on the day tried, not on the first day that may be booked.
+    week = page[page.index("</div>", page.index('id="just-taken"')) :]
+    assert local(dt.datetime.fromisoformat(_times(week)[-1])).date() >= day
+    assert min(local(dt.datetime.fromisoformat(s)).date() for s in _times(week)) == day
 
 
 @pytest.mark.parametrize("booked", [2, 40])

@@ -37,20 +37,25 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _first_day(request, earliest: dt.datetime, latest: dt.datetime) -> dt.date:
-    """The week shown starts on `from` (clipped to what may be booked), else the first day."""
+def _first_day(request, form, earliest: dt.datetime, latest: dt.datetime) -> dt.date:
+    """The week shown starts on the day of the time just tried (after a refusal), else on
+    `from`, clipped to what may be booked; else on the first day that may be booked."""
     first, last = local(earliest).date(), local(latest).date()
-    try:
-        chosen = dt.date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        return first
+    tried = form.cleaned_data.get("start") if form.is_bound and form.is_valid() else None
+    if tried is not None:
+        chosen = local(tried).date()
+    else:
+        try:
+            chosen = dt.date.fromisoformat(request.GET.get("from", ""))
+        except ValueError:
+            return first
     return min(max(chosen, first), last)
 
 
-def _week(request, rules, now, **params) -> dict:
+def _week(request, form, rules, now, **params) -> dict:
     """The days shown and the links to the weeks before and after (inside the window)."""
     earliest, latest = online.window(rules, now)
-    start = _first_day(request, earliest, latest)
+    start = _first_day(request, form, earliest, latest)
     first, last = local(earliest).date(), local(latest).date()
     days = min(DAYS_SHOWN, (last - start).days + 1)
 
@@ -148,6 +153,7 @@ def _booking_page(request, client, form, *, taken: JustTaken | None = None, stat
     if chosen_type is not None:
         week = _week(
             request,
+            form,
             rules,
             now,
             type=chosen_type.pk,
@@ -217,7 +223,7 @@ def _move_page(request, appointment, form, *, taken=None, status=200):
         "refusal": online.move_refusal(appointment, rules, now),
     }
     if not context["refusal"]:
-        week = _week(request, rules, now)
+        week = _week(request, form, rules, now)
         context["week"] = week
         times = online.free_times(
             appointment_type=appointment.appointment_type,
