@@ -208,3 +208,21 @@ def test_the_front_desk_sees_online_bookings_since_its_last_visit(client, cast, 
     card = card[: card.index("</section>")]
     assert reverse("appointment_detail", args=[second.pk]) in card
     assert reverse("appointment_detail", args=[first.pk]) not in card
+
+
+@pytest.mark.parametrize("booked", [2, 40])
+def test_move_page_queries_do_not_grow_with_the_schedule(
+    portal, cast, rules, anytype, day, profile, booked, django_assert_max_num_queries
+):
+    mine = AppointmentFactory(
+        client=cast.client,
+        therapist=profile,
+        appointment_type=anytype,
+        starts_at=at_local(day, T(16)),
+    )
+    for n in range(booked):
+        start = at_local(day + dt.timedelta(weeks=n // 6), T(9)) + dt.timedelta(hours=n % 6)
+        AppointmentFactory(client=ClientFactory(user=None), therapist=profile, starts_at=start)
+    with django_assert_max_num_queries(12):
+        response = portal.get(reverse("portal_appointment_move", args=[mine.pk]), {"from": day})
+    assert response.status_code == 200 and _times(response.content.decode())
