@@ -251,6 +251,21 @@ def _busy_intervals(therapist, room, start: dt.datetime, end: dt.datetime, ignor
     ]
 
 
+def rooms_busy(start: dt.datetime, end: dt.datetime, ignore=None) -> dict[uuid.UUID, _Busy]:
+    """Each active room's busy times in a period (two queries): a client's booking takes a
+    room free for the whole appointment, when the clinic has rooms."""
+    rooms = list(Room.objects.filter(is_active=True).values_list("pk", flat=True))
+    intervals: dict[uuid.UUID, list] = {pk: [] for pk in rooms}
+    taken = Appointment.objects.active().filter(
+        room__in=rooms, starts_at__lt=end, ends_at__gt=start
+    )
+    if ignore is not None:
+        taken = taken.exclude(pk=ignore.pk)
+    for room_id, starts_at, ends_at in taken.values_list("room_id", "starts_at", "ends_at"):
+        intervals[room_id].append((starts_at, ends_at))
+    return {pk: _Busy(busy) for pk, busy in intervals.items()}
+
+
 def booked_during(
     *, user, therapist: Therapist, start: dt.datetime, end: dt.datetime
 ) -> list[Appointment]:

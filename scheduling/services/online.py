@@ -19,12 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit, date_formats
-from clinic.clinic_time import local
+from clinic.clinic_time import day_bounds, local
 from clinic.models import Client, Therapist
 from clinic.roles import Role, role_of
 from scheduling import online_eligibility
-from scheduling.models import Appointment, AppointmentType, OnlineBookingRules
-from scheduling.selectors import free_slots
+from scheduling.models import Appointment, AppointmentType, OnlineBookingRules, Room
+from scheduling.selectors import free_slots, rooms_busy
 from scheduling.services.appointments import (
     Slot,
     SlotTaken,
@@ -183,6 +183,9 @@ def free_times(
     being moved (its own time does not block a time overlapping it)."""
     now = now or timezone.now()
     earliest, latest = window(rules, now)
+    duration = dt.timedelta(minutes=appointment_type.duration_minutes)
+    last_day = start_day + dt.timedelta(days=days - 1)
+    rooms = rooms_busy(day_bounds(start_day)[0], day_bounds(last_day)[1], ignore=ignore)
     by_day: dict[dt.date, dict[dt.datetime, Therapist]] = defaultdict(dict)
     for therapist in therapists:
         for day, starts in free_slots(
@@ -194,9 +197,33 @@ def free_times(
             ignore=ignore,
         ):
             for start in starts:
-                if earliest <= start <= latest:
+                if earliest <= start <= latest and _a_room_free(rooms, start, duration):
                     by_day[day].setdefault(start, therapist)
     return [(day, sorted(by_day[day].items())) for day in sorted(by_day)]
+
+
+def _a_room_free(rooms: dict, start: dt.datetime, duration: dt.timedelta) -> bool:
+    """No rooms at all: nothing to find. Otherwise one of them is free the whole time."""
+    return not rooms or any(not busy.overlaps(start, start + duration) for busy in rooms.values())
+
+
+def free_room(starts_at: dt.datetime, ends_at: dt.datetime, *, prefer=None, ignore=None):
+    """The room a client's booking takes: `prefer` (the room of an appointment being moved)
+    if it is free then, else the first free active room by name; None when the clinic has no
+    rooms. Raises SlotTaken when it has rooms and all are in use."""
+    rooms = list(Room.objects.filter(is_active=True))
+    if not rooms:
+        return None
+    used = Appointment.objects.overlapping(starts_at, ends_at).filter(room__isnull=False)
+    if ignore is not None:
+        used = used.exclude(pk=ignore.pk)
+    in_use = set(used.values_list("room_id", flat=True))
+    free = [room for room in rooms if room.pk not in in_use]
+    if prefer is not None and prefer in free:
+        return prefer
+    if not free:
+        raise SlotTaken({"room": "That time is taken: every room is in use then."})
+    return free[0]
 
 
 def nearest_free_times(
@@ -298,7 +325,9 @@ def _book_online(*, actor, client, appointment_type, starts_at, therapists, rule
     slots = [Slot(t, appointment_type, starts_at) for t in therapists]
     # Anyone: the first therapist free then (book_slot locks and checks again).
     free = next((s for s in slots if not slot_problems(s, client=client)), slots[0])
-    return book_slot(actor=actor, client=client, slot=free, channel=Appointment.Channel.ONLINE)
+    room = free_room(free.starts_at, free.ends_at)
+    slot = Slot(free.therapist, appointment_type, starts_at, room)
+    return book_slot(actor=actor, client=client, slot=slot, channel=Appointment.Channel.ONLINE)
 
 
 def appointment_move_online(
@@ -313,9 +342,13 @@ def appointment_move_online(
     now = now or timezone.now()
     if refusal := time_refusal(starts_at, rules, now):
         raise ValidationError({"starts_at": refusal})
-    slot = Slot(appointment.therapist, appointment.appointment_type, starts_at)
     try:
         with transaction.atomic():
+            ends_at = starts_at + dt.timedelta(
+                minutes=appointment.appointment_type.duration_minutes
+            )
+            room = free_room(starts_at, ends_at, prefer=appointment.room, ignore=appointment)
+            slot = Slot(appointment.therapist, appointment.appointment_type, starts_at, room)
             return move_to_slot(
                 actor=actor,
                 appointment=appointment,

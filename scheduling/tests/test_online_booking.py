@@ -485,3 +485,51 @@ def test_the_demo_clinic_takes_bookings_online_and_keeps_the_admins_change(db):
     OnlineBookingRules.objects.filter(pk=1).update(enabled=False)
     _seed_online_rules()
     assert not OnlineBookingRules.current().enabled
+
+
+# --- rooms ----------------------------------------------------------------------------------
+
+
+def test_a_booking_takes_a_free_room_and_none_free_is_taken(cast, rules, day, anytype, profile):
+    from scheduling.tests.factories import RoomFactory
+
+    cedar, maple = RoomFactory(name="Cedar"), RoomFactory(name="Maple")
+    other = TherapistFactory()
+    ten = at_local(day, T(10))
+    AppointmentFactory(client=cast.client2, therapist=other, room=cedar, starts_at=ten)
+    assert _book(cast, anytype, ten, therapist=profile).room == maple
+    # At 12:00 both rooms are in use (by other therapists): not offered, and refused as taken.
+    noon = at_local(day, T(12))
+    AppointmentFactory(client=cast.client2, therapist=other, room=cedar, starts_at=noon)
+    AppointmentFactory(therapist=TherapistFactory(), room=maple, starts_at=noon)
+    times = online.free_times(
+        appointment_type=anytype, therapists=[profile], start_day=day, days=1, rules=rules
+    )
+    starts = [start for start, _ in times[0][1]]
+    assert noon not in starts and at_local(day, T(13)) in starts
+    assert at_local(day, T(11, 30)) not in starts  # would run into 12:00
+    with pytest.raises(JustTaken) as taken:
+        _book(cast, anytype, noon, therapist=profile)
+    assert at_local(day, T(13)) in [start for _, start in taken.value.nearest]
+
+
+def test_a_move_keeps_its_room_when_free(cast, rules, day, anytype, profile):
+    from scheduling.tests.factories import RoomFactory
+
+    cedar, maple = RoomFactory(name="Cedar"), RoomFactory(name="Maple")
+    mine = AppointmentFactory(
+        client=cast.client,
+        therapist=profile,
+        appointment_type=anytype,
+        room=maple,
+        starts_at=at_local(day, T(10)),
+    )
+    moved = online.appointment_move_online(
+        actor=cast.client_user, appointment=mine, starts_at=at_local(day, T(10, 30))
+    )
+    assert moved.room == maple  # overlapping only itself
+    AppointmentFactory(therapist=TherapistFactory(), room=maple, starts_at=at_local(day, T(15)))
+    moved = online.appointment_move_online(
+        actor=cast.client_user, appointment=mine, starts_at=at_local(day, T(15))
+    )
+    assert moved.room == cedar
