@@ -322,12 +322,37 @@ def _book_online(*, actor, client, appointment_type, starts_at, therapists, rule
     )
     if not therapists:
         raise ValidationError({"therapist": "Nobody takes this appointment online now."})
-    slots = [Slot(t, appointment_type, starts_at) for t in therapists]
-    # Anyone: the first therapist free then (book_slot locks and checks again).
-    free = next((s for s in slots if not slot_problems(s, client=client)), slots[0])
+    free = _first_free(client, [Slot(t, appointment_type, starts_at) for t in therapists])
     room = free_room(free.starts_at, free.ends_at)
     slot = Slot(free.therapist, appointment_type, starts_at, room)
     return book_slot(actor=actor, client=client, slot=slot, channel=Appointment.Channel.ONLINE)
+
+
+def _own_clash(client, slot: Slot, ignore=None) -> None:
+    """The client's own appointment then is their clash, not a time someone else took."""
+    mine = Appointment.objects.overlapping(slot.starts_at, slot.ends_at).filter(client=client)
+    if ignore is not None:
+        mine = mine.exclude(pk=ignore.pk)
+    if mine.exists():
+        raise ValidationError({"starts_at": "You already have an appointment at that time."})
+
+
+def _first_free(client, slots: list[Slot]) -> Slot:
+    """The slot of the first therapist free then ("anyone"; book_slot locks and checks
+    again). None free among several: taken, or nobody works then."""
+    _own_clash(client, slots[0])
+    problems = []
+    for slot in slots:
+        if not (found := slot_problems(slot, client=client)):
+            return slot
+        problems.append(found)
+    if len(slots) == 1:
+        return slots[0]  # book_slot gives its own reason (hours, time off, taken)
+    if any(m.startswith("That time is taken") for p in problems for m in p.values()):
+        raise SlotTaken({"starts_at": "That time is taken."})
+    raise ValidationError(
+        {"starts_at": "Nobody is free at that time. Choose one of the times shown."}
+    )
 
 
 def appointment_move_online(
@@ -349,6 +374,7 @@ def appointment_move_online(
             )
             room = free_room(starts_at, ends_at, prefer=appointment.room, ignore=appointment)
             slot = Slot(appointment.therapist, appointment.appointment_type, starts_at, room)
+            _own_clash(appointment.client, slot, ignore=appointment)
             return move_to_slot(
                 actor=actor,
                 appointment=appointment,

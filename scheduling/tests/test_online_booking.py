@@ -533,3 +533,23 @@ def test_a_move_keeps_its_room_when_free(cast, rules, day, anytype, profile):
         actor=cast.client_user, appointment=mine, starts_at=at_local(day, T(15))
     )
     assert moved.room == cedar
+
+
+def test_the_clients_own_appointment_then_is_their_clash_not_just_taken(
+    cast, rules, day, anytype, profile
+):
+    other = TherapistFactory()
+    WorkingHoursFactory(therapist=other, weekday=day.weekday(), start_time=T(9), end_time=T(17))
+    AppointmentFactory(client=cast.client, therapist=other, starts_at=at_local(day, T(10)))
+    with pytest.raises(ValidationError) as refused:
+        _book(cast, anytype, at_local(day, T(10, 30)), therapist=profile)
+    assert not isinstance(refused.value, JustTaken)
+    assert "You already have an appointment at that time." in _message(refused)
+
+
+def test_anyone_when_nobody_works_then_says_so(cast, rules, day, anytype, profile):
+    TherapistFactory()  # a second therapist, not working that day
+    with pytest.raises(ValidationError) as refused:
+        _book(cast, anytype, at_local(day, T(17)))
+    assert not isinstance(refused.value, JustTaken)
+    assert "Nobody is free at that time" in _message(refused)

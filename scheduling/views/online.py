@@ -109,17 +109,18 @@ def portal_book(request):
     return _booking_page(request, client, form, status=status)
 
 
+# The service names the model's fields; the form names its own.
+FORM_FIELDS = {"appointment_type": "type", "starts_at": "start", "therapist": "therapist"}
+
+
 def _errors_to_form(form, refused: ValidationError) -> None:
+    """Show each of the service's reasons at its field of the form (the rest above it)."""
     if not hasattr(refused, "error_dict"):
         form.add_error(None, refused)
         return
     for field, errors in refused.error_dict.items():
-        target = field if field in ("type", "therapist", "start") else None
-        if field == "appointment_type":
-            target = "type"
-        elif field == "starts_at":
-            target = "start"
-        form.add_error(target, errors)
+        target = FORM_FIELDS.get(field)
+        form.add_error(target if target in form.fields else None, errors)
 
 
 def _chosen(request, form, model_field, options):
