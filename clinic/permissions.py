@@ -227,6 +227,11 @@ class Can:
     manage_staff = granted_to(
         ADMIN, doc="Staff accounts and the physician directory (the admin site)."
     )
+    set_online_booking = granted_to(
+        ADMIN,
+        doc="The online booking rules: whether clients book in the portal, notice, horizon, "
+        "most upcoming, choosing a therapist, move and cancel windows, who may book each type.",
+    )
 
     # --- who the viewer is, for wording only ---------------------------------------------------
 

@@ -9,13 +9,21 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, today
 from clinic.models import Client, User
-from scheduling.models import Appointment, AppointmentType, BookingRequest, Room, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    BookingRequest,
+    OnlineBookingRules,
+    Room,
+    WorkingHours,
+)
 
 
 def seed(stdout=None) -> None:
     users = {u.username: u for u in User.objects.filter(username__in=HOURS)}
     booked = _seed_schedule(users)
     requests = _seed_booking_requests()
+    _seed_online_rules()
     if stdout:
         stdout.write(f"scheduling: {booked} new appointments, {requests} new booking requests")
 
@@ -139,3 +147,10 @@ def _seed_booking_requests() -> int:
         _, created = BookingRequest.objects.get_or_create(email=fields["email"], defaults=fields)
         made += created
     return made
+
+
+def _seed_online_rules() -> None:
+    """The demo clinic takes bookings online (issue 20): new clients book their initial
+    assessment, clients in a plan their treatments and reassessments (the types' `online_for`
+    as the migration set them). Made once; an admin's later change is kept."""
+    OnlineBookingRules.objects.get_or_create(pk=1, defaults={"enabled": True, "max_upcoming": 4})

@@ -398,3 +398,112 @@ class BookingRequestDeclineForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         text_limits.friendly_form_limits(self)
+
+
+# --- clients booking online (issue 20) ------------------------------------------------------
+
+
+def _bounded(label: str, low: int, high: int, unit: str, **kwargs) -> forms.IntegerField:
+    """A whole number in [low, high] whose error names the field, the range and the unit."""
+    message = f"{label} must be a whole number from {low} to {high} {unit}."
+    return forms.IntegerField(
+        label=f"{label} ({unit})",
+        min_value=low,
+        max_value=high,
+        error_messages={
+            "min_value": message,
+            "max_value": message,
+            "invalid": message,
+            "required": f"Enter {label.lower()} ({low} to {high} {unit}).",
+        },
+        **kwargs,
+    )
+
+
+class OnlineRulesForm(forms.Form):
+    """The admin's online booking rules and, per active type, who may book it online."""
+
+    enabled = forms.BooleanField(
+        label="Clients may book and move appointments in the portal",
+        required=False,
+        help_text="Cancelling in the portal, up to the cancel window below, is always open.",
+    )
+    min_notice_hours = _bounded(
+        "Minimum notice", 0, 720, "hours", help_text="A booking starts at least this long from now."
+    )
+    horizon_days = _bounded(
+        "How far ahead", 1, 366, "days", help_text="A booking starts at most this many days ahead."
+    )
+    max_upcoming = _bounded(
+        "Most upcoming bookings", 1, 20, "appointments", help_text="Per client, at any time."
+    )
+    choose_therapist = forms.BooleanField(
+        label="Clients may choose their therapist (otherwise: whoever is free)", required=False
+    )
+    cancel_hours = _bounded(
+        "Cancel online up to", 0, 720, "hours", help_text="Hours before the appointment."
+    )
+    move_hours = _bounded(
+        "Move online up to", 0, 720, "hours", help_text="Hours before the appointment."
+    )
+    offer_hours = _bounded(
+        "A waitlist offer stays open for",
+        1,
+        168,
+        "hours",
+        help_text="How long a client has to claim a freed time offered to them.",
+    )
+
+    def __init__(self, *args, types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.types = list(types)
+        for appointment_type in self.types:
+            self.fields[self.type_field(appointment_type)] = forms.ChoiceField(
+                label=f"Who may book “{appointment_type.name}” online",
+                choices=AppointmentType.OnlineFor.choices,
+                required=False,
+                initial=appointment_type.online_for,
+            )
+
+    @staticmethod
+    def type_field(appointment_type) -> str:
+        return f"online_for_{appointment_type.pk.hex}"
+
+    def online_for(self) -> dict:
+        return {t: self.cleaned_data[self.type_field(t)] for t in self.types}
+
+
+class OnlineTimeForm(forms.Form):
+    """A time chosen in the portal: the UTC instant the page offered (never a wall-clock
+    text, which a daylight saving night makes ambiguous)."""
+
+    start = forms.CharField(
+        max_length=40,
+        error_messages={
+            "required": "Choose one of the times shown.",
+            "max_length": "Choose one of the times shown.",
+        },
+    )
+
+    def clean_start(self):
+        import datetime as dt
+
+        try:
+            moment = dt.datetime.fromisoformat(self.cleaned_data["start"])
+        except ValueError:
+            raise forms.ValidationError("Choose one of the times shown.") from None
+        if moment.tzinfo is None:
+            raise forms.ValidationError("Choose one of the times shown.")
+        return moment.astimezone(dt.UTC)
+
+
+class OnlineBookingForm(OnlineTimeForm):
+    type = forms.ModelChoiceField(
+        queryset=AppointmentType.objects.filter(is_active=True).exclude(online_for=""),
+        error_messages={"invalid_choice": "Choose one of the appointment types shown."},
+    )
+    therapist = forms.ModelChoiceField(
+        queryset=Therapist.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the therapists shown."},
+    )

@@ -63,6 +63,7 @@ class CalendarEntry(NamedTuple):
     client_name: str
     type_name: str
     room_name: str | None
+    channel: str  # "online": the client booked it in the portal (calendars mark it)
 
 
 def _appointments_between(user, start: dt.datetime, end: dt.datetime):
@@ -89,6 +90,7 @@ def _appointments_between(user, start: dt.datetime, end: dt.datetime):
         "client_name",
         "appointment_type__name",
         "room__name",
+        "channel",
     )
 
 
@@ -244,10 +246,12 @@ def free_slots(
     days: int = 7,
     step_minutes: int = 15,
     room: Room | None = None,
+    ignore: Appointment | None = None,
 ) -> list[tuple[dt.date, list[dt.datetime]]]:
     """Every start (aware, UTC) from which the whole appointment fits the therapist's hours,
     misses time off and active appointments of the therapist (and of the room), and lies in
-    the future. Days without a free start are left out. Three queries, whatever the range."""
+    the future. Days without a free start are left out. Three queries, whatever the range.
+    `ignore` is an appointment being moved: it does not stand in its own way."""
     if not therapist.is_active or days < 1:
         return []
     range_start = day_bounds(start_day)[0]
@@ -255,7 +259,7 @@ def free_slots(
     hours = defaultdict(list)
     for h in WorkingHours.objects.filter(therapist=therapist):
         hours[h.weekday].append(h)
-    busy = _Busy(_busy_intervals(therapist, room, range_start, range_end))
+    busy = _Busy(_busy_intervals(therapist, room, range_start, range_end, ignore))
     duration = dt.timedelta(minutes=appointment_type.duration_minutes)
     now = timezone.now()
     result = []
@@ -275,16 +279,33 @@ def free_slots(
     return result
 
 
-def _busy_intervals(therapist, room, start: dt.datetime, end: dt.datetime):
+def _busy_intervals(therapist, room, start: dt.datetime, end: dt.datetime, ignore=None):
     away = TimeOff.objects.filter(therapist=therapist, starts_at__lt=end, ends_at__gt=start)
     whose = Q(therapist=therapist) | Q(room=room) if room is not None else Q(therapist=therapist)
     # Unfiltered by visible_to on purpose: a slot is taken whoever's appointment holds it, and
     # only times (never client data) leave this function.
     taken = Appointment.objects.active().filter(whose, starts_at__lt=end, ends_at__gt=start)
+    if ignore is not None:
+        taken = taken.exclude(pk=ignore.pk)
     return [
         *away.values_list("starts_at", "ends_at"),
         *taken.values_list("starts_at", "ends_at"),
     ]
+
+
+def rooms_busy(start: dt.datetime, end: dt.datetime, ignore=None) -> dict[uuid.UUID, _Busy]:
+    """Each active room's busy times in a period (two queries): a client's booking takes a
+    room free for the whole appointment, when the clinic has rooms."""
+    rooms = list(Room.objects.filter(is_active=True).values_list("pk", flat=True))
+    intervals: dict[uuid.UUID, list] = {pk: [] for pk in rooms}
+    taken = Appointment.objects.active().filter(
+        room__in=rooms, starts_at__lt=end, ends_at__gt=start
+    )
+    if ignore is not None:
+        taken = taken.exclude(pk=ignore.pk)
+    for room_id, starts_at, ends_at in taken.values_list("room_id", "starts_at", "ends_at"):
+        intervals[room_id].append((starts_at, ends_at))
+    return {pk: _Busy(busy) for pk, busy in intervals.items()}
 
 
 def booked_during(
@@ -370,3 +391,14 @@ def booking_request_card(user, *, since) -> dict:
     counts = open_requests.aggregate(open_count=Count("pk"), new_count=Count("pk", filter=is_new))
     new = open_requests.filter(is_new).order_by("-created_at")[:CARD_SHOWN]
     return {**counts, "new": list(new) if counts["new_count"] else []}
+
+
+def online_bookings_since(*, user, since: dt.datetime, limit: int):
+    """Appointments clients booked in the portal since `since`, newest first (the front desk's
+    dashboard lists those made since the user last looked)."""
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(channel=Appointment.Channel.ONLINE, created_at__gt=since)
+        .select_related("client", "therapist__user", "appointment_type")
+        .order_by("-created_at")[:limit]
+    )

@@ -3,7 +3,7 @@ working hours and time off, and the iCalendar feeds."""
 
 from django.urls import path
 
-from scheduling.views import appointments, booking_requests, calendars, feeds, offers
+from scheduling.views import appointments, booking_requests, calendars, feeds, offers, online
 
 # Appointments, series and the waitlist (views/appointments.py).
 appointment_patterns = [
@@ -100,9 +100,21 @@ booking_request_patterns = [
     ),
 ]
 
+# Clients booking and moving in the portal, and the admin's rules (views/online.py).
+online_patterns = [
+    path("portal/book/", online.portal_book, name="portal_book"),
+    path(
+        "portal/appointments/<uuid:appointment_id>/move/",
+        online.portal_appointment_move,
+        name="portal_appointment_move",
+    ),
+    path("settings/online-booking/", online.online_booking_rules, name="online_booking_rules"),
+]
+
 urlpatterns = [
     *appointment_patterns,
     *schedule_patterns,
     *feed_patterns,
     *booking_request_patterns,
+    *online_patterns,
 ]

@@ -30,6 +30,7 @@ EXEMPT = {
     "free_slot_finder": "free time slots of therapists, no client shown",
     "therapist_hours": "a therapist's working hours and time off",
     "physician_invite": "about a physician's account, not a client",
+    "online_booking_rules": "the clinic's online booking rules, no client data (saving is audited)",
     "audit_log": "the audit log itself (reading it is the admin's job, not client data)",
     "portal_contacts": "the signed-in client's own contact form: updates are audited",
     "portal_health_history_edit": "the signed-in client's own form: saving is audited",

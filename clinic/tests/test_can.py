@@ -39,6 +39,7 @@ TABLE = {
     "answer_clearance": (N, N, N, N, Y, N),
     "acknowledge_plan": (N, N, N, N, Y, N),
     "manage_staff": (Y, N, N, N, N, N),
+    "set_online_booking": (Y, N, N, N, N, N),
     "is_client": (N, N, N, Y, N, N),
     "see_billing": (Y, Y, Y, Y, N, Y),
     "see_balances": (Y, N, Y, Y, N, Y),

@@ -472,6 +472,13 @@ MATRIX = {
         lambda cast: {"offer_id": _offer(cast).pk},
         _only({"client_user": 200, "client2_user": 404}),
     ),
+    # Booking online (issue 20): a client books and moves their own; the admin sets the rules.
+    "portal_book": (None, _only({"client_user": 200, "client2_user": 200})),
+    "portal_appointment_move": (
+        lambda cast: {"appointment_id": _appointment(cast).pk},
+        _only({"client_user": 200, "client2_user": 404}),
+    ),
+    "online_booking_rules": (None, _only({"admin": 200})),
     # Portal invitations: the front desk and therapists invite clients, the clinic admin and
     # therapists invite physicians (`client` has a login already: the page says so).
     "client_invite": (

@@ -46,7 +46,8 @@ def test_dashboard_queries_do_not_grow_with_appointments(
             latest_time=dt.time(23, 59),
         )
     client.force_login(getattr(cast, role))
-    with django_assert_max_num_queries(16):
+    # 17: the front desk's list of online bookings since the last visit is one query more.
+    with django_assert_max_num_queries(17):
         assert client.get(reverse(url_name)).status_code == 200
 
 

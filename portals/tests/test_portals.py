@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from scheduling.models import Appointment
+from scheduling.models import Appointment, OnlineBookingRules
 from scheduling.services import appointments as scheduling
 from scheduling.services.appointments import appointment_client_may_cancel
-from scheduling.tests.factories import AppointmentFactory
+from scheduling.tests.factories import AppointmentFactory, AppointmentTypeFactory
 from sessions_log.tests.factories import SessionNoteFactory
 from treatment_plans.models import ClearanceRequest, ContraindicationRule
 from treatment_plans.tests.factories import (
@@ -83,14 +83,16 @@ def test_inside_24_hours_the_client_is_asked_to_call(portal, cast):
 
 
 def test_the_cancel_rule_is_booked_and_at_least_24_hours_ahead():
-    now = timezone.now()
+    # The hours are the admin's rule now (OnlineBookingRules.cancel_hours, 24 by default);
+    # the rules are passed as a page listing many appointments passes them.
+    rules, now = OnlineBookingRules(), timezone.now()
     booked = Appointment(status=Appointment.Status.BOOKED, starts_at=now + dt.timedelta(hours=24))
-    assert appointment_client_may_cancel(booked, now=now)
-    assert not appointment_client_may_cancel(booked, now=now + dt.timedelta(seconds=1))
+    assert appointment_client_may_cancel(booked, now=now, rules=rules)
+    assert not appointment_client_may_cancel(booked, now=now + dt.timedelta(seconds=1), rules=rules)
     checked_in = Appointment(
         status=Appointment.Status.CHECKED_IN, starts_at=now + dt.timedelta(hours=48)
     )
-    assert not appointment_client_may_cancel(checked_in, now=now)
+    assert not appointment_client_may_cancel(checked_in, now=now, rules=rules)
 
 
 def test_the_list_the_confirmation_and_the_service_follow_one_cancel_rule(
@@ -259,6 +261,10 @@ def test_client_portal_queries_do_not_grow_with_sessions(
     )
     PlanTechniqueFactory(version=version)
     MilestoneFactory(version=version)
+    # Booking online open, with a type for clients in a plan: the "Book" entry and each
+    # appointment's "Move" are asked too (a few queries, whatever the number of rows).
+    OnlineBookingRules.objects.create(enabled=True, max_upcoming=50)
+    AppointmentTypeFactory(online_for="plan")
     for n in range(sessions):
         SessionNoteFactory(
             appointment=AppointmentFactory(client=cast.client, starts_at=_in(-24 * (n + 1))),
@@ -266,8 +272,9 @@ def test_client_portal_queries_do_not_grow_with_sessions(
             signed_at=timezone.now(),
         )
         AppointmentFactory(client=cast.client, starts_at=_in(24 * (n + 2)))
-    # 21: the 20 before issue 20, and one for the waitlist offers open to the client.
-    with django_assert_max_num_queries(21):
+    # 25: 20 before issue 20; one for the waitlist offers open to the client; the rules,
+    # the types and the client's eligibility for booking online.
+    with django_assert_max_num_queries(25):
         assert portal.get(reverse("portal")).status_code == 200
 
 

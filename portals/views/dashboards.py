@@ -3,12 +3,13 @@ Later apps add their panels here (the site may import every app; the core import
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +29,12 @@ from clinic.selectors import failed_mails, outbox_backlog
 from documents.models import PlanPdf
 from documents.pdf import chart_rows
 from intake.selectors import current_health_history, missing_for_care
-from scheduling.models import Appointment, WaitlistEntry
-from scheduling.selectors import booking_request_card
-from scheduling.services.appointments import CLIENT_CANCEL_HOURS, appointment_client_may_cancel
+from scheduling import online_eligibility
+from scheduling.models import Appointment, OnlineBookingRules, WaitlistEntry
+from scheduling.selectors import booking_request_card, online_bookings_since
+from scheduling.services.appointments import appointment_client_may_cancel
 from scheduling.services.offers import open_offers_for_client
+from scheduling.services.online import move_refusal
 from sessions_log.models import SessionNote
 from sessions_log.progress import milestone_progress
 from sessions_log.selectors import unsigned_overdue
@@ -126,6 +129,8 @@ def _freed_slots(user) -> list[tuple]:
 def front_desk_dashboard(request):
     recent = Client.objects.visible_to(request.user).filter(is_active=True).order_by("-created_at")
     visit = audit.record(actor=request.user, action="list", detail=FRONT_DESK_VISIT)
+    previous = _previous_visit_at(visit)
+    online_since = previous or timezone.now() - ONLINE_LOOK_BACK
     return render(
         request,
         "portals/front_desk.html",
@@ -135,22 +140,28 @@ def front_desk_dashboard(request):
             "freed_slots": _freed_slots(request.user),
             "failed_mails": failed_mails(request.user, limit=RECENT),
             "payments_today": payments_received(request.user, today()),
-            "booking_requests": booking_request_card(request.user, since=_previous_visit(visit)),
+            "booking_requests": booking_request_card(request.user, since=previous),
+            "online_bookings": {
+                "since": online_since,
+                "rows": online_bookings_since(user=request.user, since=online_since, limit=RECENT),
+            },
         },
     )
 
 
 FRONT_DESK_VISIT = "front desk dashboard: today's clients"
+# Online bookings shown on a first visit (no previous one to count from).
+ONLINE_LOOK_BACK = dt.timedelta(hours=24)
 
 
-def _previous_visit(visit: AuditEntry) -> Subquery:
+def _previous_visit_at(visit: AuditEntry) -> dt.datetime | None:
     """When the user last opened this page before `visit` (this visit's audit entry), for
-    "new since your last visit": a subquery, so the panel that asks spends no query of its
-    own on it (NULL on a first visit)."""
+    "new since your last visit" (None on a first visit). Read from the audit trail: the same
+    for every device the user works on, and no "last seen" mark of its own to keep."""
     entries = AuditEntry.objects.filter(
         actor_id=visit.actor_id, action=visit.action, detail=visit.detail, id__lt=visit.id
     )
-    return Subquery(entries.order_by("-id").values("at")[:1])
+    return entries.order_by("-id").values_list("at", flat=True).first()
 
 
 @role_required(Role.CLIENT)
@@ -162,25 +173,27 @@ def client_portal(request):
         .select_related("physician")
     )
     audit.record(actor=request.user, action="view", client=client, target=client)
+    rules = OnlineBookingRules.current()
     return render(
         request,
         "portals/client.html",
         {
             "client": client,
             "care_team": care_team,
-            "upcoming": _client_upcoming(request.user, client),
+            "upcoming": _client_upcoming(request.user, client, rules),
             "offers": list(open_offers_for_client(request.user)),
+            "book_online": rules.enabled and bool(online_eligibility.bookable_types(client)),
             "todo": _client_todo(request.user, client),
             "had_a_visit": _had_a_visit(request.user, client),
             "plan": _active_plan(request.user, client),
             "past_sessions": _past_sessions(request.user, client),
             "glossary": GLOSSARY,
-            "cancel_hours": CLIENT_CANCEL_HOURS,
+            "cancel_hours": rules.cancel_hours,
         },
     )
 
 
-def _client_upcoming(user, client):
+def _client_upcoming(user, client, rules):
     upcoming = (
         Appointment.objects.visible_to(user)
         .filter(client=client, starts_at__gte=timezone.now())
@@ -189,7 +202,14 @@ def _client_upcoming(user, client):
         .order_by("starts_at")[:10]
     )
     now = timezone.now()
-    return [(a, appointment_client_may_cancel(a, now=now)) for a in upcoming]
+    return [
+        (
+            a,
+            appointment_client_may_cancel(a, now=now, rules=rules),
+            not move_refusal(a, rules, now),
+        )
+        for a in upcoming
+    ]
 
 
 def _client_todo(user, client) -> list[tuple[str, str]]:

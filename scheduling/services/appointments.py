@@ -23,6 +23,7 @@ from scheduling.models import (
     Appointment,
     AppointmentSeries,
     AppointmentType,
+    OnlineBookingRules,
     Room,
     TimeOff,
     WorkingHours,
@@ -163,6 +164,32 @@ def appointment_book(
     *, actor, client: Client, slot: Slot, front_desk_note: str = "", series=None
 ) -> Appointment:
     _require_staff(actor)
+    return book_slot(
+        actor=actor, client=client, slot=slot, front_desk_note=front_desk_note, series=series
+    )
+
+
+# How the audit trail says a booking was made.
+BOOKED_HOW = {
+    Appointment.Channel.DESK: "",
+    Appointment.Channel.ONLINE: " online",
+    Appointment.Channel.OFFER: " from a waitlist offer",
+}
+
+
+def book_slot(
+    *,
+    actor,
+    client: Client,
+    slot: Slot,
+    channel: str = Appointment.Channel.DESK,
+    front_desk_note: str = "",
+    series=None,
+) -> Appointment:
+    """The core every booking shares (the front desk's, the client's online, a claimed waitlist
+    offer): lock, check, guarded save, audit, the waitlist, the time's waitlist offers, the
+    confirmation mail. The caller has checked who may book and runs this inside its
+    transaction."""
     _lock(slot)
     _raise_problems(slot_problems(slot, client=client))
     appointment = Appointment(
@@ -174,6 +201,7 @@ def appointment_book(
         ends_at=slot.ends_at,
         front_desk_note=front_desk_note,
         series=series,
+        channel=channel,
         created_by=actor,
     )
     _save_guarded(appointment)
@@ -182,7 +210,7 @@ def appointment_book(
         action="create",
         client=client,
         target=appointment,
-        detail=f"booked {slot.appointment_type.name} {_fmt(slot.starts_at)}",
+        detail=f"booked{BOOKED_HOW[channel]} {slot.appointment_type.name} {_fmt(slot.starts_at)}",
     )
     waitlist_fulfil(actor=actor, appointment=appointment)
     _offers_taken(actor, appointment)
@@ -285,10 +313,20 @@ def series_book(
 @transaction.atomic
 def appointment_reschedule(*, actor, appointment: Appointment, slot: Slot) -> Appointment:
     _require_staff(actor)
+    return move_to_slot(actor=actor, appointment=appointment, slot=slot)
+
+
+def move_to_slot(*, actor, appointment: Appointment, slot: Slot, refusal=None) -> Appointment:
+    """The core every move shares (the front desk's, the client's online): lock the row, check,
+    guarded save, audit, the waitlist, the confirmation of the new time. `refusal(locked)`
+    may name a reason to refuse, asked of the locked row. Runs inside the caller's
+    transaction."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Status.BOOKED:
         state = appointment.get_status_display().lower()
         raise ValidationError(f"Only a booked appointment can be moved; this one is {state}.")
+    if refusal is not None and (reason := refusal(appointment)):
+        raise ValidationError(reason)
     _lock(slot)
     _raise_problems(slot_problems(slot, client=appointment.client, ignore=appointment))
     before = _fmt(appointment.starts_at)
@@ -338,38 +376,39 @@ def appointment_cancel(*, actor, appointment: Appointment, reason: str) -> Appoi
     return appointment
 
 
-# Clients cancel online only this far ahead; closer to the time they call the clinic.
-CLIENT_CANCEL_HOURS = 24
-
-
-def client_cancel_refusal(appointment: Appointment, *, now: dt.datetime | None = None) -> str:
+def client_cancel_refusal(
+    appointment: Appointment, *, now: dt.datetime | None = None, rules=None
+) -> str:
     """Why the client may not cancel this appointment online, or "" when they may. The one
     copy of the rule: the service, the portal's confirmation page and the portal's list of
-    appointments all ask it (`appointment_client_may_cancel`)."""
+    appointments all ask it (`appointment_client_may_cancel`). How close to the time is the
+    admin's rule (`OnlineBookingRules.cancel_hours`)."""
     from django.conf import settings
 
     now = now or timezone.now()
     if appointment.status != Status.BOOKED:
         return "This appointment is no longer booked."
-    if appointment.starts_at - now < dt.timedelta(hours=CLIENT_CANCEL_HOURS):
+    hours = (rules or OnlineBookingRules.current()).cancel_hours
+    if appointment.starts_at - now < dt.timedelta(hours=hours):
         return (
-            f"It is less than {CLIENT_CANCEL_HOURS} hours until this appointment, so it cannot "
+            f"It is less than {hours} hours until this appointment, so it cannot "
             f"be cancelled online. Please call the clinic at {settings.CLINIC_PHONE}."
         )
     return ""
 
 
 def appointment_client_may_cancel(
-    appointment: Appointment, *, now: dt.datetime | None = None
+    appointment: Appointment, *, now: dt.datetime | None = None, rules=None
 ) -> bool:
-    """Whether the client may cancel this appointment online (see client_cancel_refusal)."""
-    return not client_cancel_refusal(appointment, now=now)
+    """Whether the client may cancel this appointment online (see client_cancel_refusal);
+    a page listing many passes the rules it read once."""
+    return not client_cancel_refusal(appointment, now=now, rules=rules)
 
 
 @transaction.atomic
 def appointment_cancel_by_client(*, actor, appointment: Appointment) -> Appointment:
-    """The client cancels their own booked appointment from the portal, at least
-    CLIENT_CANCEL_HOURS ahead; the freed time then shows waitlist matches to the front desk."""
+    """The client cancels their own booked appointment from the portal, at least the rules'
+    cancel_hours ahead; the freed time then shows waitlist matches to the front desk."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if role_of(actor) != Role.CLIENT or appointment.client.user_id != actor.pk:
         raise PermissionDenied("You may cancel only your own appointments.")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -49,11 +49,9 @@ from scheduling.services.appointments import (
     SlotTaken,
     _fmt,
     _lock,
-    _notify_client,
-    _save_guarded,
+    book_slot,
     slot_problems,
 )
-from scheduling.services.waitlist import waitlist_fulfil
 
 OfferStatus = WaitlistOffer.Status
 OFFER_MAIL = "waitlist_offer"
@@ -265,7 +263,6 @@ def nearest_free_times(offer: WaitlistOffer, *, count: int = NEAREST_COUNT) -> l
 class _Answer:
     appointment: Appointment | None = None
     refusal: OfferUnavailable | None = None
-    told: list = field(default_factory=list)
 
 
 def offer_claim(*, actor, offer: WaitlistOffer) -> Appointment:
@@ -309,33 +306,16 @@ def _claim(actor, offer: WaitlistOffer) -> _Answer:
     ).update(status=OfferStatus.CLAIMED, answered_at=now)
     if won != 1:
         return _Answer(refusal=OfferUnavailable(EXPIRED))
-    appointment = Appointment(
-        client=client,
-        therapist=slot.therapist,
-        room=slot.room,
-        appointment_type=slot.appointment_type,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        channel=Appointment.Channel.OFFER,
-        created_by=actor,
+    # The booking every channel shares (checks again under the same lock, saves, audits,
+    # ends the time's other offers and tells their clients, confirms).
+    appointment = book_slot(
+        actor=actor, client=client, slot=slot, channel=Appointment.Channel.OFFER
     )
-    _save_guarded(appointment)
     WaitlistOffer.objects.filter(pk=offer.pk).update(appointment=appointment)
     offer.status, offer.answered_at, offer.appointment = OfferStatus.CLAIMED, now, appointment
-    audit.record(
-        actor=actor,
-        action="create",
-        client=client,
-        target=appointment,
-        detail=f"booked {slot.appointment_type.name} {_fmt(slot.starts_at)} from a waitlist offer",
-    )
     audit.record(actor=actor, action="update", client=client, target=offer, detail="offer claimed")
-    waitlist_fulfil(actor=actor, appointment=appointment)
     _resolve_entry(actor, offer, now)
-    told = _mark_gone(actor, offer.slot_key, now=now, exclude=offer.pk)
-    told += offers_taken_by(actor=actor, appointment=appointment)  # overlapping other times
-    _notify_client(appointment)
-    return _Answer(appointment=appointment, told=told)
+    return _Answer(appointment=appointment)
 
 
 def _resolve_entry(actor, offer: WaitlistOffer, now: dt.datetime) -> None:

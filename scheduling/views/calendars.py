@@ -289,6 +289,7 @@ def _block(placed: Placed, first: int, last: int, detail_url, intake) -> dict:
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
     away = placed.in_time_off
+    online = appointment.channel == Appointment.Channel.ONLINE
     row = (start - first) // ROW_MINUTES + 1
     return {
         "url": detail_url(appointment.pk),
@@ -298,10 +299,11 @@ def _block(placed: Placed, first: int, last: int, detail_url, intake) -> dict:
         ),
         "title": (
             f"{times} {client}, {kind}{f', {room}' if room else ''}, {status}"
-            f"{', in time off' if away else ''}"
+            f"{', in time off' if away else ''}{', booked online' if online else ''}"
             f"{''.join(f', {label}' for label in gap.missing) if gap else ''}"
         ),
         "away": away,
+        "online": online,
         "time": times,
         "client": client,
         "what": f"{kind} · {room}" if room else kind,
