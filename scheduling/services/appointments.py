@@ -335,6 +335,7 @@ def move_to_slot(*, actor, appointment: Appointment, slot: Slot, refusal=None) -
     appointment.appointment_type = slot.appointment_type
     appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
     appointment.reminder_sent_at = None  # the new time deserves its own reminder
+    appointment.intake_reminded_at = None  # and, intake still missing, its own forms reminder
     _save_guarded(appointment)
     audit.record(
         actor=actor,

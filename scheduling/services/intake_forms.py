@@ -157,7 +157,8 @@ def _owe_reminder(appointment_id, now: dt.datetime):
         about=appointment,
         recipient=appointment.client.email,
         client=appointment.client,
-        key=f"intake-forms-reminder:{appointment.pk}",
+        # One reminder per time: a visit moved after its reminder is reminded again.
+        key=f"intake-forms-reminder:{appointment.pk}:{appointment.starts_at.timestamp():.0f}",
         now=now,
         wake_worker=False,
     )

@@ -339,6 +339,21 @@ def test_the_reminder_is_claimed_once(therapist, kind):
     assert len(_owed(REMINDER)) == 1
 
 
+def test_a_first_visit_moved_after_its_reminder_is_reminded_again_before_the_new_time(
+    cast, therapist, kind
+):
+    from scheduling.services.appointments import appointment_reschedule
+
+    appointment = _first_visit(therapist, kind, _slot_time(2))
+    assert intake_reminders_send_due(now=appointment.starts_at - dt.timedelta(hours=30)) == 1
+    moved = appointment_reschedule(
+        actor=cast.frontdesk, appointment=appointment, slot=_slot(therapist, kind, days=6)
+    )
+    assert moved.intake_reminded_at is None
+    assert intake_reminders_send_due(now=moved.starts_at - dt.timedelta(hours=30)) == 1
+    assert len(_owed(REMINDER)) == 2
+
+
 def test_no_reminder_when_intake_is_complete_or_the_visit_cancelled(therapist, kind):
     done = _first_visit(therapist, kind, _slot_time(5, 9))
     _complete_intake(done.client)
