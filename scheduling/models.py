@@ -139,6 +139,10 @@ class Appointment(UUIDModel):
         ONLINE = "online", "Booked online by the client"
         OFFER = "offer", "Claimed from a waitlist offer"
 
+    # Booked by the client themself, in the portal or from a waitlist offer's link: the
+    # calendars mark them "Online" and the front desk's dashboard lists the new ones.
+    BY_CLIENT = (Channel.ONLINE, Channel.OFFER)
+
     # Appointments that do not take place: no session, so no session note (`takes_note`).
     NOT_HELD = (Status.CANCELLED, Status.NO_SHOW)
 

@@ -394,11 +394,12 @@ def booking_request_card(user, *, since) -> dict:
 
 
 def online_bookings_since(*, user, since: dt.datetime, limit: int):
-    """Appointments clients booked in the portal since `since`, newest first (the front desk's
-    dashboard lists those made since the user last looked)."""
+    """Appointments clients booked themselves (in the portal, or claiming a waitlist offer)
+    since `since`, newest first (the front desk's dashboard lists those made since the user
+    last looked)."""
     return (
         Appointment.objects.visible_to(user)
-        .filter(channel=Appointment.Channel.ONLINE, created_at__gt=since)
+        .filter(channel__in=Appointment.BY_CLIENT, created_at__gt=since)
         .select_related("client", "therapist__user", "appointment_type")
         .order_by("-created_at")[:limit]
     )

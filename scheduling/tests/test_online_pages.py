@@ -178,14 +178,18 @@ def test_calendars_mark_online_bookings_in_words(client, cast, day, profile, any
     AppointmentFactory(
         client=cast.client2, therapist=profile, starts_at=at_local(day, T(12)), channel="online"
     )
+    # A waitlist offer claimed through its link is the client's own booking too.
+    AppointmentFactory(
+        client=ClientFactory(), therapist=profile, starts_at=at_local(day, T(14)), channel="offer"
+    )
     client.force_login(cast.frontdesk)
     html = client.get(reverse("schedule_day"), {"date": day.isoformat()}).content.decode()
-    assert html.count('class="appt-online">Online</span>') == 1
+    assert html.count('class="appt-online">Online</span>') == 2
     block = re.search(r'<a [^>]*title="12:00[^"]*"', html).group(0)
     assert "booked online" in block
     week = reverse("schedule_week", kwargs={"therapist_id": profile.pk})
     html = client.get(week, {"date": day.isoformat()}).content.decode()
-    assert html.count('class="appt-online">Online</span>') == 1
+    assert html.count('class="appt-online">Online</span>') == 2
 
 
 def test_the_front_desk_sees_online_bookings_since_its_last_visit(client, cast, day, profile):

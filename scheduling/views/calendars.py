@@ -289,7 +289,7 @@ def _block(placed: Placed, first: int, last: int, detail_url, intake) -> dict:
     kind, room = appointment.type_name, appointment.room_name
     client, status = appointment.client_name, _STATUS_LABELS[appointment.status]
     away = placed.in_time_off
-    online = appointment.channel == Appointment.Channel.ONLINE
+    online = appointment.channel in Appointment.BY_CLIENT
     row = (start - first) // ROW_MINUTES + 1
     return {
         "url": detail_url(appointment.pk),
