@@ -51,11 +51,30 @@ WEEKLY_SLOTS = {
 IN_TREATMENT = {"Whitfield", "Bell", "Raman", "Haldane"}
 
 
+# The types every clinic starts with (migrations 0003 and 0004) and who may book them online.
+DEFAULT_TYPES = {
+    "Initial assessment": (90, AppointmentType.OnlineFor.NEW),
+    "Treatment": (60, AppointmentType.OnlineFor.PLAN),
+    "Reassessment": (60, AppointmentType.OnlineFor.PLAN),
+}
+
+
+def _default_types() -> None:
+    """Made again when missing: a database emptied after it was migrated (a test's flush)
+    has none, and the demo's visits (here and in the apps above) are of these types. An
+    admin's edits of existing types are kept."""
+    for name, (minutes, online_for) in DEFAULT_TYPES.items():
+        AppointmentType.objects.get_or_create(
+            name=name, defaults={"duration_minutes": minutes, "online_for": online_for}
+        )
+
+
 def _seed_schedule(users) -> int:
     """Working hours, rooms and the appointments still to come (the rest of this week and next
     week), created once: if a demo therapist already has appointments, they are left as they
     are. Nothing here is in the past: past visits need the notes the apps above write."""
     rooms = [Room.objects.get_or_create(name=name)[0] for name in ROOMS]
+    _default_types()
     types = {t.name: t for t in AppointmentType.objects.all()}
     created = 0
     for (username, room_index), by_weekday in WEEKLY_SLOTS.items():

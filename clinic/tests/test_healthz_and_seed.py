@@ -70,3 +70,16 @@ def test_demo_accounts_sign_in_and_share_as_documented(client):
     marcus = Client.objects.get(user__username="client2")
     assert list(Client.objects.visible_to(User.objects.get(username="physician"))) == [karen]
     assert list(Client.objects.visible_to(User.objects.get(username="physician2"))) == [marcus]
+
+
+@pytest.mark.django_db
+def test_seed_demo_works_on_a_database_emptied_after_its_migrations():
+    """A flushed database (as between transactional tests) has lost the default appointment
+    types its migrations made; the demo makes them again instead of failing."""
+    from scheduling.models import AppointmentType
+
+    AppointmentType.objects.all().delete()
+    call_command("seed_demo", stdout=io.StringIO())
+    names = set(AppointmentType.objects.values_list("name", flat=True))
+    assert {"Initial assessment", "Treatment", "Reassessment"} <= names
+    assert AppointmentType.objects.get(name="Treatment").online_for == "plan"
