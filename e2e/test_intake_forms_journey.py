@@ -8,7 +8,9 @@ import pytest
 
 from clinic.clinic_time import local
 
-pytestmark = pytest.mark.e2e
+# As the other journeys: the live server needs committed data, and the database is restored
+# after each test (serialized_rollback) so the next test finds it as migrated.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = (390, 844)
 
@@ -28,8 +30,7 @@ def elenas_visit(demo):
 
 
 def test_the_day_view_says_which_forms_are_missing(journey, elenas_visit):
-    # One journey for both roles: the demo is seeded once per test, and a second test's seed
-    # finds the migration's appointment types flushed by the first.
+    # One journey for both roles: the front desk's and the therapist's day view.
     for username in ("frontdesk", "therapist"):
         page = journey.login(username, viewport=PHONE)
         page.goto(f"/schedule/day/?date={local(elenas_visit.starts_at):%Y-%m-%d}")
