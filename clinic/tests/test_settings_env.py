@@ -124,6 +124,18 @@ def test_startup_refuses_a_malformed_value_with_one_clear_line():
     )
 
 
+@pytest.mark.parametrize("seed", ["1", "2", "3", "4"])
+def test_any_command_refuses_with_the_one_clear_line_whatever_order_the_checks_run(seed):
+    """Django swallows a settings error and runs its system checks anyway; their order
+    follows the hash seed, and some failed with a bare "Models aren't loaded yet" instead of
+    the cause. manage.py loads the settings first."""
+    result = _manage("makemigrations", "--check", DJANGO_DEBUG="false", PYTHONHASHSEED=seed)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Configuration error: DJANGO_SECRET_KEY: required when DJANGO_DEBUG is false"
+    )
+
+
 def test_production_refuses_to_start_without_secret_key():
     result = _manage("check", DJANGO_DEBUG="false")
     assert result.returncode == 2
